@@ -1,0 +1,143 @@
+"""The bus: one broker factory, the JetStream streams, durable subscribers and RPC plumbing.
+
+Every broker is built here with `AckPolicy.NACK_ON_ERROR`: FastStream's JetStream default
+discards a message whose handler raised; we want it redelivered instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from proto.api import ApiError, Reply, ServiceError
+from proto.base import encode
+
+log = logging.getLogger(__name__)
+
+# One stream per owning domain; `rpc.>` is deliberately in none of them (request/reply only).
+STREAMS: dict[str, list[str]] = {
+    "JOBS": ["jobs.>"],
+    "TRAINING": ["training.>"],
+    "PROVISIONING": ["provisioning.>"],
+    "MONITORING": ["monitoring.>"],
+    "COST": ["cost.>"],
+    "NOTIFICATION": ["notification.>"],
+    "VALIDATION": ["validation.>"],
+    "PACKAGING": ["packaging.>"],
+}
+DUPLICATE_WINDOW_S = 600.0
+ACK_WAIT_S = 10.0
+MAX_DELIVER = 20
+
+
+def stream_for(subject: str) -> str:
+    prefix = subject.split(".", 1)[0] + ".>"
+    for name, subjects in STREAMS.items():
+        if prefix in subjects:
+            return name
+    raise ValueError(f"no stream captures subject {subject!r}")
+
+
+def jstream(name: str) -> JStream:
+    return JStream(name, subjects=STREAMS[name], duplicate_window=DUPLICATE_WINDOW_S)
+
+
+def make_broker(nats_url: str, name: str) -> NatsBroker:
+    return NatsBroker(
+        nats_url,
+        name=name,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_reconnect_attempts=-1,  # ride out a NATS restart
+        reconnect_time_wait=1,
+        graceful_timeout=10.0,
+    )
+
+
+async def ensure_streams(broker: NatsBroker) -> None:
+    """Declare every stream up front, so a publish never races a consumer's declaration."""
+    js = broker.config.connection_state.stream
+    for name, subjects in STREAMS.items():
+        try:
+            await js.add_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S)
+        except Exception:  # already there with these subjects
+            await js.update_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S)
+
+
+async def publish_event(broker: NatsBroker, event: Any, subject: str | None = None) -> None:
+    """Publish one event to its stream; the event id makes a re-publish a no-op."""
+    subject = subject or type(event).subject
+    await broker.publish(
+        encode(event),
+        subject,
+        headers={"Nats-Msg-Id": str(event.event_id)},
+        stream=stream_for(subject),
+        timeout=10,
+    )
+
+
+Handler = Callable[[NatsMessage], Awaitable[None]]
+
+
+def durable(broker: NatsBroker, subject: str, consumer: str) -> Callable[[Handler], Handler]:
+    """A durable pull consumer named `<service>-<handler>`, redelivering on error or crash."""
+    return broker.subscriber(
+        subject,
+        stream=jstream(stream_for(subject)),
+        durable=consumer,
+        pull_sub=PullSub(batch_size=16, timeout=0.5),
+        config=ConsumerConfig(
+            ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL, max_deliver=MAX_DELIVER
+        ),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+
+
+Req = TypeVar("Req")
+
+
+def rpc(
+    broker: NatsBroker, request_type: type[Req]
+) -> Callable[[Callable[[Req], Awaitable[Any]]], Any]:
+    """Serve `request_type.subject`: decode, call, and always answer a `Reply`."""
+
+    def register(fn: Callable[[Req], Awaitable[Any]]) -> Any:
+        @broker.subscriber(request_type.subject, queue=f"q-{request_type.subject}", title=fn.__name__)
+        async def serve(msg: NatsMessage) -> bytes:
+            try:
+                request = msgspec.json.decode(msg.body, type=request_type)
+                return encode(Reply(ok=True, result=await fn(request)))
+            except msgspec.ValidationError as exc:
+                error = ApiError(code="invalid_request", message=str(exc),
+                                 how_to_fix="Correct the field named in the message.", status=422)
+            except ServiceError as exc:
+                error = exc.error
+            except Exception:
+                log.exception("rpc %s failed", request_type.subject)
+                error = ApiError(code="internal_error", message="The service failed to answer.",
+                                 how_to_fix="Retry; if it persists, check the service logs.",
+                                 status=500)
+            return encode(Reply(ok=False, error=error))
+
+        return fn
+
+    return register
+
+
+async def call(broker: NatsBroker, request: Any, timeout_s: float = 10.0) -> Any:
+    """Ask a service; return its result or raise the `ServiceError` it answered with."""
+    try:
+        response = await broker.request(encode(request), type(request).subject, timeout=timeout_s)
+    except TimeoutError as exc:
+        raise ServiceError("service_unavailable", f"No answer to {type(request).__name__}.",
+                           "Check that every service is running (brightrun status).",
+                           status=503) from exc
+    reply = msgspec.json.decode(response.body, type=Reply)
+    if not reply.ok:
+        raise ServiceError(**msgspec.structs.asdict(reply.error))
+    return reply.result

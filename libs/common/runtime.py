@@ -1,0 +1,96 @@
+"""What every service process shares: settings, logging, broker, pool, migrations, outbox relay.
+
+A service's `app.py` builds a `ServiceRuntime`, registers its subscribers on `runtime.broker`,
+and calls `run_service`. Background tasks it adds run for the life of the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from libs.common.bus import ensure_streams, make_broker
+from libs.common.db import migrate, open_pool
+from libs.common.logging import configure
+from libs.common.outbox import OutboxRelay, unit_of_work
+from libs.common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, settings: Settings, migrations: Path | None = None,
+                 uses_database: bool = True) -> None:
+        self.name = name
+        self.settings = settings
+        self.broker = make_broker(settings.nats_url, f"brightrun-{name}")
+        self.pool = open_pool(settings.database_url, schema=name) if uses_database else None
+        self.migrations = migrations
+        self.relay = OutboxRelay(self.pool, self.broker) if self.pool else None
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task] = []
+
+        @self.broker.subscriber(f"rpc.{name}.ping", include_in_schema=False)
+        async def ping() -> bytes:  # readiness probe for `brightrun up` and the tests
+            return b"pong"
+
+    def uow(self):
+        assert self.pool is not None, f"{self.name} has no database"
+        return unit_of_work(self.pool, self.relay)
+
+    def background(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        self._background.append(fn)
+        return fn
+
+    def on_start(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        self._on_start.append(fn)
+        return fn
+
+    async def start(self) -> None:
+        if self.pool is not None:
+            await self.pool.open(wait=True, timeout=30)
+            async with self.pool.connection() as conn:
+                await migrate(conn, self.name, self.migrations)
+        await self.broker.connect()
+        await ensure_streams(self.broker)
+        for fn in self._on_start:
+            await fn()
+        await self.broker.start()
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks += [asyncio.create_task(fn(), name=fn.__name__) for fn in self._background]
+        log.info("%s started", self.name)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.broker.stop()
+        if self.pool is not None:
+            await self.pool.close()
+        log.info("%s stopped", self.name)
+
+
+def run_service(build: Callable[[Settings], ServiceRuntime]) -> None:
+    """Entry point of a service process: run until SIGTERM/SIGINT, then shut down cleanly."""
+    settings = Settings.from_env()
+
+    async def main() -> None:
+        runtime = build(settings)
+        configure(runtime.name, settings.log_level)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        await stop.wait()
+        await runtime.stop()
+
+    asyncio.run(main())

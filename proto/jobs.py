@@ -1,0 +1,161 @@
+"""Jobs service: the job lifecycle events, and the commands/queries the gateway sends it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+
+from proto.base import Message
+from proto.training import Hyperparameters, LoraSettings, ModelRef
+
+JobStatus = Literal[
+    "queued",
+    "provisioning",
+    "preprocessing",
+    "model_loading",
+    "training",
+    "recovering",
+    "finalizing",
+    "validating",
+    "completed",
+    "failed",
+    "cancelled",
+]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+Pricing = Literal["spot", "on_demand"]
+Tag = Literal["experiment", "production", "client-delivery", "test"]
+
+
+class JobQueued(Message, frozen=True, kw_only=True):
+    """A job is ready to run: provisioning starts an instance for it."""
+
+    subject: ClassVar[str] = "jobs.job.queued.v1"
+    job_id: uuid.UUID
+    attempt: int = 1
+    training_file_key: str
+    model: ModelRef
+    lora: LoraSettings
+    hyperparameters: Hyperparameters
+    provider: Literal["local", "runpod"] = "local"
+    gpu_type: str = "cpu"
+    pricing: Pricing = "spot"
+    resume_from: str | None = None
+
+
+class JobStatusChanged(Message, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "jobs.job.status_changed.v1"
+    job_id: uuid.UUID
+    status: JobStatus
+    previous: JobStatus | None = None
+    message: str = ""
+
+
+class JobCancelled(Message, frozen=True, kw_only=True):
+    """Provisioning terminates the job's instance on this."""
+
+    subject: ClassVar[str] = "jobs.job.cancelled.v1"
+    job_id: uuid.UUID
+    reason: str = ""
+
+
+# --- RPC (request/reply) -------------------------------------------------------------------------
+
+
+class RegisterTrainingFile(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.register_training_file"
+    storage_key: str
+    filename: str
+    size_bytes: int
+
+
+class ListTrainingFiles(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.list_training_files"
+    q: str = ""
+    limit: int = 100
+
+
+class GetTrainingFile(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.get_training_file"
+    training_file_id: uuid.UUID
+
+
+class ListPresets(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.list_presets"
+
+
+class HyperparameterOverrides(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Fields a user may override on top of the preset; each is range-checked."""
+
+    learning_rate: float | None = None
+    epochs: int | None = None
+    micro_batch_size: int | None = None
+    grad_accumulation: int | None = None
+    max_seq_len: int | None = None
+    max_steps: int | None = None
+    checkpoint_every_steps: int | None = None
+    r: int | None = None
+    alpha: int | None = None
+    dropout: float | None = None
+
+
+class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.create_job"
+    training_file_id: uuid.UUID
+    preset: str = "balanced"
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    name: str | None = None
+    description: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    tags: list[Tag] = msgspec.field(default_factory=list)
+    gpu_type: str = "cpu"
+    pricing: Pricing = "spot"
+    model: ModelRef = msgspec.field(default_factory=ModelRef)
+    estimate: dict | None = None  # the estimate the user saw, kept with the job
+
+
+class ListJobs(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.list_jobs"
+    status: str | None = None
+    limit: int = 100
+
+
+class GetJob(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.get_job"
+    job_id: uuid.UUID
+
+
+class CancelJob(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.jobs.cancel_job"
+    job_id: uuid.UUID
+    reason: str = "cancelled by user"
+
+
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
+    """What the jobs service answers about a job."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    notes: str
+    tags: list[str]
+    training_file_id: uuid.UUID
+    training_file_name: str
+    preset: str
+    model: ModelRef
+    lora: LoraSettings
+    hyperparameters: Hyperparameters
+    gpu_type: str
+    pricing: Pricing
+    status: JobStatus
+    status_message: str
+    attempt: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    adapter_key: str | None
+    error: dict | None
+    estimate: dict | None
+    parent_job_id: uuid.UUID | None = None

@@ -1,0 +1,180 @@
+"""The trainer contract: the job spec it runs, and the events it reports through webhooks.
+
+The trainer posts each `TrainerEvent` to the gateway (HMAC-signed); the gateway republishes it
+unchanged on `TrainingEventReported.subject`, with the event's `event_id` as `Nats-Msg-Id`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+
+from proto.base import Message
+
+Stage = Literal["preprocessing", "model_loading", "training", "finalizing"]
+FailureClass = Literal[
+    "out_of_memory", "data_format", "timeout", "network_storage", "nan_loss", "interrupted", "internal"
+]
+
+
+class LoraSettings(msgspec.Struct, frozen=True, kw_only=True):
+    r: Annotated[int, msgspec.Meta(ge=1, le=256)] = 16
+    alpha: Annotated[int, msgspec.Meta(ge=1, le=512)] = 32
+    dropout: Annotated[float, msgspec.Meta(ge=0.0, le=0.5)] = 0.05
+    target_modules: list[str] = msgspec.field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+
+
+class Hyperparameters(msgspec.Struct, frozen=True, kw_only=True):
+    """Every knob a job may set, each with the range a request is validated against."""
+
+    learning_rate: Annotated[float, msgspec.Meta(gt=0.0, le=0.01)] = 2e-4
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=20)] = 3
+    micro_batch_size: Annotated[int, msgspec.Meta(ge=1, le=128)] = 4
+    grad_accumulation: Annotated[int, msgspec.Meta(ge=1, le=256)] = 4
+    max_seq_len: Annotated[int, msgspec.Meta(ge=64, le=32768)] = 2048
+    warmup_ratio: Annotated[float, msgspec.Meta(ge=0.0, le=0.5)] = 0.03
+    weight_decay: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.0
+    max_steps: Annotated[int, msgspec.Meta(ge=0)] = 0  # 0: run all epochs
+    checkpoint_every_steps: Annotated[int, msgspec.Meta(ge=1, le=100000)] = 100
+    keep_checkpoints: Annotated[int, msgspec.Meta(ge=1, le=50)] = 3
+    report_every_steps: Annotated[int, msgspec.Meta(ge=1, le=10000)] = 1
+    seed: int = 42
+
+
+class ModelRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A base model: the embedded SmolLM2, a tiny random Llama (tests), or any local path / hub id."""
+
+    name: str = "embedded:smollm2-135m-instruct"
+    quantization: Literal["auto", "none", "nf4"] = "auto"  # auto: nf4 on CUDA, full precision on CPU
+    parameter_count: int = 135_000_000
+
+
+class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the trainer reads data and writes checkpoints: `file:///dir` or `s3://…` (libs.common.storage)."""
+
+    url: str
+
+
+class TrainingJobSpec(msgspec.Struct, frozen=True, kw_only=True):
+    job_id: uuid.UUID
+    attempt: int = 1
+    model: ModelRef = msgspec.field(default_factory=ModelRef)
+    lora: LoraSettings = msgspec.field(default_factory=LoraSettings)
+    hyperparameters: Hyperparameters = msgspec.field(default_factory=Hyperparameters)
+    training_file_key: str  # object key of the uploaded training file
+    output_prefix: str  # object key prefix for checkpoints and the adapter
+    storage: StorageSettings
+    webhook_url: str
+    webhook_secret: str
+    resume_from: str | None = None  # checkpoint key; None resumes from the newest valid one, if any
+    heartbeat_s: float = 5.0
+
+
+# --- Events the trainer reports (a tagged union, one webhook body each) --------------------------
+
+
+class _TrainerEvent(Message, frozen=True, kw_only=True, tag_field="kind"):
+    job_id: uuid.UUID
+    attempt: int = 1
+    seq: int = 0  # monotonic per attempt, so consumers can order and spot gaps
+
+
+class StageChanged(_TrainerEvent, frozen=True, kw_only=True, tag="stage"):
+    stage: Stage
+    detail: str = ""  # e.g. "downloading/caching weights", "quantizing", "initialising adapters"
+
+
+class Progress(_TrainerEvent, frozen=True, kw_only=True, tag="progress"):
+    step: int
+    total_steps: int
+    epoch: float
+    loss: float
+    learning_rate: float
+    grad_norm: float | None = None
+    tokens_per_s: float | None = None
+    memory_bytes: int | None = None
+
+
+class Evaluation(_TrainerEvent, frozen=True, kw_only=True, tag="evaluation"):
+    step: int
+    epoch: float
+    val_loss: float
+    perplexity: float
+
+
+class CheckpointSaved(_TrainerEvent, frozen=True, kw_only=True, tag="checkpoint"):
+    step: int
+    key: str
+    size_bytes: int
+    reason: Literal["interval", "sigterm", "final", "cap"] = "interval"
+
+
+class ResourceSample(_TrainerEvent, frozen=True, kw_only=True, tag="resources"):
+    device: str
+    memory_bytes: int
+    memory_total_bytes: int | None = None
+    utilisation_pct: float | None = None
+
+
+class Heartbeat(_TrainerEvent, frozen=True, kw_only=True, tag="heartbeat"):
+    step: int = 0
+
+
+class DataReport(_TrainerEvent, frozen=True, kw_only=True, tag="data"):
+    train_examples: int
+    val_examples: int
+    skipped: dict[str, str] = msgspec.field(default_factory=dict)  # pair id -> why
+    truncated_examples: int = 0
+    dropped_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Completed(_TrainerEvent, frozen=True, kw_only=True, tag="completed"):
+    adapter_key: str
+    final_loss: float | None = None
+    final_val_loss: float | None = None
+    final_perplexity: float | None = None
+    steps: int = 0
+    train_runtime_s: float = 0.0
+    tokens_trained: int = 0
+
+
+class Failed(_TrainerEvent, frozen=True, kw_only=True, tag="failed"):
+    failure_class: FailureClass
+    message: str
+    suggested_fix: str = ""
+    suggested_changes: dict[str, float | int | str] = msgspec.field(default_factory=dict)
+    step: int | None = None
+    last_checkpoint_key: str | None = None
+
+
+TrainerEvent = (
+    StageChanged
+    | Progress
+    | Evaluation
+    | CheckpointSaved
+    | ResourceSample
+    | Heartbeat
+    | DataReport
+    | Completed
+    | Failed
+)
+
+
+class TrainingEventReported(msgspec.Struct, frozen=True, kw_only=True):
+    """Bus envelope for a verified trainer event; its `event` keeps the trainer's `event_id`."""
+
+    subject: ClassVar[str] = "training.event.reported.v1"
+    event: TrainerEvent
+
+    @property
+    def event_id(self) -> uuid.UUID:
+        return self.event.event_id
+
+
+def event_kind(event: TrainerEvent) -> str:
+    return type(event).__struct_config__.tag

@@ -1,0 +1,187 @@
+"""The embedded stack: NATS, PostgreSQL, object storage and every service, on loopback.
+
+Everything lives under one state directory; `stack.json` there records what is running so
+`down` and `status` can find it, and a second `up` finds its data again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nats
+import psutil
+
+from libs.common.embedded.nats import EmbeddedNats
+from libs.common.embedded.postgres import EmbeddedPostgres
+from libs.common.ports import free_port
+from libs.common.settings import Settings
+
+SERVICES = ["jobs", "provisioning", "monitoring", "cost"]
+DEFAULT_GATEWAY_PORT = 8400
+
+
+def _alive(pid: int | None) -> bool:
+    try:
+        return pid is not None and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Stack:
+    def __init__(self, state_dir: Path, durable: bool = True) -> None:
+        self.state_dir = state_dir.resolve()
+        self.durable = durable  # tests turn fsync off
+        self.manifest = self.state_dir / "stack.json"
+        self.logs = self.state_dir / "logs"
+
+    # --- up ----------------------------------------------------------------------------------
+
+    def up(self, overrides: dict[str, str] | None = None, gateway_port: int | None = None,
+           quiet: bool = False) -> Settings:
+        running = self.running()
+        if running is not None:
+            return running
+        self.logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **(overrides or {})}
+        pids: dict[str, int] = {}
+        settings = Settings.from_env(env)
+        settings.state_dir = str(self.state_dir)
+        if "BRIGHTRUN_NATS_URL" not in env:
+            nats_server = EmbeddedNats(self.state_dir / "nats")
+            pids["nats"] = nats_server.start(self.logs / "nats.log", detach=True)
+            settings.nats_url = nats_server.url
+        if "BRIGHTRUN_DATABASE_URL" not in env:
+            postgres = EmbeddedPostgres(self.state_dir / "postgres", durable=self.durable)
+            pids["postgres"] = postgres.start()
+            settings.database_url = postgres.url
+        settings.webhook_secret = env.get("BRIGHTRUN_WEBHOOK_SECRET") or self._secret()
+        port = gateway_port or (DEFAULT_GATEWAY_PORT if _port_free(DEFAULT_GATEWAY_PORT) else free_port())
+        settings.gateway_port = port
+        settings.gateway_url = env.get("BRIGHTRUN_GATEWAY_URL") or f"http://127.0.0.1:{port}"
+        for name in [*SERVICES, "gateway"]:
+            pids[name] = self._spawn(name, settings, env)
+        self._write(settings, pids)
+        self.wait_ready(settings)
+        return settings
+
+    def _secret(self) -> str:
+        path = self.state_dir / "webhook-secret"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _spawn(self, name: str, settings: Settings, env: dict[str, str]) -> int:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env={**env, **settings.to_env()}, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        return process.pid
+
+    def restart_service(self, name: str) -> int:
+        """Start one service again (after a crash or a kill), with the stack's settings."""
+        info = json.loads(self.manifest.read_text())
+        settings = Settings.from_env(info["env"])
+        pid = self._spawn(name, settings, {**os.environ})
+        info["pids"][name] = pid
+        self.manifest.write_text(json.dumps(info, indent=2))
+        return pid
+
+    def _write(self, settings: Settings, pids: dict[str, int]) -> None:
+        self.manifest.write_text(json.dumps({"env": settings.to_env(), "pids": pids}, indent=2))
+        self.manifest.chmod(0o600)
+
+    def wait_ready(self, settings: Settings, timeout_s: float = 90.0) -> None:
+        asyncio.run(self._wait_services(settings, timeout_s))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{settings.gateway_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError(f"the gateway did not answer; see {self.logs / 'gateway.log'}")
+
+    async def _wait_services(self, settings: Settings, timeout_s: float) -> None:
+        nc = await nats.connect(settings.nats_url)
+        deadline = time.monotonic() + timeout_s
+        try:
+            for name in SERVICES:
+                while True:
+                    try:
+                        await nc.request(f"rpc.{name}.ping", b"", timeout=1)
+                        break
+                    except Exception as exc:
+                        if time.monotonic() > deadline:
+                            raise TimeoutError(f"service {name} did not start; see "
+                                               f"{self.logs / (name + '.log')}") from exc
+                        await asyncio.sleep(0.1)
+        finally:
+            await nc.close()
+
+    # --- status / down -------------------------------------------------------------------------
+
+    def info(self) -> dict | None:
+        return json.loads(self.manifest.read_text()) if self.manifest.exists() else None
+
+    def running(self) -> Settings | None:
+        info = self.info()
+        if info and all(_alive(pid) for pid in info["pids"].values()):
+            return Settings.from_env(info["env"])
+        if info:  # a partial stack (crash, reboot): clear it and start clean
+            self.down()
+        return None
+
+    def status(self) -> dict[str, bool]:
+        info = self.info() or {"pids": {}}
+        return {name: _alive(pid) for name, pid in info["pids"].items()}
+
+    def down(self, timeout_s: float = 20.0) -> None:
+        info = self.info()
+        if info is None:
+            return
+        pids = info["pids"]
+        order = ["gateway", *SERVICES]
+        for name in order:
+            _signal(pids.get(name), signal.SIGTERM)
+        _wait_gone([pids.get(n) for n in order], timeout_s)
+        if "postgres" in pids:
+            EmbeddedPostgres(self.state_dir / "postgres").stop()
+        _signal(pids.get("nats"), signal.SIGTERM)
+        _wait_gone([pids.get("nats")], timeout_s)
+        self.manifest.unlink(missing_ok=True)
+
+
+def _signal(pid: int | None, sig: int) -> None:
+    if _alive(pid):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wait_gone(pids: list[int | None], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    for pid in pids:
+        _signal(pid, signal.SIGKILL)

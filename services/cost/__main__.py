@@ -1,0 +1,3 @@
+from services.cost.app import main
+
+main()

@@ -1,0 +1,85 @@
+"""Gateway wiring: the REST API under /api/v1, websockets, trainer webhooks and the console."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.response import File
+
+from libs.common.logging import configure
+from libs.common.settings import Settings
+from libs.common.storage import open_store
+from services.gateway.bus import GatewayBus
+from services.gateway.errors import EXCEPTION_HANDLERS
+from services.gateway.estimates import EstimatesController
+from services.gateway.jobs import JobsController
+from services.gateway.live import firehose, job_live
+from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
+from services.gateway.webhooks import WebhooksController
+
+CONSOLE = Path(__file__).with_name("console")
+
+
+@get("/", include_in_schema=False)
+async def console() -> File:
+    return File(CONSOLE / "index.html", content_disposition_type="inline")
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure("gateway", settings.log_level)
+    channels = ChannelsPlugin(backend=MemoryChannelsBackend(history=0),
+                              arbitrary_channels_allowed=True, subscriber_max_backlog=10_000)
+    bus = GatewayBus(settings, channels)
+    store = open_store(settings.resolved_storage_url)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await bus.start()
+        try:
+            yield
+        finally:
+            await bus.stop()
+
+    api = Router(
+        path="/api/v1",
+        route_handlers=[TrainingFilesController, EstimatesController, JobsController,
+                        WebhooksController, job_live, firehose],
+    )
+    return Litestar(
+        route_handlers=[api, console, healthz],
+        dependencies={
+            "bus": Provide(lambda: bus, use_cache=True, sync_to_thread=False),
+            "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
+        plugins=[channels],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,  # multipart framing on top of 50 MB
+        openapi_config=OpenAPIConfig(title="Bright Run API", version="1.0.0", path="/api/v1/schema"),
+    )
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = Settings.from_env()
+    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                log_level="warning", ws_ping_interval=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The gateway's side of the bus: ask services, publish trainer events, feed the live channels."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faststream.nats import NatsBroker, NatsMessage
+from litestar.channels import ChannelsPlugin
+
+from libs.common.bus import call, ensure_streams, make_broker, publish_event
+from libs.common.settings import Settings
+from proto.base import decode, to_builtins
+from proto.jobs import JobStatusChanged
+from proto.training import TrainerEvent, TrainingEventReported, event_kind
+
+log = logging.getLogger(__name__)
+FIREHOSE = "firehose"
+
+
+def job_channel(job_id: object) -> str:
+    return f"job:{job_id}"
+
+
+class GatewayBus:
+    def __init__(self, settings: Settings, channels: ChannelsPlugin) -> None:
+        self.settings = settings
+        self.broker: NatsBroker = make_broker(settings.nats_url, "brightrun-gateway")
+        self.channels = channels
+        self._subscribe_live()
+
+    def _subscribe_live(self) -> None:
+        # Plain (non-durable) subscriptions: live frames are for whoever is watching now;
+        # history comes from the monitoring service.
+        @self.broker.subscriber(TrainingEventReported.subject)
+        async def on_trainer_event(msg: NatsMessage) -> None:
+            event = decode(msg.body, TrainingEventReported).event
+            self._push(event.job_id, {"type": event_kind(event), "data": to_builtins(event)})
+
+        @self.broker.subscriber(JobStatusChanged.subject)
+        async def on_status(msg: NatsMessage) -> None:
+            event = decode(msg.body, JobStatusChanged)
+            self._push(event.job_id, {"type": "status", "data": to_builtins(event)})
+
+    def _push(self, job_id: object, frame: dict[str, Any]) -> None:
+        frame["job_id"] = str(job_id)
+        self.channels.publish(frame, [job_channel(job_id), FIREHOSE])
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await ensure_streams(self.broker)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+
+    async def ask(self, request: Any) -> Any:
+        return await call(self.broker, request, self.settings.rpc_timeout_s)
+
+    async def report_trainer_event(self, event: TrainerEvent) -> None:
+        await publish_event(self.broker, TrainingEventReported(event=event))

@@ -1,0 +1,106 @@
+"""Jobs: create, list, detail (with live progress), events, metrics, cancel, adapter download."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+import zipfile
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from libs.common.storage import ObjectStore
+from proto.api import ServiceError
+from proto.jobs import CancelJob, CreateJob, GetJob, HyperparameterOverrides, ListJobs, Tag
+from proto.monitoring import GetEventLog, GetMetrics, GetProgress
+from proto.training import ModelRef
+from services.gateway.bus import GatewayBus
+from services.gateway.estimates import estimate_for
+
+
+class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
+    training_file_id: uuid.UUID
+    preset: str = "balanced"
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    name: str | None = None
+    description: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    tags: list[Tag] = msgspec.field(default_factory=list)
+    gpu_type: str = "cpu"
+    pricing: Literal["spot", "on_demand"] = "spot"
+    model: ModelRef = msgspec.field(default_factory=ModelRef)
+
+
+class CancelBody(msgspec.Struct, frozen=True, kw_only=True):
+    reason: str = "cancelled by user"
+
+
+class JobsController(Controller):
+    path = "/jobs"
+    tags = ["jobs"]
+
+    @post("/", status_code=201)
+    async def create(self, data: CreateJobBody, bus: GatewayBus) -> dict[str, Any]:
+        """Start a training job; the estimate shown to the user is stored with it."""
+        estimate = await estimate_for(bus, data)
+        return await bus.ask(CreateJob(**msgspec.structs.asdict(data), estimate=estimate))
+
+    @get("/")
+    async def list_jobs(self, bus: GatewayBus, status: str | None = None,
+                        limit: int = 100) -> list[dict[str, Any]]:
+        return await bus.ask(ListJobs(status=status, limit=min(max(limit, 1), 500)))
+
+    @get("/{job_id:uuid}")
+    async def get_job(self, job_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+        """The job with its progress: step, percent, elapsed and remaining time."""
+        job, progress = await asyncio.gather(bus.ask(GetJob(job_id=job_id)),
+                                             bus.ask(GetProgress(job_id=job_id)))
+        return {**job, "progress": progress}
+
+    @get("/{job_id:uuid}/events")
+    async def events(
+        self, job_id: uuid.UUID, bus: GatewayBus,
+        category: Annotated[list[str] | None, Parameter(query="type")] = None,
+        q: str = "", page: int = 1, per_page: int = 50,
+    ) -> dict[str, Any]:
+        """UJ3.3.2 event log: chronological, filter by type, keyword search, 50 a page."""
+        await bus.ask(GetJob(job_id=job_id))
+        per_page = min(max(per_page, 1), 500)
+        return await bus.ask(GetEventLog(job_id=job_id, kinds=category or [], q=q,
+                                         offset=(max(page, 1) - 1) * per_page, limit=per_page))
+
+    @get("/{job_id:uuid}/metrics")
+    async def metrics(self, job_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+        await bus.ask(GetJob(job_id=job_id))
+        return await bus.ask(GetMetrics(job_id=job_id))
+
+    @post("/{job_id:uuid}/cancel", status_code=200)
+    async def cancel(self, job_id: uuid.UUID, bus: GatewayBus,
+                     data: CancelBody | None = None) -> dict[str, Any]:
+        reason = (data or CancelBody()).reason
+        return await bus.ask(CancelJob(job_id=job_id, reason=reason))
+
+    @get("/{job_id:uuid}/artifacts/adapter", media_type="application/zip")
+    async def adapter(self, job_id: uuid.UUID, bus: GatewayBus, store: ObjectStore) -> Response:
+        """The LoRA adapter in the standard PEFT layout, zipped."""
+        job = await bus.ask(GetJob(job_id=job_id))
+        if job["status"] != "completed" or not job["adapter_key"]:
+            raise ServiceError("adapter_not_ready", f"Job {job['name']!r} is {job['status']}; "
+                               "the adapter exists once training has completed.",
+                               "Wait for the job to complete, then download again.",
+                               {"status": job["status"]}, 409)
+        data = await asyncio.to_thread(_zip_prefix, store, job["adapter_key"])
+        filename = f"{job['name']}-adapter.zip".replace(" ", "_").replace("/", "_")
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _zip_prefix(store: ObjectStore, prefix: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key in store.list(prefix.rstrip("/") + "/"):
+            archive.writestr(key[len(prefix.rstrip("/")) + 1:], store.get_bytes(key))
+    return buffer.getvalue()

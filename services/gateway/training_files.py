@@ -1,0 +1,61 @@
+"""Training files: upload (multipart, up to 50 MB), list (newest first, search), detail."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from libs.common.storage import ObjectStore
+from proto.api import ServiceError
+from proto.jobs import GetTrainingFile, ListTrainingFiles, RegisterTrainingFile
+from services.gateway.bus import GatewayBus
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _safe_name(filename: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", filename or "training-file.json")[:120]
+
+
+class TrainingFilesController(Controller):
+    path = "/training-files"
+    tags = ["training files"]
+
+    @post("/", status_code=201)
+    async def upload(
+        self,
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        bus: GatewayBus,
+        store: ObjectStore,
+    ) -> dict[str, Any]:
+        """Upload a training file (multipart field `file`); answers its stats and eligibility."""
+        content = await data.read()
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise ServiceError("file_too_large",
+                               f"The file is {len(content) / 2**20:.1f} MB; the limit is 50 MB.",
+                               "Split the file into several smaller training files.",
+                               {"size_bytes": len(content), "limit_bytes": MAX_UPLOAD_BYTES}, 413)
+        if not content.strip():
+            raise ServiceError("empty_file", "The uploaded file is empty.",
+                               "Choose a brightrun-lora-v4 JSON/JSONL or OpenAI chat JSONL file.")
+        filename = _safe_name(data.filename)
+        key = f"training-files/{uuid.uuid4()}/{filename}"
+        await asyncio.to_thread(store.put_bytes, key, content)
+        return await bus.ask(RegisterTrainingFile(storage_key=key, filename=filename,
+                                                  size_bytes=len(content)))
+
+    @get("/")
+    async def list_files(self, bus: GatewayBus, q: str = "", limit: int = 100) -> list[dict]:
+        """Training files, newest first; `q` searches names."""
+        return await bus.ask(ListTrainingFiles(q=q, limit=min(max(limit, 1), 500)))
+
+    @get("/{file_id:uuid}")
+    async def get_file(self, file_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+        return await bus.ask(GetTrainingFile(training_file_id=file_id))

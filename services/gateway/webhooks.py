@@ -1,0 +1,83 @@
+"""Trainer webhooks: verified, de-duplicated, then republished on the bus unchanged."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import OrderedDict
+
+import msgspec
+from litestar import Controller, Request, post
+
+from libs.common.settings import Settings
+from libs.common.signing import (
+    MAX_BODY_BYTES,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    TOLERANCE_S,
+    SignatureError,
+    derive_job_secret,
+    verify,
+)
+from proto.api import ServiceError
+from proto.training import TrainerEvent
+from services.gateway.bus import GatewayBus
+
+log = logging.getLogger(__name__)
+
+
+class RecentEvents:
+    """Event ids seen inside the signature window: a replayed post is acknowledged, not re-sent."""
+
+    def __init__(self, horizon_s: float = TOLERANCE_S, max_size: int = 200_000) -> None:
+        self.horizon_s, self.max_size = horizon_s, max_size
+        self._seen: OrderedDict[uuid.UUID, float] = OrderedDict()
+
+    def first_time(self, event_id: uuid.UUID) -> bool:
+        now = time.monotonic()
+        while self._seen and (len(self._seen) > self.max_size
+                              or now - next(iter(self._seen.values())) > self.horizon_s):
+            self._seen.popitem(last=False)
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
+RECENT = RecentEvents()
+
+
+class WebhooksController(Controller):
+    path = "/webhooks"
+    tags = ["trainer webhooks"]
+    include_in_schema = True
+
+    @post("/trainer/{job_id:uuid}", status_code=202, request_max_body_size=MAX_BODY_BYTES)
+    async def trainer_event(self, job_id: uuid.UUID, request: Request, bus: GatewayBus,
+                            settings: Settings) -> dict[str, str]:
+        """Accept one signed trainer event (HMAC-SHA256 over `timestamp.body`)."""
+        body = await request.body()
+        try:
+            verify(derive_job_secret(settings.webhook_secret, job_id), body,
+                   request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER))
+        except SignatureError as exc:
+            log.warning("rejected trainer webhook for job %s from %s: %s", job_id,
+                        request.client.host if request.client else "?", exc)
+            status = 413 if len(body) > MAX_BODY_BYTES else 401
+            raise ServiceError("webhook_rejected", f"Webhook rejected: {exc}.",
+                               "Sign the body with the job's secret and a current timestamp.",
+                               status=status) from exc
+        try:
+            event = msgspec.json.decode(body, type=TrainerEvent)
+        except msgspec.DecodeError as exc:
+            raise ServiceError("invalid_event", f"Not a trainer event: {exc}.",
+                               "Send one event of proto.training.TrainerEvent.") from exc
+        if event.job_id != job_id:
+            raise ServiceError("job_mismatch", "The event names another job than the URL.",
+                               "Post each event to its own job's webhook URL.")
+        if not RECENT.first_time(event.event_id):
+            log.info("replayed trainer event %s for job %s ignored", event.event_id, job_id)
+            return {"status": "duplicate"}
+        await bus.report_trainer_event(event)
+        return {"status": "accepted"}

@@ -1,0 +1,3 @@
+from services.jobs.app import main
+
+main()

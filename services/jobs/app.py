@@ -1,0 +1,88 @@
+"""Jobs service wiring: training files, presets, jobs and their lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faststream.nats import NatsMessage
+
+from libs.common.bus import durable, rpc
+from libs.common.runtime import ServiceRuntime, run_service
+from libs.common.settings import Settings
+from libs.common.storage import open_store
+from proto.base import decode
+from proto.jobs import (
+    CancelJob,
+    CreateJob,
+    GetJob,
+    GetTrainingFile,
+    ListJobs,
+    ListPresets,
+    ListTrainingFiles,
+    RegisterTrainingFile,
+)
+from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
+from proto.training import TrainingEventReported
+from services.jobs import handlers
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    runtime = ServiceRuntime("jobs", settings, Path(__file__).with_name("migrations"))
+    broker, uow = runtime.broker, runtime.uow
+    store = open_store(settings.resolved_storage_url)
+
+    @rpc(broker, RegisterTrainingFile)
+    async def register_training_file(cmd: RegisterTrainingFile):
+        return await handlers.register_training_file(cmd, uow, store, settings.min_conversations)
+
+    @rpc(broker, ListTrainingFiles)
+    async def list_training_files(q: ListTrainingFiles):
+        return await handlers.list_training_files(q, uow)
+
+    @rpc(broker, GetTrainingFile)
+    async def get_training_file(q: GetTrainingFile):
+        return await handlers.get_training_file(q, uow)
+
+    @rpc(broker, ListPresets)
+    async def list_presets(_: ListPresets):
+        return handlers.list_presets()
+
+    @rpc(broker, CreateJob)
+    async def create_job(cmd: CreateJob):
+        return await handlers.create_job(cmd, uow)
+
+    @rpc(broker, ListJobs)
+    async def list_jobs(q: ListJobs):
+        return await handlers.list_jobs(q, uow)
+
+    @rpc(broker, GetJob)
+    async def get_job(q: GetJob):
+        return await handlers.get_job(q, uow)
+
+    @rpc(broker, CancelJob)
+    async def cancel_job(cmd: CancelJob):
+        return await handlers.cancel_job(cmd, uow)
+
+    @durable(broker, TrainingEventReported.subject, "jobs-on-training-event")
+    async def on_training_event(msg: NatsMessage) -> None:
+        await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, uow)
+
+    def on_instance_event(event_type: type) -> None:
+        async def handle(msg: NatsMessage) -> None:
+            await handlers.on_instance_event(decode(msg.body, event_type), uow)
+
+        name = event_type.subject.split(".")[2]
+        handle.__name__ = f"on_instance_{name}"
+        durable(broker, event_type.subject, f"jobs-on-instance-{name}")(handle)
+
+    for event_type in (InstanceStarted, InstanceExited, InstanceFailedToStart):
+        on_instance_event(event_type)
+    return runtime
+
+
+def main() -> None:
+    run_service(build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""One function per command or event: load, call the domain, save, emit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+import msgspec
+
+from libs.common.storage import ObjectStore
+from libs.common.training_format import TrainingFormatError, parse_training_file
+from proto.api import ServiceError
+from proto.base import utcnow
+from proto.jobs import (
+    CancelJob,
+    CreateJob,
+    GetJob,
+    GetTrainingFile,
+    JobCancelled,
+    JobQueued,
+    JobStatusChanged,
+    JobView,
+    ListJobs,
+    ListTrainingFiles,
+    RegisterTrainingFile,
+)
+from proto.presets import PRESETS, resolve
+from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
+from proto.training import Completed, Failed, Progress, StageChanged, TrainerEvent
+from services.jobs import domain
+from services.jobs.repository import Jobs, TrainingFiles
+from services.jobs.training_files import check_eligibility, compute_stats
+
+UnitOfWork = Callable[[], Any]
+
+
+# --- Training files ------------------------------------------------------------------------------
+
+
+def _analyse(data: bytes, filename: str, min_conversations: int) -> tuple[Any, Any, Any]:
+    parsed = parse_training_file(data, filename)
+    stats = compute_stats(parsed)
+    return parsed, stats, check_eligibility(stats, min_conversations=min_conversations)
+
+
+def file_view(row: dict[str, Any]) -> dict[str, Any]:
+    stats = row["stats"]
+    return {
+        "id": row["id"], "name": row["name"], "filename": row["filename"], "format": row["format"],
+        "size_bytes": row["size_bytes"], "created_at": row["created_at"],
+        "conversation_count": stats.get("conversation_count"),
+        "quality_badge": stats.get("quality_badge"),
+        "stats": stats, "eligibility": row["eligibility"],
+    }
+
+
+async def register_training_file(
+    cmd: RegisterTrainingFile, uow: UnitOfWork, store: ObjectStore, min_conversations: int
+) -> dict[str, Any]:
+    """Parse and analyse an uploaded file; a file that cannot be parsed leaves nothing behind."""
+    data = await asyncio.to_thread(store.get_bytes, cmd.storage_key)
+    try:
+        parsed, stats, eligibility = await asyncio.to_thread(
+            _analyse, data, cmd.filename, min_conversations
+        )
+    except TrainingFormatError as exc:
+        await asyncio.to_thread(store.delete, cmd.storage_key)
+        raise ServiceError(exc.code, exc.message, exc.how_to_fix, exc.details, 422) from exc
+    row = {
+        "id": uuid.uuid4(),
+        "name": (parsed.metadata or {}).get("file_name") or PurePath(cmd.filename).stem,
+        "filename": cmd.filename, "storage_key": cmd.storage_key, "format": parsed.format,
+        "size_bytes": cmd.size_bytes, "stats": stats, "eligibility": eligibility,
+    }
+    async with uow() as work:
+        files = TrainingFiles(work.conn)
+        await files.add(row)
+        return file_view(await files.get(row["id"]))
+
+
+async def list_training_files(q: ListTrainingFiles, uow: UnitOfWork) -> list[dict[str, Any]]:
+    async with uow() as work:
+        return [file_view(r) for r in await TrainingFiles(work.conn).search(q.q.strip(), q.limit)]
+
+
+async def get_training_file(q: GetTrainingFile, uow: UnitOfWork) -> dict[str, Any]:
+    async with uow() as work:
+        row = await TrainingFiles(work.conn).get(q.training_file_id)
+    if row is None:
+        raise ServiceError.not_found("training file", q.training_file_id)
+    return file_view(row)
+
+
+def list_presets() -> list[dict[str, Any]]:
+    return [msgspec.to_builtins(p) for p in PRESETS.values()]
+
+
+# --- Jobs ----------------------------------------------------------------------------------------
+
+
+def _ineligible(row: dict[str, Any]) -> ServiceError:
+    problems = row["eligibility"].get("problems", [])
+    return ServiceError(
+        "training_file_not_eligible",
+        f"Training file {row['name']!r} does not meet the requirements: "
+        + "; ".join(p["message"] for p in problems),
+        " ".join(p["how_to_fix"] for p in problems),
+        {"problems": problems}, 422,
+    )
+
+
+async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
+    lora, hyper = resolve(cmd.preset, cmd.overrides)
+    now = utcnow()
+    async with uow() as work:
+        file_row = await TrainingFiles(work.conn).get(cmd.training_file_id)
+        if file_row is None:
+            raise ServiceError.not_found("training file", cmd.training_file_id)
+        if not file_row["eligibility"].get("eligible"):
+            raise _ineligible(file_row)
+        jobs = Jobs(work.conn)
+        base = (cmd.name or "").strip() or domain.default_job_name(file_row["name"], cmd.preset, now)
+        job_id = uuid.uuid4()
+        await jobs.add({
+            "id": job_id, "name": domain.unique_job_name(base, await jobs.names_like(base), now),
+            "description": cmd.description, "notes": cmd.notes, "tags": list(dict.fromkeys(cmd.tags)),
+            "training_file_id": file_row["id"], "preset": cmd.preset, "model": cmd.model,
+            "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
+            "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
+            "parent_job_id": None,
+        })
+        work.emit(JobQueued(
+            job_id=job_id, training_file_key=file_row["storage_key"], model=cmd.model, lora=lora,
+            hyperparameters=hyper, gpu_type=cmd.gpu_type, pricing=cmd.pricing,
+            provider="local" if cmd.gpu_type == "cpu" else "runpod",
+        ))
+        work.emit(JobStatusChanged(job_id=job_id, status="queued", message="Job created and queued."))
+        return msgspec.convert(await jobs.view(job_id), JobView)
+
+
+async def list_jobs(q: ListJobs, uow: UnitOfWork) -> list[JobView]:
+    async with uow() as work:
+        return [msgspec.convert(r, JobView) for r in await Jobs(work.conn).list(q.status, q.limit)]
+
+
+async def get_job(q: GetJob, uow: UnitOfWork) -> JobView:
+    async with uow() as work:
+        row = await Jobs(work.conn).view(q.job_id)
+    if row is None:
+        raise ServiceError.not_found("job", q.job_id)
+    return msgspec.convert(row, JobView)
+
+
+async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
+    async with uow() as work:
+        jobs = Jobs(work.conn)
+        job = await jobs.get_for_update(cmd.job_id)
+        if job is None:
+            raise ServiceError.not_found("job", cmd.job_id)
+        job.cancel(reason=cmd.reason, at=utcnow())
+        await jobs.save(job)
+        _emit_changes(work, job)
+        work.emit(JobCancelled(job_id=job.id, reason=cmd.reason))
+        return msgspec.convert(await jobs.view(job.id), JobView)
+
+
+# --- Events from the trainer and provisioning ------------------------------------------------------
+
+STAGE_MESSAGES = {
+    "preprocessing": "Preparing the training data.",
+    "model_loading": "Loading the base model.",
+    "training": "Training.",
+    "finalizing": "Saving the adapter.",
+}
+
+
+def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> None:
+    at = event.occurred_at
+    match event:
+        case StageChanged(stage=stage, detail=detail):
+            job.advance(stage, detail or STAGE_MESSAGES[stage], at)
+        case Progress():
+            job.advance("training", STAGE_MESSAGES["training"], at)
+        case Completed(adapter_key=key):
+            job.advance("finalizing", STAGE_MESSAGES["finalizing"], at)
+            job.complete(key, at)
+        case Failed():
+            job.fail({
+                "source": "trainer", "failure_class": event.failure_class, "message": event.message,
+                "suggested_fix": event.suggested_fix, "suggested_changes": event.suggested_changes,
+                "step": event.step, "last_checkpoint_key": event.last_checkpoint_key,
+            }, at)
+
+
+async def on_trainer_event(event: TrainerEvent, uow: UnitOfWork) -> None:
+    if not isinstance(event, StageChanged | Progress | Completed | Failed):
+        return
+    async with uow() as work:
+        if not await work.first_time("jobs-on-training-event", event.event_id):
+            return
+        jobs = Jobs(work.conn)
+        job = await jobs.get_for_update(event.job_id)
+        if job is None or event.attempt != job.attempt:
+            return  # an event of an unknown job or an older attempt changes nothing
+        _apply_trainer_event(job, event)
+        await jobs.save(job)
+        _emit_changes(work, job)
+
+
+async def on_instance_event(
+    event: InstanceStarted | InstanceExited | InstanceFailedToStart, uow: UnitOfWork
+) -> None:
+    async with uow() as work:
+        if not await work.first_time("jobs-on-instance-event", event.event_id):
+            return
+        jobs = Jobs(work.conn)
+        job = await jobs.get_for_update(event.job_id)
+        if job is None or event.attempt != job.attempt:
+            return
+        at = event.occurred_at
+        match event:
+            case InstanceStarted(provider=provider, detail=detail):
+                job.advance("provisioning", detail or f"Instance started on the {provider} provider.", at)
+            case InstanceFailedToStart(message=message):
+                job.fail({"source": "provisioning", "failure_class": "provisioning",
+                          "message": message}, at)
+            case InstanceExited(exit_code=code) if code != 0:
+                # A clean exit reports completion itself; anything else that ends a live job fails it.
+                job.fail({"source": "provisioning", "failure_class": "internal",
+                          "message": f"The training process ended unexpectedly "
+                                     f"(exit code {code}). {event.reason}".strip()}, at)
+        await jobs.save(job)
+        _emit_changes(work, job)
+
+
+def _emit_changes(work: Any, job: domain.Job) -> None:
+    for previous, status, message in job.changes:
+        work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message))

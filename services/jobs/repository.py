@@ -1,0 +1,111 @@
+"""SQL for the jobs schema: training files, jobs and their status history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from services.jobs.domain import Job
+
+JOB_COLUMNS = (
+    "j.id, j.name, j.description, j.notes, j.tags, j.training_file_id, f.name AS training_file_name, "
+    "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
+    "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
+    "j.error, j.estimate, j.parent_job_id"
+)
+
+
+def _json(value: Any) -> Jsonb:
+    return Jsonb(msgspec.to_builtins(value))
+
+
+class TrainingFiles:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, row: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO training_files (id, name, filename, storage_key, format, size_bytes, "
+            "stats, eligibility) VALUES (%(id)s, %(name)s, %(filename)s, %(storage_key)s, "
+            "%(format)s, %(size_bytes)s, %(stats)s, %(eligibility)s)",
+            {**row, "stats": _json(row["stats"]), "eligibility": _json(row["eligibility"])},
+        )
+
+    async def get(self, file_id: uuid.UUID) -> dict[str, Any] | None:
+        cur = await self.conn.execute("SELECT * FROM training_files WHERE id = %s", (file_id,))
+        return await cur.fetchone()
+
+    async def search(self, q: str, limit: int) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT * FROM training_files WHERE %(q)s = '' OR name ILIKE %(like)s "
+            "OR filename ILIKE %(like)s ORDER BY created_at DESC LIMIT %(limit)s",
+            {"q": q, "like": f"%{q}%", "limit": limit},
+        )
+        return await cur.fetchall()
+
+
+class Jobs:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, row: dict[str, Any]) -> None:
+        json_fields = ("model", "lora", "hyperparameters", "estimate")
+        await self.conn.execute(
+            "INSERT INTO jobs (id, name, description, notes, tags, training_file_id, preset, model, "
+            "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id) VALUES "
+            "(%(id)s, %(name)s, %(description)s, %(notes)s, %(tags)s, %(training_file_id)s, "
+            "%(preset)s, %(model)s, %(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, "
+            "%(status)s, %(estimate)s, %(parent_job_id)s)",
+            {**row, **{k: _json(row[k]) if row[k] is not None else None for k in json_fields}},
+        )
+        await self._history(row["id"], row["status"], "Job created and queued.")
+
+    async def names_like(self, name: str) -> set[str]:
+        cur = await self.conn.execute(
+            "SELECT name FROM jobs WHERE name = %s OR name LIKE %s", (name, f"{name} (%")
+        )
+        return {r["name"] for r in await cur.fetchall()}
+
+    async def view(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        cur = await self.conn.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs j JOIN training_files f ON f.id = j.training_file_id "
+            "WHERE j.id = %s", (job_id,),
+        )
+        return await cur.fetchone()
+
+    async def list(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs j JOIN training_files f ON f.id = j.training_file_id "
+            "WHERE %(status)s::text IS NULL OR j.status = %(status)s "
+            "ORDER BY j.created_at DESC LIMIT %(limit)s",
+            {"status": status, "limit": limit},
+        )
+        return await cur.fetchall()
+
+    async def get_for_update(self, job_id: uuid.UUID) -> Job | None:
+        cur = await self.conn.execute(
+            "SELECT id, name, status, status_message, attempt, started_at, finished_at, "
+            "adapter_key, error FROM jobs WHERE id = %s FOR UPDATE", (job_id,),
+        )
+        row = await cur.fetchone()
+        return Job(**row) if row else None
+
+    async def save(self, job: Job) -> None:
+        await self.conn.execute(
+            "UPDATE jobs SET status = %s, status_message = %s, attempt = %s, started_at = %s, "
+            "finished_at = %s, adapter_key = %s, error = %s WHERE id = %s",
+            (job.status, job.status_message, job.attempt, job.started_at, job.finished_at,
+             job.adapter_key, Jsonb(job.error) if job.error is not None else None, job.id),
+        )
+        for _previous, status, message in job.changes:
+            await self._history(job.id, status, message)
+
+    async def _history(self, job_id: uuid.UUID, status: str, message: str) -> None:
+        await self.conn.execute(
+            "INSERT INTO job_status_history (job_id, status, message) VALUES (%s, %s, %s)",
+            (job_id, status, message),
+        )

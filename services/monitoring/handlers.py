@@ -1,0 +1,68 @@
+"""Monitoring handlers: record every event and metric; answer log, metrics and progress queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from proto.monitoring import GetEventLog, GetMetrics, GetProgress, ProgressView
+from proto.training import Evaluation, Heartbeat, Progress
+from services.monitoring import domain
+from services.monitoring.repository import Monitoring
+
+UnitOfWork = Callable[[], Any]
+
+
+async def record(event: Any, uow: UnitOfWork) -> None:
+    """Store one event (trainer, job status or instance); a redelivered one changes nothing."""
+    async with uow() as work:
+        repo = Monitoring(work.conn)
+        if isinstance(event, Heartbeat):
+            await repo.beat(event.job_id, event.attempt, event.step, event.occurred_at)
+            return
+        kind, category, message = domain.describe(event)
+        first_time = await repo.add_event({
+            "event_id": event.event_id, "job_id": event.job_id,
+            "attempt": getattr(event, "attempt", 1), "kind": kind, "category": category,
+            "seq": getattr(event, "seq", 0), "occurred_at": event.occurred_at, "message": message,
+            "payload": msgspec.to_builtins(event),
+        })
+        if first_time and isinstance(event, Progress | Evaluation):
+            await repo.upsert_metric(_metric_row(event))
+
+
+def _metric_row(event: Progress | Evaluation) -> dict[str, Any]:
+    base = {"job_id": event.job_id, "step": event.step, "attempt": event.attempt,
+            "at": event.occurred_at, "epoch": event.epoch}
+    if isinstance(event, Evaluation):
+        return {**base, "kind": "eval", "val_loss": event.val_loss, "perplexity": event.perplexity}
+    return {**base, "kind": "train", "loss": event.loss, "learning_rate": event.learning_rate,
+            "grad_norm": event.grad_norm, "tokens_per_s": event.tokens_per_s,
+            "memory_bytes": event.memory_bytes, "total_steps": event.total_steps}
+
+
+async def event_log(q: GetEventLog, uow: UnitOfWork) -> dict[str, Any]:
+    async with uow() as work:
+        total, rows = await Monitoring(work.conn).event_log(
+            q.job_id, q.kinds, q.q.strip(), q.offset, q.limit)
+    return {"total": total, "offset": q.offset, "limit": q.limit, "events": rows}
+
+
+async def metrics(q: GetMetrics, uow: UnitOfWork) -> dict[str, Any]:
+    async with uow() as work:
+        rows = await Monitoring(work.conn).metrics(q.job_id)
+    return {
+        "train": [r for r in rows if r["kind"] == "train"],
+        "eval": [r for r in rows if r["kind"] == "eval"],
+    }
+
+
+async def progress(q: GetProgress, uow: UnitOfWork) -> ProgressView:
+    async with uow() as work:
+        inputs = await Monitoring(work.conn).progress_inputs(q.job_id)
+    span = inputs["span"] or {}
+    view = domain.progress(inputs["first"], inputs["latest"], inputs["latest_eval"],
+                           span.get("started_at"), span.get("last_at"))
+    return ProgressView(job_id=q.job_id, **view)

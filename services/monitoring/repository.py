@@ -1,0 +1,83 @@
+"""SQL for the monitoring schema: the event log, metrics history and heartbeats."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+METRIC_FIELDS = ("epoch", "loss", "val_loss", "perplexity", "learning_rate", "grad_norm",
+                 "tokens_per_s", "memory_bytes", "total_steps")
+
+
+class Monitoring:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add_event(self, row: dict[str, Any]) -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO events (event_id, job_id, attempt, kind, category, seq, occurred_at, "
+            "message, payload) VALUES (%(event_id)s, %(job_id)s, %(attempt)s, %(kind)s, "
+            "%(category)s, %(seq)s, %(occurred_at)s, %(message)s, %(payload)s) "
+            "ON CONFLICT (event_id) DO NOTHING",
+            {**row, "payload": Jsonb(row["payload"])},
+        )
+        return cur.rowcount == 1
+
+    async def upsert_metric(self, row: dict[str, Any]) -> None:
+        values = {f: row.get(f) for f in METRIC_FIELDS}
+        columns = ", ".join(METRIC_FIELDS)
+        params = ", ".join(f"%({f})s" for f in METRIC_FIELDS)
+        updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in METRIC_FIELDS)
+        await self.conn.execute(
+            f"INSERT INTO metrics (job_id, step, kind, attempt, at, {columns}) VALUES "
+            f"(%(job_id)s, %(step)s, %(kind)s, %(attempt)s, %(at)s, {params}) "
+            f"ON CONFLICT (job_id, step, kind) DO UPDATE SET attempt = EXCLUDED.attempt, "
+            f"at = EXCLUDED.at, {updates}",
+            {**values, **{k: row[k] for k in ("job_id", "step", "kind", "attempt", "at")}},
+        )
+
+    async def beat(self, job_id: uuid.UUID, attempt: int, step: int, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO heartbeats (job_id, attempt, step, last_seen) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (job_id) DO UPDATE SET attempt = EXCLUDED.attempt, step = EXCLUDED.step, "
+            "last_seen = GREATEST(heartbeats.last_seen, EXCLUDED.last_seen)",
+            (job_id, attempt, step, at),
+        )
+
+    async def event_log(self, job_id: uuid.UUID, categories: list[str], q: str, offset: int,
+                        limit: int) -> tuple[int, list[dict[str, Any]]]:
+        where = ("job_id = %(job)s AND (cardinality(%(cats)s::text[]) = 0 OR category = ANY(%(cats)s)) "
+                 "AND (%(q)s = '' OR message ILIKE %(like)s)")
+        params = {"job": job_id, "cats": categories, "q": q, "like": f"%{q}%",
+                  "offset": offset, "limit": limit}
+        total = (await (await self.conn.execute(
+            f"SELECT count(*) AS n FROM events WHERE {where}", params)).fetchone())["n"]
+        rows = await (await self.conn.execute(
+            f"SELECT event_id, kind, category, occurred_at, message, payload FROM events "
+            f"WHERE {where} ORDER BY occurred_at, seq OFFSET %(offset)s LIMIT %(limit)s", params,
+        )).fetchall()
+        return total, rows
+
+    async def metrics(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT * FROM metrics WHERE job_id = %s ORDER BY step, kind", (job_id,))
+        return await cur.fetchall()
+
+    async def progress_inputs(self, job_id: uuid.UUID) -> dict[str, Any]:
+        async def one(sql: str) -> dict[str, Any] | None:
+            return await (await self.conn.execute(sql, (job_id,))).fetchone()
+
+        return {
+            "first": await one("SELECT * FROM metrics WHERE job_id = %s AND kind = 'train' "
+                               "ORDER BY at LIMIT 1"),
+            "latest": await one("SELECT * FROM metrics WHERE job_id = %s AND kind = 'train' "
+                                "ORDER BY step DESC LIMIT 1"),
+            "latest_eval": await one("SELECT * FROM metrics WHERE job_id = %s AND kind = 'eval' "
+                                     "ORDER BY step DESC LIMIT 1"),
+            "span": await one("SELECT min(occurred_at) AS started_at, max(occurred_at) AS last_at "
+                              "FROM events WHERE job_id = %s"),
+        }

@@ -1,0 +1,3 @@
+from services.provisioning.app import main
+
+main()

@@ -1,0 +1,43 @@
+"""Provisioning service wiring: instances for queued jobs, on the local provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faststream.nats import NatsMessage
+
+from libs.common.bus import durable
+from libs.common.runtime import ServiceRuntime, run_service
+from libs.common.settings import Settings
+from proto.base import decode
+from proto.jobs import JobCancelled, JobQueued
+from services.provisioning import handlers
+from services.provisioning.local_provider import LocalProvider
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    runtime = ServiceRuntime("provisioning", settings, Path(__file__).with_name("migrations"))
+    broker, uow = runtime.broker, runtime.uow
+    provider = LocalProvider(settings.state_path, settings.python)
+
+    @durable(broker, JobQueued.subject, "provisioning-on-job-queued")
+    async def on_job_queued(msg: NatsMessage) -> None:
+        await handlers.on_job_queued(decode(msg.body, JobQueued), uow, provider, settings)
+
+    @durable(broker, JobCancelled.subject, "provisioning-on-job-cancelled")
+    async def on_job_cancelled(msg: NatsMessage) -> None:
+        await handlers.on_job_cancelled(decode(msg.body, JobCancelled), uow, provider)
+
+    @runtime.background
+    async def watch_exits() -> None:
+        await handlers.watch_exits(uow, provider)
+
+    return runtime
+
+
+def main() -> None:
+    run_service(build)
+
+
+if __name__ == "__main__":
+    main()

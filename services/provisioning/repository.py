@@ -1,0 +1,57 @@
+"""SQL for the provisioning schema: one row per (job, attempt) instance."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg import AsyncConnection
+
+
+class Instances:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def claim(self, job_id: uuid.UUID, attempt: int, provider: str) -> bool:
+        """Insert the instance row; False if this (job, attempt) already has one (no second pod)."""
+        cur = await self.conn.execute(
+            "INSERT INTO instances (job_id, attempt, instance_id, provider, status) "
+            "VALUES (%s, %s, %s, %s, 'starting') ON CONFLICT DO NOTHING",
+            (job_id, attempt, f"{provider}-{job_id}-{attempt}", provider),
+        )
+        return cur.rowcount == 1
+
+    async def get(self, job_id: uuid.UUID, attempt: int | None = None) -> dict[str, Any] | None:
+        cur = await self.conn.execute(
+            "SELECT * FROM instances WHERE job_id = %s AND (%s::int IS NULL OR attempt = %s) "
+            "ORDER BY attempt DESC LIMIT 1 FOR UPDATE", (job_id, attempt, attempt),
+        )
+        return await cur.fetchone()
+
+    async def live(self) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT * FROM instances WHERE status IN ('starting', 'running', 'terminating')"
+        )
+        return await cur.fetchall()
+
+    async def mark_running(self, job_id: uuid.UUID, attempt: int, pid: int, spec_path: str) -> None:
+        await self.conn.execute(
+            "UPDATE instances SET status = 'running', pid = %s, spec_path = %s "
+            "WHERE job_id = %s AND attempt = %s", (pid, spec_path, job_id, attempt),
+        )
+
+    async def mark_terminating(self, job_id: uuid.UUID, attempt: int, reason: str) -> None:
+        await self.conn.execute(
+            "UPDATE instances SET status = 'terminating', reason = %s "
+            "WHERE job_id = %s AND attempt = %s AND status <> 'exited'", (reason, job_id, attempt),
+        )
+
+    async def mark_exited(self, job_id: uuid.UUID, attempt: int, exit_code: int | None,
+                          reason: str) -> bool:
+        cur = await self.conn.execute(
+            "UPDATE instances SET status = 'exited', exit_code = %s, exited_at = now(), "
+            "reason = CASE WHEN reason = '' THEN %s ELSE reason END "
+            "WHERE job_id = %s AND attempt = %s AND status <> 'exited'",
+            (exit_code, reason, job_id, attempt),
+        )
+        return cur.rowcount == 1
