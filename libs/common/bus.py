@@ -56,17 +56,29 @@ def make_broker(nats_url: str, name: str) -> NatsBroker:
         max_reconnect_attempts=-1,  # ride out a NATS restart
         reconnect_time_wait=1,
         graceful_timeout=10.0,
+        log_level=logging.DEBUG,  # per-message access lines; our handlers log what matters
     )
 
 
 async def ensure_streams(broker: NatsBroker) -> None:
-    """Declare every stream up front, so a publish never races a consumer's declaration."""
+    """Create missing streams up front, so a publish never races a consumer's declaration.
+
+    An existing stream keeps the limits, retention and replicas an operator gave it; we only
+    add subjects it lacks.
+    """
+    from nats.js.errors import NotFoundError
+
     js = broker.config.connection_state.stream
     for name, subjects in STREAMS.items():
         try:
+            config = (await js.stream_info(name)).config
+        except NotFoundError:
             await js.add_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S)
-        except Exception:  # already there with these subjects
-            await js.update_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S)
+            continue
+        missing = [s for s in subjects if s not in (config.subjects or [])]
+        if missing:
+            config.subjects = [*(config.subjects or []), *missing]
+            await js.update_stream(config)
 
 
 async def publish_event(broker: NatsBroker, event: Any, subject: str | None = None) -> None:
@@ -90,7 +102,9 @@ def durable(broker: NatsBroker, subject: str, consumer: str) -> Callable[[Handle
         subject,
         stream=jstream(stream_for(subject)),
         durable=consumer,
-        pull_sub=PullSub(batch_size=16, timeout=0.5),
+        # One message per fetch: FastStream runs the messages of a fetched batch concurrently,
+        # and our consumers rely on stream order (a job's stages, its metrics).
+        pull_sub=PullSub(batch_size=1, timeout=1.0),
         config=ConsumerConfig(
             ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL, max_deliver=MAX_DELIVER
         ),

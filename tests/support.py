@@ -1,0 +1,132 @@
+"""Test-side helpers: a bus client that calls, publishes and collects; training-file builders."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js.api import DeliverPolicy
+
+from libs.common.bus import STREAMS, ensure_streams, make_broker, publish_event
+from proto.api import ServiceError
+from proto.base import encode
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FILE = ROOT / "services" / "cli" / "samples" / "financial-advisory-sample.json"
+
+
+class TestBus:
+    """Ask services like the gateway does; watch subjects like a consumer would."""
+
+    __test__ = False
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.broker = make_broker(url, "tests")
+        self.nc: nats.NATS | None = None
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await ensure_streams(self.broker)
+        self.nc = await nats.connect(self.url)
+
+    async def stop(self) -> None:
+        await self.nc.close()
+        await self.broker.stop()
+
+    async def ask(self, request: Any) -> Any:
+        from libs.common.bus import call
+
+        return await call(self.broker, request, 10.0)
+
+    async def ask_error(self, request: Any) -> ServiceError:
+        try:
+            await self.ask(request)
+        except ServiceError as exc:
+            return exc
+        raise AssertionError(f"{type(request).__name__} unexpectedly succeeded")
+
+    async def publish(self, event: Any, msg_id: str | None = None) -> None:
+        if msg_id is None:
+            await publish_event(self.broker, event)
+            return
+        subject = type(event).subject
+        stream = next(n for n, s in STREAMS.items() if subject.split(".")[0] + ".>" in s)
+        await self.broker.publish(encode(event), subject, headers={"Nats-Msg-Id": msg_id},
+                                  stream=stream)
+
+    async def stored(self, subject: str) -> list[bytes]:
+        """Every message the stream holds on `subject`, oldest first."""
+        js = self.nc.jetstream()
+        sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        bodies: list[bytes] = []
+        try:
+            while True:
+                msg = await sub.next_msg(timeout=0.3)
+                bodies.append(msg.data)
+        except nats.errors.TimeoutError:
+            pass
+        finally:
+            await sub.unsubscribe()
+        return bodies
+
+
+async def eventually(check, timeout_s: float = 15.0, interval_s: float = 0.1) -> Any:
+    """Poll an async or sync check until it returns a truthy value; fail with the last value."""
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s}s; last value: {last!r}")
+
+
+# --- training files ----------------------------------------------------------------------------
+
+
+def _pair(conversation_id: str, turn: int, target: str | None) -> dict[str, Any]:
+    return {
+        "id": f"topic_turn{turn}", "conversation_id": conversation_id, "turn_number": turn,
+        "conversation_metadata": {"persona_archetype": "planner"},
+        "system_prompt": "You are a warm, specific financial advisor.",
+        "conversation_history": [{"turn": 1, "role": "user", "content": "Hello."}],
+        "current_user_input": f"I'm worried about my savings (turn {turn}).",
+        "emotional_context": {"detected_emotions": {"primary": "worry", "intensity": 0.6}},
+        "target_response": target,
+        "training_metadata": {"quality_score": 4.5, "human_reviewed": turn == 1,
+                              "quality_criteria": {"empathy_score": 5, "clarity_score": 4,
+                                                   "appropriateness_score": 5}},
+    }
+
+
+def training_file(conversations: int = 55, scaffolded: bool = True) -> bytes:
+    """A small brightrun-lora-v4 aggregated file: eligible at 50+ scaffolded conversations."""
+    convs = []
+    for i in range(conversations):
+        cid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conversation-{i}"))
+        scaffolding = {"persona_key": f"persona_{i % 4}", "persona_name": "P",
+                       "emotional_arc_key": f"arc_{i % 3}", "emotional_arc": "A",
+                       "training_topic_key": f"topic_{i % 5}", "training_topic": "T"}
+        convs.append({
+            "conversation_metadata": {"conversation_id": cid, "quality_tier": "production",
+                                      **({"scaffolding": scaffolding} if scaffolded else {})},
+            "training_pairs": [_pair(cid, 1, "Let's take this one step at a time together."),
+                               _pair(cid, 2, None)],
+        })
+    document = {
+        "training_file_metadata": {"file_name": "test-file", "format_spec": "brightrun-lora-v4",
+                                   "total_conversations": conversations,
+                                   "total_training_pairs": 2 * conversations},
+        "consultant_profile": {"name": "Test Advisor"},
+        "conversations": convs,
+    }
+    return json.dumps(document).encode()
