@@ -93,4 +93,9 @@ def run_service(build: Callable[[Settings], ServiceRuntime]) -> None:
         await stop.wait()
         await runtime.stop()
 
-    asyncio.run(main())
+    try:
+        import uvloop  # comes with uvicorn[standard]; a faster event loop for busy consumers
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())

@@ -31,13 +31,14 @@ class GatewayBus:
 
     def _subscribe_live(self) -> None:
         # Plain (non-durable) subscriptions: live frames are for whoever is watching now;
-        # history comes from the monitoring service.
-        @self.broker.subscriber(TrainingEventReported.subject)
+        # history comes from the monitoring service. `no_reply`: a JetStream publish is a
+        # request, and an auto-reply from us would race the stream's PubAck to the publisher.
+        @self.broker.subscriber(TrainingEventReported.subject, no_reply=True)
         async def on_trainer_event(msg: NatsMessage) -> None:
             event = decode(msg.body, TrainingEventReported).event
             self._push(event.job_id, {"type": event_kind(event), "data": to_builtins(event)})
 
-        @self.broker.subscriber(JobStatusChanged.subject)
+        @self.broker.subscriber(JobStatusChanged.subject, no_reply=True)
         async def on_status(msg: NatsMessage) -> None:
             event = decode(msg.body, JobStatusChanged)
             self._push(event.job_id, {"type": "status", "data": to_builtins(event)})

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 
 from proto.cost import EstimateRequest
 from proto.jobs import GetTrainingFile, HyperparameterOverrides, ListPresets
@@ -23,7 +24,7 @@ class EstimateBody(msgspec.Struct, frozen=True, kw_only=True):
     model: ModelRef = msgspec.field(default_factory=ModelRef)
 
 
-async def estimate_for(bus: GatewayBus, body: Any) -> dict[str, Any]:
+async def estimate_for(bus: NamedDependency[GatewayBus], body: Any) -> dict[str, Any]:
     training_file = await bus.ask(GetTrainingFile(training_file_id=body.training_file_id))
     stats = training_file["stats"]
     return await bus.ask(EstimateRequest(
@@ -38,11 +39,11 @@ class EstimatesController(Controller):
     tags = ["configuration"]
 
     @get("/presets")
-    async def presets(self, bus: GatewayBus) -> list[dict[str, Any]]:
+    async def presets(self, bus: NamedDependency[GatewayBus]) -> list[dict[str, Any]]:
         """The three presets; Balanced is the default."""
         return await bus.ask(ListPresets())
 
     @post("/estimates", status_code=200)
-    async def estimate(self, data: EstimateBody, bus: GatewayBus) -> dict[str, Any]:
+    async def estimate(self, data: EstimateBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         """Duration and cost range for a configuration, spot and on-demand."""
         return await estimate_for(bus, data)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from libs.common.storage import ObjectStore
@@ -43,18 +44,18 @@ class JobsController(Controller):
     tags = ["jobs"]
 
     @post("/", status_code=201)
-    async def create(self, data: CreateJobBody, bus: GatewayBus) -> dict[str, Any]:
+    async def create(self, data: CreateJobBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         """Start a training job; the estimate shown to the user is stored with it."""
         estimate = await estimate_for(bus, data)
         return await bus.ask(CreateJob(**msgspec.structs.asdict(data), estimate=estimate))
 
     @get("/")
-    async def list_jobs(self, bus: GatewayBus, status: str | None = None,
+    async def list_jobs(self, bus: NamedDependency[GatewayBus], status: str | None = None,
                         limit: int = 100) -> list[dict[str, Any]]:
         return await bus.ask(ListJobs(status=status, limit=min(max(limit, 1), 500)))
 
     @get("/{job_id:uuid}")
-    async def get_job(self, job_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+    async def get_job(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         """The job with its progress: step, percent, elapsed and remaining time."""
         job, progress = await asyncio.gather(bus.ask(GetJob(job_id=job_id)),
                                              bus.ask(GetProgress(job_id=job_id)))
@@ -62,7 +63,7 @@ class JobsController(Controller):
 
     @get("/{job_id:uuid}/events")
     async def events(
-        self, job_id: uuid.UUID, bus: GatewayBus,
+        self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
         category: Annotated[list[str] | None, Parameter(query="type")] = None,
         q: str = "", page: int = 1, per_page: int = 50,
     ) -> dict[str, Any]:
@@ -73,18 +74,18 @@ class JobsController(Controller):
                                          offset=(max(page, 1) - 1) * per_page, limit=per_page))
 
     @get("/{job_id:uuid}/metrics")
-    async def metrics(self, job_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+    async def metrics(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         await bus.ask(GetJob(job_id=job_id))
         return await bus.ask(GetMetrics(job_id=job_id))
 
     @post("/{job_id:uuid}/cancel", status_code=200)
-    async def cancel(self, job_id: uuid.UUID, bus: GatewayBus,
+    async def cancel(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
                      data: CancelBody | None = None) -> dict[str, Any]:
         reason = (data or CancelBody()).reason
         return await bus.ask(CancelJob(job_id=job_id, reason=reason))
 
     @get("/{job_id:uuid}/artifacts/adapter", media_type="application/zip")
-    async def adapter(self, job_id: uuid.UUID, bus: GatewayBus, store: ObjectStore) -> Response:
+    async def adapter(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus], store: NamedDependency[ObjectStore]) -> Response:
         """The LoRA adapter in the standard PEFT layout, zipped."""
         job = await bus.ask(GetJob(job_id=job_id))
         if job["status"] != "completed" or not job["adapter_key"]:

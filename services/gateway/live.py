@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
 from proto.api import ServiceError
@@ -16,7 +17,7 @@ from proto.monitoring import GetProgress
 from services.gateway.bus import FIREHOSE, GatewayBus, job_channel
 
 
-async def _stream(socket: WebSocket, channels: ChannelsPlugin, channel: str,
+async def _stream(socket: WebSocket, channels: NamedDependency[ChannelsPlugin], channel: str,
                   before: Callable[[], Awaitable[bool]] | None = None) -> None:
     # Subscribe before anything is read, so no frame falls between a snapshot and the stream.
     async with channels.start_subscription([channel]) as subscriber:
@@ -31,8 +32,8 @@ async def _stream(socket: WebSocket, channels: ChannelsPlugin, channel: str,
 
 
 @websocket("/jobs/{job_id:uuid}/live")
-async def job_live(socket: WebSocket, job_id: uuid.UUID, channels: ChannelsPlugin,
-                   bus: GatewayBus) -> None:
+async def job_live(socket: WebSocket, job_id: uuid.UUID, channels: NamedDependency[ChannelsPlugin],
+                   bus: NamedDependency[GatewayBus]) -> None:
     """A snapshot first (job and progress), then every stage, progress, metric and event."""
     await socket.accept()
 
@@ -52,7 +53,7 @@ async def job_live(socket: WebSocket, job_id: uuid.UUID, channels: ChannelsPlugi
 
 
 @websocket("/live")
-async def firehose(socket: WebSocket, channels: ChannelsPlugin) -> None:
+async def firehose(socket: WebSocket, channels: NamedDependency[ChannelsPlugin]) -> None:
     """Every job's frames, for the console."""
     await socket.accept()
     await _stream(socket, channels, FIREHOSE)

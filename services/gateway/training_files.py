@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
@@ -32,8 +33,8 @@ class TrainingFilesController(Controller):
     async def upload(
         self,
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
-        bus: GatewayBus,
-        store: ObjectStore,
+        bus: NamedDependency[GatewayBus],
+        store: NamedDependency[ObjectStore],
     ) -> dict[str, Any]:
         """Upload a training file (multipart field `file`); answers its stats and eligibility."""
         content = await data.read()
@@ -52,10 +53,10 @@ class TrainingFilesController(Controller):
                                                   size_bytes=len(content)))
 
     @get("/")
-    async def list_files(self, bus: GatewayBus, q: str = "", limit: int = 100) -> list[dict]:
+    async def list_files(self, bus: NamedDependency[GatewayBus], q: str = "", limit: int = 100) -> list[dict]:
         """Training files, newest first; `q` searches names."""
         return await bus.ask(ListTrainingFiles(q=q, limit=min(max(limit, 1), 500)))
 
     @get("/{file_id:uuid}")
-    async def get_file(self, file_id: uuid.UUID, bus: GatewayBus) -> dict[str, Any]:
+    async def get_file(self, file_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         return await bus.ask(GetTrainingFile(training_file_id=file_id))

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 
 from libs.common.settings import Settings
 from libs.common.signing import (
@@ -54,8 +55,8 @@ class WebhooksController(Controller):
     include_in_schema = True
 
     @post("/trainer/{job_id:uuid}", status_code=202, request_max_body_size=MAX_BODY_BYTES)
-    async def trainer_event(self, job_id: uuid.UUID, request: Request, bus: GatewayBus,
-                            settings: Settings) -> dict[str, str]:
+    async def trainer_event(self, job_id: uuid.UUID, request: Request, bus: NamedDependency[GatewayBus],
+                            settings: NamedDependency[Settings]) -> dict[str, str]:
         """Accept one signed trainer event (HMAC-SHA256 over `timestamp.body`)."""
         body = await request.body()
         try:

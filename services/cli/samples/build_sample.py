@@ -18,16 +18,16 @@ import json
 import random
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 OUTPUT_PATH = Path(__file__).resolve().with_name("financial-advisory-sample.json")
 SEED = 20250602
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://brightrun.example/samples/financial-advisory")
 
-FILE_CREATED = datetime(2025, 6, 2, 14, 0, tzinfo=timezone.utc)
-FILE_UPDATED = datetime(2025, 6, 16, 9, 30, tzinfo=timezone.utc)
-FIRST_CONVERSATION_AT = datetime(2025, 5, 6, 9, 0, tzinfo=timezone.utc)
+FILE_CREATED = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
+FILE_UPDATED = datetime(2025, 6, 16, 9, 30, tzinfo=UTC)
+FIRST_CONVERSATION_AT = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 
 TARGET_MODEL = "meta-llama/Meta-Llama-3-70B-Instruct"
 VERTICAL = "financial_planning_consultant"
@@ -2496,7 +2496,7 @@ def build_conversation(conv: dict, index: int, rng: random.Random) -> tuple[dict
         },
         "training_pairs": pairs,
     }
-    return conversation, list(zip(pairs, answered))
+    return conversation, list(zip(pairs, answered, strict=True))
 
 
 def assign_tier(conversation: dict) -> None:
