@@ -1,0 +1,33 @@
+"""The memory estimator: bigger batches and sequences need more; NF4 needs less."""
+
+from __future__ import annotations
+
+from trainer.memory import GIB, estimate_training_memory
+
+
+def estimate(**overrides: object) -> int:
+    settings = {"parameter_count": 135_000_000, "quantization": "auto", "lora_r": 16,
+                "micro_batch_size": 4, "max_seq_len": 2048, "device": "cpu", **overrides}
+    return estimate_training_memory(**settings).total_bytes  # type: ignore[arg-type]
+
+
+def test_memory_grows_with_batch_sequence_and_rank() -> None:
+    base = estimate()
+    assert estimate(micro_batch_size=8) > base
+    assert estimate(max_seq_len=4096) > base
+    assert estimate(lora_r=64) > base
+
+
+def test_halving_the_micro_batch_is_what_an_oom_suggests_and_it_helps() -> None:
+    assert estimate(micro_batch_size=2) < 0.6 * estimate(micro_batch_size=4)
+
+
+def test_nf4_on_cuda_needs_far_less_weight_memory_than_bf16() -> None:
+    nf4 = estimate_training_memory(parameter_count=70_600_000_000, quantization="nf4", lora_r=16,
+                                   micro_batch_size=1, max_seq_len=2048, device="cuda")
+    bf16 = estimate_training_memory(parameter_count=70_600_000_000, quantization="none", lora_r=16,
+                                    micro_batch_size=1, max_seq_len=2048, device="cuda")
+    assert nf4.weights_bytes < bf16.weights_bytes / 3
+    # Llama-3-70B QLoRA fits one 80 GB H100 — the production setup of DESIGN.md.
+    assert 35 * GIB < nf4.total_bytes < 80 * GIB
+    assert "GiB" in nf4.describe()

@@ -1,0 +1,145 @@
+"""Test-side helpers for the trainer: tiny training files, job specs, runs in- and out-of-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from libs.common.training_format import TrainingPair, Turn
+from proto.training import Failed, Progress
+from trainer.report import read_events
+
+ROOT = Path(__file__).resolve().parents[3]
+WORDS = ("plan budget savings retire invest goal worry family house debt income tax pension "
+         "mortgage college insurance").split()
+
+
+def words(seed: int, n: int) -> str:
+    return " ".join(WORDS[(seed * 7 + i * 3 + i * i) % len(WORDS)] for i in range(n))
+
+
+def pair(pid: str, conversation: str = "conv-1", history: list[tuple[str, str]] = (),
+         user: str = "How should I save?", target: str | None = "Start with a budget.",
+         system: str = "You are a calm financial advisor.") -> TrainingPair:
+    return TrainingPair(id=pid, conversation_id=conversation, turn_number=len(history) // 2 + 1,
+                        system_prompt=system, history=[Turn(r, c) for r, c in history],
+                        current_user_input=user, target_response=target)
+
+
+def training_file(conversations: int = 8, turns: int = 5, target_words: int = 16,
+                  bad: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """An aggregated brightrun-lora-v4 file; every 4th turn has a null target (context only).
+    `bad` patches named pairs (by id) with raw fields, to plant defects."""
+    convs = []
+    for c in range(conversations):
+        cid = str(uuid.UUID(int=c + 1))
+        pairs, history = [], []
+        for t in range(1, turns + 1):
+            user = f"Client {c} turn {t}: {words(c + t, 10)}"
+            target = None if t % 4 == 0 else f"Advisor {c}.{t}: {words(c * t + 1, target_words)}"
+            raw = {"id": f"c{c}_turn{t}", "conversation_id": cid, "turn_number": t,
+                   "system_prompt": "You are a calm financial advisor.",
+                   "conversation_history": list(history), "current_user_input": user,
+                   "target_response": target}
+            raw.update((bad or {}).get(raw["id"], {}))
+            pairs.append(raw)
+            history += [{"turn": t, "role": "user", "content": user},
+                        {"turn": t, "role": "assistant", "content": target or "I see."}]
+        convs.append({"conversation_metadata": {"conversation_id": cid}, "training_pairs": pairs})
+    return json.dumps({"training_file_metadata": {"format_spec": "brightrun-lora-v4"},
+                       "consultant_profile": {"name": "Test Advisor"},
+                       "conversations": convs}).encode()
+
+
+def make_job(root: Path, data: bytes | None = None, *, webhook_url: str | None = None,
+             model: str = "tiny-random-llama", lora: dict[str, Any] | None = None,
+             **hyperparameters: Any) -> Path:
+    """A store under `root/store` holding the training file, and `root/spec.json`."""
+    store = root / "store"
+    (store / "files").mkdir(parents=True, exist_ok=True)
+    (store / "files" / "train.json").write_bytes(data if data is not None else training_file())
+    hp = {"epochs": 2, "micro_batch_size": 2, "grad_accumulation": 2, "max_seq_len": 128,
+          "learning_rate": 1e-3, "checkpoint_every_steps": 3, "seed": 7, **hyperparameters}
+    spec = {"job_id": str(uuid.uuid4()), "model": {"name": model, "parameter_count": 3_300_000},
+            "lora": {"r": 8, "alpha": 16, "dropout": 0.1, **(lora or {})},
+            "hyperparameters": hp, "training_file_key": "files/train.json",
+            "output_prefix": "jobs/test", "storage": {"url": store.as_uri()},
+            "webhook_url": webhook_url or (root / "events.jsonl").as_uri(),
+            "webhook_secret": "test-secret", "heartbeat_s": 0.5}
+    path = root / "spec.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def events(root: Path) -> list[Any]:
+    path = root / "events.jsonl"
+    return read_events(path) if path.exists() else []
+
+
+def losses_by_step(root: Path) -> dict[int, float]:
+    """Per-step loss; a step reported twice (replayed after a resume) keeps its latest value."""
+    return {e.step: e.loss for e in events(root) if isinstance(e, Progress)}
+
+
+def failure(root: Path) -> Failed:
+    return next(e for e in reversed(events(root)) if isinstance(e, Failed))
+
+
+def trainer_env() -> dict[str, str]:
+    # Two threads, as on the CI box: runs that are compared must share their thread count.
+    return {**os.environ, "OMP_NUM_THREADS": "2", "PYTHONPATH": str(ROOT)}
+
+
+def start(spec: Path, **popen: Any) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "trainer", "run", "--spec", str(spec)],
+                            cwd=ROOT, env=trainer_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **popen)
+
+
+def run(spec: Path, timeout: float = 120, **popen: Any) -> subprocess.CompletedProcess:
+    process = start(spec, **popen)
+    out, _ = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out)
+
+
+def run_until(spec: Path, condition: Callable[[list[Any]], bool], sig: int,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """Start a run and send `sig` once its events satisfy `condition`."""
+    process = start(spec)
+    deadline = time.monotonic() + timeout
+    root = spec.parent
+    while process.poll() is None and time.monotonic() < deadline:
+        if condition(events(root)):
+            process.send_signal(sig)
+            break
+        time.sleep(0.02)
+    out, _ = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out)
+
+
+def run_in_process(spec: Path) -> int:
+    """recipe.main in this process (fast: torch already imported); the SIGTERM handler it
+    installs is put back afterwards."""
+    from trainer import recipe
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        return recipe.main(spec)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def load_spec(path: Path) -> Any:
+    from proto.training import TrainingJobSpec
+
+    return msgspec.json.decode(path.read_bytes(), type=TrainingJobSpec)

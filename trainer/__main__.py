@@ -1,0 +1,34 @@
+"""`python -m trainer run --spec spec.json`: exit 0 on success, non-zero after reporting Failed."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import msgspec
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one training job spec (proto.training.TrainingJobSpec)")
+    run.add_argument("--spec", type=Path, required=True, help="path to the job spec JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from trainer import recipe  # after arg parsing: `--help` should not wait for torch
+
+    try:
+        recipe.load_spec(args.spec)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        # No valid spec means no webhook to report to: say it here, plainly.
+        print(f"cannot read job spec {args.spec}: {exc}", file=sys.stderr)
+        return 2
+    return recipe.main(args.spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""The training loop, in plain sight: AdamW on the LoRA parameters, warmup then cosine decay,
+gradient accumulation, clipping at 1.0, progress/eval/checkpoint hooks, SIGTERM, NaN guard.
+
+Exact resume: the batches of an epoch are a pure function of (seed, epoch) (batching.py),
+dropout is reseeded from (seed, step) at every step, and the checkpoint restores weights,
+optimizer, scheduler and position — so a resumed run replays the same losses, step for step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from libs.common.storage import ObjectStore
+from proto.training import CheckpointSaved, Evaluation, Progress, TrainingJobSpec
+from trainer import checkpoint
+from trainer.batching import collate, eval_batches, plan_epoch, step_groups
+from trainer.checkpoint import TrainerState
+from trainer.data import IGNORE_INDEX, Example, PreparedData
+from trainer.errors import Interrupted, NaNLossError
+from trainer.report import Reporter
+
+log = logging.getLogger("trainer.loop")
+
+MAX_GRAD_NORM = 1.0
+
+
+class StopFlag:
+    """SIGTERM sets a flag; the loop checkpoints at the next step boundary and stops."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        log.warning("SIGTERM: checkpointing at the end of this step")
+        self.requested = True
+
+
+class WarmupDecay:
+    """Learning-rate multiplier: linear warmup, then cosine (or linear) decay to zero.
+    A callable object rather than a lambda, so LambdaLR's state_dict can carry it."""
+
+    def __init__(self, warmup_steps: int, total_steps: int, kind: str = "cosine") -> None:
+        self.warmup_steps, self.total_steps, self.kind = warmup_steps, total_steps, kind
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return (step + 1) / (self.warmup_steps + 1)
+        progress = (step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps)
+        progress = min(progress, 1.0)
+        if self.kind == "linear":
+            return 1.0 - progress
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def make_optimizer(params: list[torch.nn.Parameter], spec: TrainingJobSpec
+                   ) -> torch.optim.Optimizer:
+    hp = spec.hyperparameters
+    return torch.optim.AdamW(params, lr=hp.learning_rate, weight_decay=hp.weight_decay)
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, spec: TrainingJobSpec, total_steps: int
+                   ) -> torch.optim.lr_scheduler.LambdaLR:
+    warmup = math.ceil(spec.hyperparameters.warmup_ratio * total_steps)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, WarmupDecay(warmup, total_steps))
+
+
+@dataclass
+class Run:
+    """Everything the loop touches, built by the recipe."""
+
+    spec: TrainingJobSpec
+    model: Any
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    data: PreparedData
+    state: TrainerState
+    reporter: Reporter
+    store: ObjectStore
+    stop: StopFlag
+    device: str
+    pad_id: int
+    total_steps: int
+    capped: bool  # max_steps ends the run before the last epoch does
+    last_checkpoint: tuple[int, str, int] | None = None  # step, key, size in bytes
+    _plans: dict[int, list[list[list[int]]]] = field(default_factory=dict)
+
+    def groups(self, epoch: int) -> list[list[list[int]]]:
+        if epoch not in self._plans:
+            hp = self.spec.hyperparameters
+            lengths = [len(e.input_ids) for e in self.data.train]
+            self._plans = {epoch: step_groups(
+                plan_epoch(lengths, hp.micro_batch_size, hp.seed, epoch), hp.grad_accumulation)}
+        return self._plans[epoch]
+
+
+def step_seed(seed: int, step: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}:dropout:{step}".encode()).digest()[:8], "big")
+
+
+def loss_sum(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over target tokens, and how many there were.
+
+    Only positions that predict a target token are projected onto the vocabulary
+    (`logits_to_keep` mask): prompts are most of each example, logits most of the memory."""
+    labels = batch["labels"]
+    keep = torch.zeros_like(labels, dtype=torch.bool)
+    keep[:, :-1] = labels[:, 1:] != IGNORE_INDEX
+    targets = labels[:, 1:][keep[:, :-1]]
+    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                logits_to_keep=keep)
+    logits = out.logits.reshape(-1, out.logits.shape[-1]).float()
+    return F.cross_entropy(logits, targets, reduction="sum"), int(targets.numel())
+
+
+def _to(batch: dict[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def _targets(examples: list[Example]) -> int:
+    return sum(sum(1 for t in e.labels if t != IGNORE_INDEX) for e in examples)
+
+
+def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, int]:
+    """One optimizer step over a group of micro-batches: (loss, grad norm, learning rate used,
+    tokens seen)."""
+    step = run.state.step + 1
+    torch.manual_seed(step_seed(run.spec.hyperparameters.seed, step))  # dropout replays on resume
+    micro = [[run.data.train[i] for i in batch] for batch in group]
+    # Normalise by the step's target-token count, so accumulation equals one big batch.
+    n_targets = sum(_targets(examples) for examples in micro)
+    total, tokens = 0.0, 0
+    for examples in micro:
+        summed, _ = loss_sum(run.model, _to(collate(examples, run.pad_id), run.device))
+        (summed / n_targets).backward()
+        total += summed.item()
+        tokens += sum(len(e.input_ids) for e in examples)
+    loss = total / n_targets
+    if not math.isfinite(loss):
+        raise NaNLossError(step, "loss", loss)
+    params = [p for p in run.model.parameters() if p.requires_grad]
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, MAX_GRAD_NORM))
+    if not math.isfinite(grad_norm):
+        raise NaNLossError(step, "gradient norm", grad_norm)
+    learning_rate = run.scheduler.get_last_lr()[0]
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return loss, grad_norm, learning_rate, tokens
+
+
+@torch.no_grad()
+def evaluate(run: Run) -> tuple[float, float]:
+    """Validation loss over target tokens, and its perplexity."""
+    examples = run.data.val or run.data.train  # no held-out set: say how training data fares
+    run.model.eval()
+    total, count = 0.0, 0
+    for batch in eval_batches(examples, run.spec.hyperparameters.micro_batch_size):
+        summed, n = loss_sum(run.model, _to(collate([examples[i] for i in batch], run.pad_id),
+                                            run.device))
+        total, count = total + summed.item(), count + n
+    run.model.train()
+    val_loss = total / max(count, 1)
+    perplexity = math.exp(val_loss) if val_loss < 700 else float("inf")
+    return val_loss, perplexity
+
+
+def memory_bytes(device: str) -> int:
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated()
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def save_checkpoint(run: Run, reason: str) -> str:
+    s = run.state
+    if run.last_checkpoint and run.last_checkpoint[0] == s.step:
+        _, key, size = run.last_checkpoint  # this step is saved already: say why it matters now
+    else:
+        key, size = checkpoint.save(run.store, run.spec.output_prefix, run.model, run.optimizer,
+                                    run.scheduler, s, run.spec.hyperparameters.keep_checkpoints)
+        run.last_checkpoint = (s.step, key, size)
+    run.reporter.emit(CheckpointSaved, step=s.step, key=key, size_bytes=size, reason=reason)
+    return key
+
+
+def _evaluate_and_report(run: Run, epoch: float) -> None:
+    s = run.state
+    s.val_loss, s.perplexity = evaluate(run)
+    s.evaluated_at_step = s.step
+    run.reporter.emit(Evaluation, step=s.step, epoch=epoch, val_loss=s.val_loss,
+                      perplexity=s.perplexity)
+
+
+def train(run: Run) -> TrainerState:
+    hp, s = run.spec.hyperparameters, run.state
+    # from_pretrained hands models over in eval mode: without this, dropout (and gradient
+    # checkpointing) would switch on only after the first evaluation — and a resumed run
+    # would not replay an uninterrupted one.
+    run.model.train()
+    window_tokens, window_s = 0, 0.0
+    while s.step < run.total_steps and s.epoch < hp.epochs:
+        if run.stop.requested:
+            raise Interrupted(s.step, save_checkpoint(run, "sigterm") if s.step else None)
+        groups = run.groups(s.epoch)
+        started = time.perf_counter()
+        loss, grad_norm, lr, tokens = train_step(run, groups[s.group])
+        elapsed = time.perf_counter() - started
+        s.step, s.group = s.step + 1, s.group + 1
+        s.losses.append(loss)
+        s.tokens_trained += tokens
+        s.train_runtime_s += elapsed
+        window_tokens, window_s = window_tokens + tokens, window_s + elapsed
+        epoch = s.epoch + s.group / len(groups)
+        if s.step % hp.report_every_steps == 0 or s.step == run.total_steps:
+            recent = s.losses[(s.step - 1) // hp.report_every_steps * hp.report_every_steps:]
+            run.reporter.emit(
+                Progress, step=s.step, total_steps=run.total_steps, epoch=round(epoch, 4),
+                loss=sum(recent) / len(recent), learning_rate=lr,
+                grad_norm=grad_norm, tokens_per_s=window_tokens / max(window_s, 1e-9),
+                memory_bytes=memory_bytes(run.device))
+            window_tokens, window_s = 0, 0.0
+        if s.group == len(groups):  # epoch end: evaluate, then move on
+            _evaluate_and_report(run, float(s.epoch + 1))
+            s.epoch, s.group = s.epoch + 1, 0
+        if s.step % hp.checkpoint_every_steps == 0 and s.step < run.total_steps:
+            save_checkpoint(run, "interval")
+        if run.stop.requested:
+            raise Interrupted(s.step, save_checkpoint(run, "sigterm"))
+    if s.evaluated_at_step != s.step:
+        _evaluate_and_report(run, s.epoch + s.group / len(run.groups(min(s.epoch, hp.epochs - 1))))
+    save_checkpoint(run, "cap" if run.capped else "final")
+    return s

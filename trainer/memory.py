@@ -1,0 +1,107 @@
+"""How much memory a LoRA run needs, before it starts: used in OOM messages and by the platform.
+
+Pure Python (no torch) so any service can import it. The figures are estimates in the spirit of
+Korthikanti et al. (activation memory per layer ≈ 34·s·b·h bytes at 16 bit without the attention
+matrix, which SDPA/flash attention never materialise), calibrated to within a factor ~1.5 of
+what this trainer measures; treat them as "will it fit", not as an allocator trace.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+GIB = 2**30
+
+Device = Literal["cpu", "cuda"]
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    layers: int
+    hidden: int
+    vocab: int
+
+
+# Shapes of the models we run, by parameter count; unknown sizes scale from the nearest one.
+KNOWN_SHAPES: dict[int, ModelShape] = {
+    3_200_000: ModelShape(layers=2, hidden=64, vocab=49152),  # tiny-random-llama
+    135_000_000: ModelShape(layers=30, hidden=576, vocab=49152),  # SmolLM2-135M
+    1_240_000_000: ModelShape(layers=16, hidden=2048, vocab=128256),  # Llama-3.2-1B
+    8_030_000_000: ModelShape(layers=32, hidden=4096, vocab=128256),  # Llama-3-8B
+    70_600_000_000: ModelShape(layers=80, hidden=8192, vocab=128256),  # Llama-3-70B
+}
+
+# (in + out features) / hidden for each Llama projection, with grouped-query k/v and an MLP of
+# ~2.7·hidden: a LoRA of rank r on a module adds r·(in + out) parameters.
+_MODULE_WIDTH = {
+    "q_proj": 2.0, "k_proj": 1.25, "v_proj": 1.25, "o_proj": 2.0,
+    "gate_proj": 3.7, "up_proj": 3.7, "down_proj": 3.7,
+}
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    weights_bytes: int
+    adapter_bytes: int  # LoRA weights + gradients + AdamW moments
+    activations_bytes: int
+    logits_bytes: int
+    overhead_bytes: int  # runtime, CUDA context, allocator slack
+
+    @property
+    def total_bytes(self) -> int:
+        return (self.weights_bytes + self.adapter_bytes + self.activations_bytes
+                + self.logits_bytes + self.overhead_bytes)
+
+    def describe(self) -> str:
+        def gib(n: int) -> str:
+            return f"{n / GIB:.1f}"
+
+        return (f"about {gib(self.total_bytes)} GiB (base weights {gib(self.weights_bytes)}, "
+                f"adapter+optimizer {gib(self.adapter_bytes)}, activations "
+                f"{gib(self.activations_bytes)}, logits {gib(self.logits_bytes)}, "
+                f"runtime {gib(self.overhead_bytes)})")
+
+
+def shape_for(parameter_count: int) -> ModelShape:
+    nearest = min(KNOWN_SHAPES, key=lambda n: abs(math.log(n / max(parameter_count, 1))))
+    base = KNOWN_SHAPES[nearest]
+    # Parameters grow ~ layers·hidden²: split the ratio between depth and width.
+    ratio = parameter_count / nearest
+    return ModelShape(layers=max(1, round(base.layers * ratio ** (1 / 3))),
+                      hidden=max(8, round(base.hidden * ratio ** (1 / 3))), vocab=base.vocab)
+
+
+def estimate_training_memory(
+    *, parameter_count: int, quantization: str, lora_r: int, micro_batch_size: int,
+    max_seq_len: int, device: Device, target_modules: list[str] | None = None,
+    gradient_checkpointing: bool | None = None, shape: ModelShape | None = None,
+) -> MemoryEstimate:
+    shape = shape or shape_for(parameter_count)
+    on_cuda = device == "cuda"
+    nf4 = on_cuda and quantization in ("nf4", "auto")
+    checkpointing = on_cuda if gradient_checkpointing is None else gradient_checkpointing
+    act_bytes = 2 if on_cuda else 4  # bf16 compute on CUDA, float32 on CPU
+
+    embeddings = 2 * shape.vocab * shape.hidden
+    if nf4:  # 4-bit blocks + double-quantised scales; embeddings and head stay in bf16
+        weights = int((parameter_count - embeddings) * 0.53 + embeddings * 2)
+    else:
+        weights = parameter_count * act_bytes
+
+    modules = target_modules or list(_MODULE_WIDTH)
+    width = sum(_MODULE_WIDTH.get(m, 2.0) for m in modules)
+    lora_params = shape.layers * lora_r * shape.hidden * width
+    adapter = int(lora_params * 16)  # fp32 weight + grad + two AdamW moments
+
+    tokens = micro_batch_size * max_seq_len
+    per_layer_token = (17 + len(modules)) * shape.hidden * act_bytes
+    if checkpointing:  # keep each layer's input, recompute one layer at a time
+        activations = tokens * (shape.layers * shape.hidden * act_bytes + per_layer_token)
+    else:
+        activations = tokens * shape.layers * per_layer_token
+    # Logits, log-softmax and their gradient in fp32, for every position in the worst case.
+    logits = tokens * shape.vocab * 4 * 3
+    overhead = int((1.0 if on_cuda else 0.5) * GIB)
+    return MemoryEstimate(weights, adapter, int(activations), logits, overhead)

