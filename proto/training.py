@@ -86,6 +86,7 @@ class _TrainerEvent(Message, frozen=True, kw_only=True, tag_field="kind"):
 class StageChanged(_TrainerEvent, frozen=True, kw_only=True, tag="stage"):
     stage: Stage
     detail: str = ""  # e.g. "downloading/caching weights", "quantizing", "initialising adapters"
+    resumed_from_step: int | None = None  # on "training": the checkpoint step it restarted from
 
 
 class Progress(_TrainerEvent, frozen=True, kw_only=True, tag="progress"):
@@ -131,6 +132,8 @@ class DataReport(_TrainerEvent, frozen=True, kw_only=True, tag="data"):
     truncated_examples: int = 0
     dropped_tokens: int = 0
     total_tokens: int = 0
+    # Sequences after conversation-prefix packing (trainer/packing.py); None from older trainers.
+    train_sequences: int | None = None
 
 
 class Completed(_TrainerEvent, frozen=True, kw_only=True, tag="completed"):

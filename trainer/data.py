@@ -27,6 +27,7 @@ class Example:
     conversation_id: str
     input_ids: list[int]
     labels: list[int]  # IGNORE_INDEX except on target tokens (+ EOS)
+    covers: tuple[str, ...] = ()  # ids of earlier turns packed into this sequence (packing.py)
 
 
 @dataclass

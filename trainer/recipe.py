@@ -15,8 +15,8 @@ from pathlib import Path
 import msgspec
 
 from libs.common.storage import ObjectStore, open_store
-from proto.training import Completed, DataReport, Failed, TrainingJobSpec
-from trainer import checkpoint, data, errors, loop, model
+from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
+from trainer import checkpoint, data, errors, loop, model, packing
 from trainer.batching import steps_per_epoch
 from trainer.report import Reporter
 
@@ -51,7 +51,9 @@ def report_data(reporter: Reporter, prepared: data.PreparedData) -> None:
     skipped = dict(list(prepared.skipped.items())[:MAX_SKIPPED_LISTED])
     if len(prepared.skipped) > MAX_SKIPPED_LISTED:
         skipped["…"] = f"{len(prepared.skipped) - MAX_SKIPPED_LISTED} more not listed"
-    reporter.emit(DataReport, train_examples=len(prepared.train), val_examples=len(prepared.val),
+    reporter.emit(DataReport, train_examples=packing.pair_count(prepared.train),
+                  val_examples=packing.pair_count(prepared.val),
+                  train_sequences=len(prepared.train),
                   skipped=skipped, truncated_examples=prepared.truncated_examples,
                   dropped_tokens=prepared.dropped_tokens, total_tokens=prepared.total_tokens)
 
@@ -83,7 +85,7 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     reporter.stage("preprocessing", "reading the training file")
     pairs = data.load_pairs(store, spec.training_file_key)
     tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
-    prepared = data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed)
+    prepared = packing.packed(data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed))
     report_data(reporter, prepared)
     if found and found.state.data_fingerprint != prepared.fingerprint():
         log.warning("the training data differ from those %s was trained on", found.key)
@@ -113,7 +115,8 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
             detail = f"checkpoint {'; '.join(corrupt)}, {detail}"
     elif corrupt:
         detail = f"checkpoint {'; '.join(corrupt)}, no valid checkpoint: starting over"
-    reporter.stage("training", detail)
+    reporter.emit(StageChanged, stage="training", detail=detail,
+                  resumed_from_step=found.step if found else None)
     the_run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=scheduler,
                        data=prepared, state=state, reporter=reporter, store=store, stop=stop,
                        device=on, pad_id=tokenizer.pad_token_id, total_steps=total_steps,

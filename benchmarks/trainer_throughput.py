@@ -1,0 +1,260 @@
+"""Our trainer against a plain Hugging Face `Trainer` + `peft`, side by side (issue 3).
+
+Same data (the sample file, prepared once by trainer.data: chat template, target-only labels,
+truncation), same base model, same LoRA config, same micro-batch, accumulation, learning rate
+and number of optimizer steps, same hardware. Each side runs in its own child process, so its
+peak memory (ru_maxrss: model load included, the same for both) is its own.
+
+Tokens/s counts target tokens (the ones that carry loss) each side trained, over the training
+loop's wall time, first step included on both sides: our conversation-prefix packing computes
+fewer input tokens for the same targets, so input tokens would flatter the baseline. Input
+tokens/s is printed too.
+
+    python benchmarks/trainer_throughput.py                       # SmolLM2-135M, CPU
+    python benchmarks/trainer_throughput.py --model tiny-random-llama --steps 20
+    python benchmarks/trainer_throughput.py --quantization nf4    # CUDA: QLoRA on both sides
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SAMPLE = ROOT / "services" / "cli" / "samples" / "financial-advisory-sample.json"
+LORA = {"r": 16, "alpha": 32, "dropout": 0.05}
+SEED = 42
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--quantization", default="auto", choices=["auto", "none", "nf4"])
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--micro-batch", type=int, default=4)
+    parser.add_argument("--grad-accumulation", type=int, default=2)
+    parser.add_argument("--max-seq-len", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs per side")
+    parser.add_argument("--side", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# --- shared by both sides -----------------------------------------------------------------------
+
+
+def spec_for(args: argparse.Namespace) -> Any:
+    import msgspec
+
+    from proto.training import TrainingJobSpec
+
+    return msgspec.convert({
+        "job_id": "00000000-0000-0000-0000-000000000000",
+        "model": {"name": args.model, "quantization": args.quantization},
+        "lora": LORA,
+        "hyperparameters": {"micro_batch_size": args.micro_batch, "epochs": 1,
+                            "grad_accumulation": args.grad_accumulation, "seed": SEED,
+                            "max_seq_len": args.max_seq_len, "learning_rate": 2e-4},
+        "training_file_key": "sample.json", "output_prefix": "bench",
+        "storage": {"url": "file:///tmp"}, "webhook_url": "file:///dev/null",
+        "webhook_secret": "bench"}, TrainingJobSpec)
+
+
+def prepared_data(spec: Any) -> tuple[Any, Any]:
+    from libs.common.training_format import iter_examples, parse_training_file
+    from trainer import data, model
+
+    pairs = list(iter_examples(parse_training_file(SAMPLE.read_bytes(), SAMPLE.name)))
+    tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
+    return tokenizer, data.prepare(pairs, tokenizer, spec.hyperparameters.max_seq_len, SEED)
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def peak_bytes(device: str) -> int:
+    import torch
+
+    return torch.cuda.max_memory_allocated() if device == "cuda" else peak_rss_bytes()
+
+
+# --- our trainer --------------------------------------------------------------------------------
+
+
+def run_ours(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from trainer import loop, model, packing
+    from trainer.batching import plan_epoch, step_groups
+    from trainer.checkpoint import TrainerState
+
+    spec = spec_for(args)
+    tokenizer, prepared = prepared_data(spec)
+    prepared = packing.packed(prepared)
+    on = model.device()
+    nf4 = model.use_nf4(spec.model, on)
+    base = model.load_base(model.weights_source(spec.model), tokenizer, on, nf4)
+    peft_model = model.attach_lora(base, spec.lora, SEED, on, nf4)
+    params = model.trainable_parameters(peft_model)
+    optimizer = loop.make_optimizer(params, spec)
+    run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer,
+                   scheduler=loop.make_scheduler(optimizer, spec, args.steps), data=prepared,
+                   state=TrainerState(config={}, data_fingerprint=""), reporter=None,
+                   store=None, stop=loop.StopFlag(), device=on,
+                   pad_id=tokenizer.pad_token_id, total_steps=args.steps, capped=True)
+    lengths = [len(e.input_ids) for e in prepared.train]
+    groups = [group for epoch in range(args.steps)  # as many epochs as the steps need
+              for group in step_groups(plan_epoch(lengths, args.micro_batch, SEED, epoch),
+                                       args.grad_accumulation)][:args.steps]
+    peft_model.train()
+    tokens, targets, losses = 0, 0, []
+    started = time.perf_counter()
+    for group in groups:
+        loss, _, _, seen = loop.train_step(run, group)
+        run.state.step += 1
+        tokens, losses = tokens + seen, [*losses, loss]
+        targets += sum(sum(label != -100 for label in prepared.train[i].labels)
+                       for batch in group for i in batch)
+    if on == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - started
+    return {"tokens": tokens, "targets": targets, "seconds": elapsed, "steps": len(losses), "loss": losses[-1],
+            "peak_bytes": peak_bytes(on), "device": on}
+
+
+# --- the baseline: Trainer + peft as their docs show them ---------------------------------------
+
+
+def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import (
+        AutoModelForCausalLM,
+        BitsAndBytesConfig,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
+
+    from trainer import model
+
+    spec = spec_for(args)
+    tokenizer, prepared = prepared_data(spec)
+    on = model.device()
+    nf4 = model.use_nf4(spec.model, on)
+    source = model.weights_source(spec.model)
+    if source is None:
+        base = model.load_base(None, tokenizer, on, False)  # the tiny Llama is built from a config
+    elif nf4:
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                   bnb_4bit_compute_dtype=torch.bfloat16,
+                                   bnb_4bit_use_double_quant=True)
+        base = AutoModelForCausalLM.from_pretrained(source, quantization_config=quant,
+                                                    dtype=torch.bfloat16, device_map={"": 0})
+    else:
+        base = AutoModelForCausalLM.from_pretrained(
+            source, dtype=torch.bfloat16 if on == "cuda" else torch.float32).to(on)
+    if on == "cuda":
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        base.enable_input_require_grads()
+    peft_model = get_peft_model(base, LoraConfig(
+        r=LORA["r"], lora_alpha=LORA["alpha"], lora_dropout=LORA["dropout"],
+        target_modules=list(spec.lora.target_modules), task_type="CAUSAL_LM"))
+    rows = [{"input_ids": e.input_ids, "labels": e.labels,
+             "attention_mask": [1] * len(e.input_ids)} for e in prepared.train]
+    collate = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    counted = {"tokens": 0, "targets": 0}
+
+    def counting_collator(features: list[dict[str, Any]]) -> dict[str, Any]:
+        counted["tokens"] += sum(len(f["input_ids"]) for f in features)
+        counted["targets"] += sum(sum(label != -100 for label in f["labels"]) for f in features)
+        return collate(features)
+
+    class Clock(TrainerCallback):
+        def on_train_begin(self, *a: Any, **k: Any) -> None:
+            counted.update(tokens=0, targets=0, started=time.perf_counter())
+
+        def on_train_end(self, *a: Any, **k: Any) -> None:
+            if on == "cuda":
+                torch.cuda.synchronize()
+            counted["seconds"] = time.perf_counter() - counted["started"]
+
+    with tempfile.TemporaryDirectory() as out:
+        training_args = TrainingArguments(
+            output_dir=out, per_device_train_batch_size=args.micro_batch,
+            gradient_accumulation_steps=args.grad_accumulation, max_steps=args.steps,
+            learning_rate=2e-4, lr_scheduler_type="cosine", warmup_steps=math.ceil(0.03 * args.steps),
+            max_grad_norm=1.0, seed=SEED, bf16=on == "cuda", use_cpu=on != "cuda",
+            save_strategy="no", eval_strategy="no", logging_steps=args.steps,
+            report_to=[], remove_unused_columns=False, dataloader_num_workers=0,
+            disable_tqdm=True)
+        trainer = Trainer(model=peft_model, args=training_args, train_dataset=rows,
+                          data_collator=counting_collator, callbacks=[Clock()])
+        result = trainer.train()
+    return {"tokens": counted["tokens"], "targets": counted["targets"],
+            "seconds": counted["seconds"], "steps": args.steps,
+            "loss": result.training_loss, "peak_bytes": peak_bytes(on), "device": on}
+
+
+# --- the comparison -----------------------------------------------------------------------------
+
+
+def child(side: str, argv: list[str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, *argv, "--side", side], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    args = parse_args()
+    if args.side:
+        result = (run_ours if args.side == "ours" else run_baseline)(args)
+        print(json.dumps(result), flush=True)
+        return
+    argv = sys.argv[1:]
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "ours": []}
+    for _ in range(args.rounds):
+        for side in ("baseline", "ours"):
+            runs[side].append(child(side, argv))
+    print(f"model {args.model}, {args.steps} steps × micro-batch {args.micro_batch} × "
+          f"accumulation {args.grad_accumulation}, max length {args.max_seq_len}, "
+          f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s)")
+    summary = {}
+    for side, results in runs.items():
+        target_rate = statistics.median(r["targets"] / r["seconds"] for r in results)
+        input_rate = statistics.median(r["tokens"] / r["seconds"] for r in results)
+        peak = max(r["peak_bytes"] for r in results)
+        summary[side] = (target_rate, peak)
+        print(f"  {side:<9} {target_rate:8.1f} target tokens/s  {input_rate:8.1f} input tokens/s"
+              f"   peak memory {peak / 2**20:7.0f} MiB   (last loss {results[-1]['loss']:.3f}, "
+              f"{sum(r['seconds'] for r in results) / len(results):.1f} s per run)")
+    (ours_rate, ours_peak), (base_rate, base_peak) = summary["ours"], summary["baseline"]
+    print(f"  ratio     {ours_rate / base_rate:.2f}x target tokens/s, "
+          f"{ours_peak / base_peak:.2f}x peak memory (ours / baseline)")
+    estimate = memory_estimate(args, runs["ours"][0]["device"])
+    print(f"  memory estimator: {estimate / 2**20:.0f} MiB for this config; measured peak "
+          f"(ours) {ours_peak / 2**20:.0f} MiB: error {estimate / ours_peak - 1:+.0%}")
+
+
+def memory_estimate(args: argparse.Namespace, device: str) -> int:
+    from trainer.memory import estimate_training_memory
+
+    spec = spec_for(args)
+    return estimate_training_memory(
+        parameter_count=spec.model.parameter_count, quantization=args.quantization,
+        lora_r=LORA["r"], micro_batch_size=args.micro_batch, max_seq_len=args.max_seq_len,
+        device=device, target_modules=list(spec.lora.target_modules)).total_bytes
+
+if __name__ == "__main__":
+    main()
