@@ -1,11 +1,13 @@
-"""Cost service: estimates before a job starts (UJ1.2.2, UJ1.2.3)."""
+"""Cost service: estimates (UJ1.2.2, UJ1.2.3), live cost and alerts (UJ3.2), budgets (UJ6.3)."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import uuid
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
+from proto.base import Message
 from proto.jobs import HyperparameterOverrides
 
 
@@ -34,3 +36,83 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     tokens_to_train: int
     accuracy_note: str = "±15% based on historical data"
     warnings: list[str] = msgspec.field(default_factory=list)
+
+
+# --- Live cost, budgets and caps (UJ3.2.1, UJ3.2.2, UJ6.3.1, UJ6.3.2) ---------------------------
+# Money on the wire is integer cents; the ledger behind every figure keeps exact cent·ms/h units.
+
+AlertLevel = Literal["approaching", "exceeded", "significantly_over"]
+
+
+class CostAlertRaised(Message, frozen=True, kw_only=True):
+    """UJ3.2.2: a job's spend crossed a threshold of its estimate; once per job and threshold."""
+
+    subject: ClassVar[str] = "cost.job.alert_raised.v1"
+    job_id: uuid.UUID
+    job_name: str = ""
+    threshold_pct: int
+    level: AlertLevel
+    spend_cents: int
+    estimate_cents: int
+    message: str
+
+
+class BudgetAlertRaised(Message, frozen=True, kw_only=True):
+    """UJ6.3.2: month-to-date spend crossed a share of the monthly limit; once per month each."""
+
+    subject: ClassVar[str] = "cost.budget.alert_raised.v1"
+    month: str  # "2026-11"
+    threshold_pct: int
+    spent_cents: int
+    limit_cents: int
+    message: str
+
+
+class CostCapReached(Message, frozen=True, kw_only=True):
+    """A hard cap was reached while the job runs: jobs stops it with a checkpoint (resumable)."""
+
+    subject: ClassVar[str] = "cost.job.cap_reached.v1"
+    job_id: uuid.UUID
+    scope: Literal["job", "month"]
+    cap_cents: int
+    spend_cents: int
+    reason: str = "cost cap"
+    message: str
+
+
+class CheckBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """Asked before a job is created: fails with `budget_exceeded` when the estimate does not fit."""
+
+    subject: ClassVar[str] = "rpc.cost.check_budget"
+    estimate_cents: int
+    job_name: str = ""
+
+
+class GetJobCost(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.cost.job_cost"
+    job_id: uuid.UUID
+
+
+class GetBudget(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.cost.get_budget"
+
+
+class SetBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """The monthly limit and the optional hard caps; None removes a limit or cap."""
+
+    subject: ClassVar[str] = "rpc.cost.set_budget"
+    monthly_limit_cents: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    job_cap_cents: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    monthly_cap_cents: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class GetMonthCosts(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.cost.month"
+    month: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$")] | None = None  # None: now
+
+
+class ExportCosts(msgspec.Struct, frozen=True, kw_only=True):
+    """The ledger as CSV for accounting, one row per cost entry with the events behind it."""
+
+    subject: ClassVar[str] = "rpc.cost.export_csv"
+    month: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$")] | None = None

@@ -1,20 +1,112 @@
-"""Cost service wiring: estimates on request."""
+"""Cost service wiring: estimates, live cost and alerts, budgets and caps, final cost, refit."""
 
 from __future__ import annotations
 
-from libs.common.bus import rpc
+import asyncio
+import logging
+from pathlib import Path
+
+from faststream.nats import NatsMessage
+
+from libs.common.bus import call, durable, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
-from proto.cost import EstimateRequest
-from services.cost import domain
+from proto.base import decode
+from proto.cost import (
+    CheckBudget,
+    EstimateRequest,
+    ExportCosts,
+    GetBudget,
+    GetJobCost,
+    GetMonthCosts,
+    SetBudget,
+)
+from proto.jobs import JobQueued, JobStatusChanged
+from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.training import TrainingEventReported
+from services.cost import domain, handlers, queries
+from services.cost.repository import Costs
+
+log = logging.getLogger(__name__)
+
+
+def thresholds(text: str) -> list[int]:
+    return sorted({int(part) for part in text.split(",") if part.strip()})
 
 
 def build(settings: Settings) -> ServiceRuntime:
-    runtime = ServiceRuntime("cost", settings, uses_database=False)
+    runtime = ServiceRuntime("cost", settings, Path(__file__).with_name("migrations"))
+    broker = runtime.broker
+    ctx = handlers.CostContext(
+        uow=runtime.uow, ask=lambda request: call(broker, request, settings.rpc_timeout_s),
+        job_thresholds=thresholds(settings.cost_alert_thresholds_pct),
+        budget_thresholds=thresholds(settings.budget_alert_thresholds_pct))
+    runtime.cost_context = ctx  # the benchmark and tests look at its in-memory time model
 
-    @rpc(runtime.broker, EstimateRequest)
+    @runtime.on_start
+    async def load_time_model() -> None:
+        async with runtime.uow() as work:
+            ctx.corrections.update(await Costs(work.conn).corrections())
+
+    @rpc(broker, EstimateRequest)
     async def estimate(req: EstimateRequest):
-        return domain.estimate(req)
+        return domain.estimate(req, ctx.corrections)  # in memory: no I/O on the hot path
+
+    @durable(broker, JobQueued.subject, "cost-on-job-queued")
+    async def on_job_queued(msg: NatsMessage) -> None:
+        await handlers.on_job_queued(decode(msg.body, JobQueued), ctx)
+
+    @durable(broker, JobStatusChanged.subject, "cost-on-job-status-changed")
+    async def on_job_status_changed(msg: NatsMessage) -> None:
+        await handlers.on_status_changed(decode(msg.body, JobStatusChanged), ctx)
+
+    @durable(broker, TrainingEventReported.subject, "cost-on-training-event")
+    async def on_training_event(msg: NatsMessage) -> None:
+        await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, ctx)
+
+    def on_instance_event(event_type: type) -> None:
+        async def handle(msg: NatsMessage) -> None:
+            await handlers.on_instance_event(decode(msg.body, event_type), ctx)
+
+        name = event_type.subject.split(".")[2]
+        handle.__name__ = f"on_instance_{name}"
+        durable(broker, event_type.subject, f"cost-on-instance-{name.replace('_', '-')}")(handle)
+
+    for event_type in (InstanceStarted, InstanceExited, InstanceInterrupted):
+        on_instance_event(event_type)
+
+    @rpc(broker, GetJobCost)
+    async def job_cost(q: GetJobCost):
+        return await queries.job_cost(q, ctx)
+
+    @rpc(broker, GetBudget)
+    async def get_budget(_: GetBudget):
+        return await queries.budget(ctx)
+
+    @rpc(broker, SetBudget)
+    async def set_budget(cmd: SetBudget):
+        return await queries.set_budget(cmd, ctx)
+
+    @rpc(broker, CheckBudget)
+    async def check_budget(cmd: CheckBudget):
+        return await queries.check_budget(cmd, ctx)
+
+    @rpc(broker, GetMonthCosts)
+    async def month_costs(q: GetMonthCosts):
+        return await queries.month(q, ctx)
+
+    @rpc(broker, ExportCosts)
+    async def export_csv(q: ExportCosts):
+        return await queries.export_csv(q, ctx)
+
+    @runtime.background
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(settings.cost_tick_s)
+            try:
+                await handlers.tick(ctx)
+            except Exception:
+                log.exception("cost check of running jobs failed; next tick retries")
 
     return runtime
 

@@ -2,7 +2,8 @@
 
 The time model: tokens to train ÷ throughput for (GPU type, model size), plus the fixed
 overhead of provisioning and loading. Throughput seeds are published QLoRA figures scaled by
-parameter count; issue 5 re-fits them from this installation's finished jobs.
+parameter count; `timemodel.py` re-fits them from this installation's finished jobs, and
+`estimate` applies the fitted correction for the (GPU type, model size) when there is one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from proto.cost import Estimate, EstimateRequest
 from proto.jobs import HyperparameterOverrides
 from proto.presets import resolve
+from services.cost.timemodel import Correction, size_class
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,13 @@ def throughput(gpu: GpuType, parameter_count: int) -> float:
     return gpu.tokens_per_s_at_70b * 70e9 / max(parameter_count, 1)
 
 
-def estimate(req: EstimateRequest) -> Estimate:
+def seed_seconds(gpu: GpuType, tokens: int, parameter_count: int) -> float:
+    """Training time by the published seed throughput alone: the x of the refit."""
+    return tokens / throughput(gpu, parameter_count)
+
+
+def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction] | None = None
+             ) -> Estimate:
     gpu = GPU_TYPES.get(req.gpu_type)
     if gpu is None:
         from proto.api import ServiceError
@@ -55,7 +63,9 @@ def estimate(req: EstimateRequest) -> Estimate:
     if hyper.max_steps:
         steps = min(steps, hyper.max_steps)
     tokens = int(steps * examples_per_step * per_example)
-    seconds = tokens / throughput(gpu, req.model_parameter_count) + gpu.overhead_s
+    seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
+    fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
+    seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
     rate = gpu.spot_cents_per_hour if req.pricing == "spot" else gpu.on_demand_cents_per_hour
 
     def cost(rate_cents: int, s: float) -> int:

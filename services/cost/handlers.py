@@ -1,0 +1,231 @@
+"""Cost handlers for events: learn each job's billable time, then check alerts, caps, final cost.
+
+Idempotency rests on natural keys rather than an inbox: an attempt's timestamps keep their first
+value, the ledger holds one entry per (job, attempt), and an alert, budget alert or cap is a row
+keyed by what it is about, inserted in the same transaction as the event it emits. Redelivery,
+a replay of the whole stream or two evaluations at once therefore raise nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from proto.base import utcnow
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.jobs import TERMINAL_STATUSES, GetJob, JobQueued, JobStatusChanged
+from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.training import Completed, Progress, StageChanged
+from services.cost import domain, live, money, timemodel
+from services.cost.repository import Costs
+from services.cost.timemodel import Correction
+
+UnitOfWork = Callable[[], Any]
+NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c39-9a57-2f0b8e4d1c3a")
+
+
+@dataclass
+class CostContext:
+    uow: UnitOfWork
+    ask: Callable[[Any], Awaitable[Any]]  # request/reply on the bus (the job's stored estimate)
+    job_thresholds: list[int] = field(default_factory=lambda: [80, 100, 120])
+    budget_thresholds: list[int] = field(default_factory=lambda: [80, 95])
+    corrections: dict[tuple[str, int], Correction] = field(default_factory=dict)
+
+
+def month_of(at: datetime) -> str:
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def once_id(*parts: object) -> uuid.UUID:
+    """A stable event id per alert/cap, so even a re-emitted one is the same message."""
+    return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
+    async with ctx.uow() as work:
+        if await Costs(work.conn).job(event.job_id) is not None:
+            return  # a later attempt, or a redelivery: the job is known
+    view = await ctx.ask(GetJob(job_id=event.job_id))  # outside any transaction: it may wait
+    estimate = view.get("estimate") or None
+    gpu = domain.GPU_TYPES.get(event.gpu_type)
+    rate = (estimate or {}).get("hourly_rate_cents")
+    if rate is None:
+        rate = 0 if gpu is None else (gpu.spot_cents_per_hour if event.pricing == "spot"
+                                      else gpu.on_demand_cents_per_hour)
+    centre = None
+    if estimate:
+        centre = (estimate["cost_cents_low"] + estimate["cost_cents_high"] + 1) // 2
+    async with ctx.uow() as work:
+        await Costs(work.conn).add_job({
+            "job_id": event.job_id, "name": view.get("name", ""), "tags": view.get("tags", []),
+            "gpu_type": event.gpu_type, "pricing": event.pricing, "rate_cents_per_hour": rate,
+            "parameter_count": event.model.parameter_count, "estimate": estimate,
+            "estimate_cents": centre, "queued_event_id": event.event_id,
+            "created_at": view.get("created_at") or event.occurred_at})
+        await evaluate(work, event.job_id, ctx)
+
+
+async def on_status_changed(event: JobStatusChanged, ctx: CostContext) -> None:
+    async with ctx.uow() as work:
+        await Costs(work.conn).set_status(event.job_id, event.status, event.occurred_at,
+                                          event.status in TERMINAL_STATUSES)
+        await evaluate(work, event.job_id, ctx)
+
+
+async def on_instance_event(event: Any, ctx: CostContext) -> None:
+    fields: dict[str, Any]
+    match event:
+        case InstanceStarted():
+            fields = {"instance_id": event.instance_id, "started_at": event.occurred_at,
+                      "started_event_id": event.event_id}
+        case InstanceExited():
+            fields = {"exited_at": event.occurred_at, "exited_event_id": event.event_id}
+        case InstanceInterrupted():
+            fields = {"interrupted": True, "interrupted_event_id": event.event_id}
+        case _:
+            return
+    async with ctx.uow() as work:
+        await Costs(work.conn).set_attempt(event.job_id, event.attempt, **fields)
+        await evaluate(work, event.job_id, ctx)
+
+
+async def on_trainer_event(event: Any, ctx: CostContext) -> None:
+    """Productive time: the training stage's start and each step's report."""
+    async with ctx.uow() as work:
+        repo = Costs(work.conn)
+        match event:
+            case StageChanged(stage="training"):
+                await repo.set_attempt(event.job_id, event.attempt,
+                                       training_started_at=event.occurred_at)
+            case Progress():
+                await repo.progressed(event.job_id, event.attempt, event.occurred_at)
+                await repo.set_progress(event.job_id, event.step, event.total_steps)
+            case Completed():
+                await repo.set_completed(event.job_id, event.event_id, event.train_runtime_s,
+                                         event.tokens_trained)
+            case _:
+                return
+        await evaluate(work, event.job_id, ctx)
+
+
+async def tick(ctx: CostContext) -> None:
+    """Between events, running jobs still cost money: re-check them (UJ3.2.2 within 60 s)."""
+    async with ctx.uow() as work:
+        running = await Costs(work.conn).running_job_ids()
+        ctx.corrections.update(await Costs(work.conn).corrections())  # other replicas' refits
+    for job_id in running:
+        async with ctx.uow() as work:
+            await evaluate(work, job_id, ctx)
+
+
+# --- the checks every change runs ---------------------------------------------------------------
+
+
+async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime | None = None
+                   ) -> None:
+    """Settle closed attempts into the ledger, raise due alerts and caps, finalise when done."""
+    now = now or utcnow()
+    repo = Costs(work.conn)
+    job = await repo.job(job_id, lock=True)  # serialises concurrent checks of one job
+    if job is None:
+        return  # known once JobQueued is handled; that handler evaluates again
+    await settle(repo, job)
+    cost = await repo.job_cost(job)
+    spend = cost.spend_cents(now)
+    for threshold in live.crossed(spend, job["estimate_cents"], ctx.job_thresholds):
+        alert = CostAlertRaised(
+            event_id=once_id(job_id, "alert", threshold), job_id=job_id, job_name=job["name"],
+            threshold_pct=threshold, level=live.alert_level(threshold), spend_cents=spend,
+            estimate_cents=job["estimate_cents"],
+            message=live.alert_message(threshold, spend, job["estimate_cents"], job["name"]))
+        if await repo.claim("job_alerts", {"job_id": job_id, "threshold_pct": threshold},
+                            alert.event_id, spend):
+            work.emit(alert)
+    await check_budget_and_caps(work, repo, job, cost, now, ctx)
+    status = await repo.status(job_id)
+    # Final only once every attempt's instance is known both started and gone: the start of
+    # one may still be on its way (each subject has its own consumer).
+    settled = all(a.started_at and a.exited_at for a in cost.attempts)
+    if status["finished_at"] and settled and job["final"] is None:
+        await finalise(repo, job, cost, status, now, ctx)
+
+
+async def settle(repo: Costs, job: dict[str, Any]) -> None:
+    """Each attempt whose instance has started and exited becomes one ledger entry."""
+    for a in await repo.attempts(job["job_id"]):
+        if not (a["started_at"] and a["exited_at"]):
+            continue
+        ms = live.Attempt(a["attempt"], a["started_at"], a["exited_at"]).billable_ms(a["exited_at"])
+        await repo.add_entry({
+            "job_id": job["job_id"], "attempt": a["attempt"], "kind": "instance_time",
+            "billable_ms": ms, "rate_cents_per_hour": job["rate_cents_per_hour"],
+            "units": money.units(job["rate_cents_per_hour"], ms), "started_at": a["started_at"],
+            "ended_at": a["exited_at"], "billed_month": month_of(a["exited_at"]),
+            "start_event_id": a["started_event_id"], "end_event_id": a["exited_event_id"]})
+
+
+async def month_spend_cents(repo: Costs, now: datetime) -> int:
+    return money.cents(await repo.month_units(month_of(now)) + await repo.open_units(now))
+
+
+async def check_budget_and_caps(work: Any, repo: Costs, job: dict[str, Any], cost: live.JobCost,
+                                now: datetime, ctx: CostContext) -> None:
+    budget = await repo.budget()
+    month = month_of(now)
+    spent = await month_spend_cents(repo, now)
+    limit = budget["monthly_limit_cents"]
+    for threshold in live.crossed(spent, limit, ctx.budget_thresholds):
+        alert = BudgetAlertRaised(
+            event_id=once_id(month, "budget", threshold), month=month, threshold_pct=threshold,
+            spent_cents=spent, limit_cents=limit,
+            message=f"Monthly budget {threshold}% used: {money.dollars(spent)} of "
+                    f"{money.dollars(limit)} spent in {month}.")
+        if await repo.claim("budget_alerts", {"month": month, "threshold_pct": threshold},
+                            alert.event_id, spent):
+            work.emit(alert)
+    if not cost.running():
+        return
+    job_spend = cost.spend_cents(now)
+    caps = [("job", budget["job_cap_cents"], job_spend), ("month", budget["monthly_cap_cents"], spent)]
+    for scope, cap, amount in caps:
+        if cap is None or amount < cap:
+            continue
+        event = CostCapReached(
+            event_id=once_id(job["job_id"], "cap", scope), job_id=job["job_id"], scope=scope,
+            cap_cents=cap, spend_cents=amount,
+            message=f"The {'per-job' if scope == 'job' else 'monthly'} cost cap of "
+                    f"{money.dollars(cap)} is reached ({money.dollars(amount)}): the job stops "
+                    "with a checkpoint and can be resumed later.")
+        if await repo.claim("caps_reached", {"job_id": job["job_id"], "scope": scope},
+                            event.event_id, amount):
+            work.emit(event)
+
+
+async def finalise(repo: Costs, job: dict[str, Any], cost: live.JobCost, status: dict[str, Any],
+                   now: datetime, ctx: CostContext) -> None:
+    """UJ6.3.1 once the last instance is gone; a clean completed run also refits the model."""
+    final = live.final_breakdown(cost, now, job["estimate_cents"])
+    await repo.update_job(job["job_id"], final=final, finalized_at=now)
+    tokens = (job["estimate"] or {}).get("tokens_to_train")
+    gpu = domain.GPU_TYPES.get(job["gpu_type"])
+    clean = len(cost.attempts) == 1 and not cost.attempts[0].interrupted
+    training = await repo.training(job["job_id"])
+    if status["status"] != "completed" or not (tokens and gpu and clean):
+        return
+    size = timemodel.size_class(job["parameter_count"])
+    seconds = cost.attempts[0].billable_ms(now) / 1000
+    observation = timemodel.Observation(
+        gpu.name, size, domain.seed_seconds(gpu, tokens, job["parameter_count"]), seconds)
+    await repo.observe(job["job_id"], training["completed_event_id"] or job["queued_event_id"],
+                       observation)
+    correction = timemodel.fit(await repo.observations(gpu.name, size), gpu.overhead_s)
+    if correction is not None:
+        await repo.save_correction(gpu.name, size, correction)
+        ctx.corrections[(gpu.name, size)] = correction

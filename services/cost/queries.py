@@ -1,0 +1,193 @@
+"""Cost RPCs for the gateway: a job's cost, the budget, the month, the CSV export, the check."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+
+from proto.api import ServiceError
+from proto.base import utcnow
+from proto.cost import CheckBudget, ExportCosts, GetJobCost, GetMonthCosts, SetBudget
+from services.cost import money
+from services.cost.handlers import CostContext, month_of, month_spend_cents
+from services.cost.repository import Costs
+
+
+async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
+    now = utcnow()
+    async with ctx.uow() as work:
+        repo = Costs(work.conn)
+        job = await repo.job(q.job_id)
+        if job is None:
+            raise ServiceError.not_found("job cost", q.job_id)
+        cost, status = await repo.job_cost(job), await repo.status(q.job_id)
+        alerts, entries = await repo.alerts(q.job_id), await repo.entries(job_id=q.job_id)
+        month_spent, limits = await month_spend_cents(repo, now), await repo.budget()
+        counts = await repo.month_jobs(month_of(now))
+    spend, estimate = cost.spend_cents(now), job["estimate_cents"]
+    rate = job["rate_cents_per_hour"]
+    final = job["final"]
+    return {
+        "job_id": job["job_id"], "name": job["name"], "tags": job["tags"],
+        "status": status["status"], "gpu_type": job["gpu_type"], "pricing": job["pricing"],
+        "hourly_rate_cents": rate,
+        "hourly_rate": f"{money.dollars(rate)}/hr ({job['pricing'].replace('_', '-')})",
+        "estimate": _estimate(job), "spend_cents": spend,
+        "percent_of_estimate": money.percent(spend, estimate) if estimate else None,
+        "projected_final_cents": cost.projected_cents(now), "colour": cost.colour(now),
+        "running": cost.running(),
+        "billable_s": sum(a.billable_ms(now) for a in cost.attempts) / 1000,
+        "productive_s": sum(a.productive_ms(now) for a in cost.attempts) / 1000,
+        "alerts": alerts,
+        "final": final or ({"pending": True, "message": "pending final calculation"}
+                           if status["finished_at"] else None),
+        "ledger": [_entry(e) for e in entries],
+        "budget_impact": {  # UJ6.3.2: this job against the month
+            "month": month_of(now), "month_spent_cents": month_spent,
+            "share_of_month_pct": money.percent(spend, month_spent),
+            "monthly_limit_cents": limits["monthly_limit_cents"],
+            "remaining_cents": None if limits["monthly_limit_cents"] is None
+            else max(0, limits["monthly_limit_cents"] - month_spent), **counts},
+    }
+
+
+def _estimate(job: dict[str, Any]) -> dict[str, Any] | None:
+    est = job["estimate"]
+    if not est:
+        return None
+    return {"cost_cents_low": est["cost_cents_low"], "cost_cents_high": est["cost_cents_high"],
+            "cost_cents": job["estimate_cents"], "duration_s_low": est.get("duration_s_low"),
+            "duration_s_high": est.get("duration_s_high")}
+
+
+def _entry(e: dict[str, Any]) -> dict[str, Any]:
+    """A ledger entry with the events it came from: every figure traces back."""
+    return {"id": e["id"], "attempt": e["attempt"], "kind": e["kind"],
+            "billable_ms": e["billable_ms"], "rate_cents_per_hour": e["rate_cents_per_hour"],
+            "cents_exact": str(money.exact_cents(e["units"])), "started_at": e["started_at"],
+            "ended_at": e["ended_at"], "billed_month": e["billed_month"],
+            "start_event_id": e["start_event_id"], "end_event_id": e["end_event_id"]}
+
+
+# --- the budget ---------------------------------------------------------------------------------
+
+
+async def budget(ctx: CostContext) -> dict[str, Any]:
+    now = utcnow()
+    async with ctx.uow() as work:
+        repo = Costs(work.conn)
+        limits, spent = await repo.budget(), await month_spend_cents(repo, now)
+        alerts = await repo.budget_alerts(month_of(now))
+    limit = limits["monthly_limit_cents"]
+    return {**limits, "month": month_of(now), "spent_cents": spent,
+            "remaining_cents": None if limit is None else max(0, limit - spent),
+            "percent_used": money.percent(spent, limit) if limit else None, "alerts": alerts}
+
+
+async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:
+    async with ctx.uow() as work:
+        await Costs(work.conn).set_budget({"monthly_limit_cents": cmd.monthly_limit_cents,
+                                           "job_cap_cents": cmd.job_cap_cents,
+                                           "monthly_cap_cents": cmd.monthly_cap_cents})
+    return await budget(ctx)
+
+
+async def check_budget(cmd: CheckBudget, ctx: CostContext) -> dict[str, Any]:
+    """UJ6.3.2: refuse a job whose estimate does not fit in what is left of the month."""
+    state = await budget(ctx)
+    remaining = state["remaining_cents"]
+    if remaining is not None and cmd.estimate_cents > remaining:
+        what = f"Job {cmd.job_name!r}" if cmd.job_name else "This job"
+        raise ServiceError(
+            "budget_exceeded",
+            f"{what} is estimated at up to {money.dollars(cmd.estimate_cents)}, more than the "
+            f"{money.dollars(remaining)} left of this month's "
+            f"{money.dollars(state['monthly_limit_cents'])} budget "
+            f"({money.dollars(state['spent_cents'])} spent in {state['month']}).",
+            "Choose a cheaper configuration (spot pricing, fewer epochs, a smaller preset or GPU), "
+            "or raise the monthly limit with PUT /api/v1/budget.",
+            {"estimate_cents": cmd.estimate_cents, "remaining_cents": remaining,
+             "monthly_limit_cents": state["monthly_limit_cents"],
+             "spent_cents": state["spent_cents"], "month": state["month"]}, 422)
+    return {"allowed": True, "remaining_cents": remaining}
+
+
+# --- the month and the export -------------------------------------------------------------------
+
+
+async def month(q: GetMonthCosts, ctx: CostContext) -> dict[str, Any]:
+    now = utcnow()
+    name = q.month or month_of(now)
+    async with ctx.uow() as work:
+        repo = Costs(work.conn)
+        entries, counts = await repo.entries(month=name), await repo.month_jobs(name)
+        limits = await repo.budget()
+        current = name == month_of(now)
+        spent = await month_spend_cents(repo, now) if current else \
+            money.cents(await repo.month_units(name))
+    limit = limits["monthly_limit_cents"]
+    return {"month": name, "spent_cents": spent, "monthly_limit_cents": limit,
+            "remaining_cents": None if limit is None else max(0, limit - spent),
+            **counts, "forecast_cents": _forecast(spent, name, now) if current else spent,
+            "jobs": _by_job(entries), "by_tag": _by_tag(entries)}
+
+
+def _forecast(spent: int, name: str, now: datetime) -> int:
+    """Month-end spend at this month's pace so far."""
+    year, mon = map(int, name.split("-"))
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    elapsed = Fraction(max(1, int((now - start).total_seconds())))
+    length = calendar.monthrange(year, mon)[1] * 86_400
+    return money.round_cents(spent * Fraction(length) / elapsed)
+
+
+def _by_job(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    jobs: dict[Any, dict[str, Any]] = {}
+    for e in entries:
+        job = jobs.setdefault(e["job_id"], {"job_id": e["job_id"], "name": e["name"],
+                                            "tags": e["tags"], "units": 0})
+        job["units"] += e["units"]
+    return [{**{k: v for k, v in j.items() if k != "units"}, "cost_cents": money.cents(j["units"])}
+            for j in jobs.values()]
+
+
+def _by_tag(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """Attribution: a job's cost is split evenly over its tags (`untagged` if none), so the
+    tags add up to the month's total."""
+    tags: dict[str, int] = {}
+    for job in _by_job(entries):
+        names = job["tags"] or ["untagged"]
+        for tag, part in zip(names, money.allocate(job["cost_cents"], [1] * len(names)),
+                             strict=True):
+            tags[tag] = tags.get(tag, 0) + part
+    return tags
+
+
+CSV_COLUMNS = ["entry_id", "billed_month", "job_id", "job_name", "tags", "attempt", "gpu_type",
+               "pricing", "started_at", "ended_at", "billable_hours", "rate_cents_per_hour",
+               "amount_cents", "amount", "start_event_id", "end_event_id"]
+
+
+async def export_csv(q: ExportCosts, ctx: CostContext) -> str:
+    """One row per ledger entry; the rows' cents add up to the rounded total (last row)."""
+    async with ctx.uow() as work:
+        entries = await Costs(work.conn).entries(month=q.month)
+    total = money.cents(sum(e["units"] for e in entries))
+    amounts = money.allocate(total, [e["units"] for e in entries])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e, cents in zip(entries, amounts, strict=True):
+        writer.writerow([e["id"], e["billed_month"], e["job_id"], e["name"], ";".join(e["tags"]),
+                         e["attempt"], e["gpu_type"], e["pricing"], e["started_at"].isoformat(),
+                         e["ended_at"].isoformat(), money.hours(e["billable_ms"]),
+                         e["rate_cents_per_hour"], cents, money.dollars(cents),
+                         e["start_event_id"], e["end_event_id"]])
+    writer.writerow(["total", q.month or "all", "", "", "", "", "", "", "", "", "", "", total,
+                     money.dollars(total), "", ""])
+    return out.getvalue()
+

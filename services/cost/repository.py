@@ -1,0 +1,217 @@
+"""SQL for the cost schema: jobs as cost sees them, attempts, the ledger, alerts, budget, refit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from services.cost.live import Attempt, JobCost
+from services.cost.timemodel import Correction, Observation
+
+ATTEMPT_FIELDS = ("instance_id", "started_at", "started_event_id", "exited_at", "exited_event_id",
+                  "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id")
+
+
+class Costs:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        return await (await self.conn.execute(sql, params)).fetchone()
+
+    async def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return await (await self.conn.execute(sql, params)).fetchall()
+
+    # --- jobs and attempts ---------------------------------------------------------------------
+
+    async def add_job(self, row: dict[str, Any]) -> None:
+        columns = ", ".join(row)
+        values = ", ".join(f"%({k})s" for k in row)
+        await self.conn.execute(
+            f"INSERT INTO jobs ({columns}) VALUES ({values}) ON CONFLICT (job_id) DO NOTHING",
+            {**row, "estimate": Jsonb(row.get("estimate"))})
+
+    async def job(self, job_id: uuid.UUID, lock: bool = False) -> dict[str, Any] | None:
+        return await self._one("SELECT * FROM jobs WHERE job_id = %s" + (" FOR UPDATE" if lock else ""),
+                               (job_id,))
+
+    async def update_job(self, job_id: uuid.UUID, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = %({k})s" for k in fields)
+        fields = {k: Jsonb(v) if k == "final" else v for k, v in fields.items()}
+        await self.conn.execute(f"UPDATE jobs SET {sets} WHERE job_id = %(job_id)s",
+                                {**fields, "job_id": job_id})
+
+    async def set_attempt(self, job_id: uuid.UUID, attempt: int, **fields: Any) -> None:
+        """Set fields of an attempt, creating it; a field already set keeps its first value,
+        so a redelivered or late duplicate cannot move a timestamp."""
+        assert set(fields) <= set(ATTEMPT_FIELDS)
+        columns = ", ".join(fields)
+        values = ", ".join(f"%({k})s" for k in fields)
+        keep = ", ".join(f"{k} = COALESCE(attempts.{k}, EXCLUDED.{k})" if k != "interrupted"
+                         else "interrupted = attempts.interrupted OR EXCLUDED.interrupted"
+                         for k in fields)
+        await self.conn.execute(
+            f"INSERT INTO attempts (job_id, attempt, {columns}) VALUES (%(job_id)s, %(attempt)s, "
+            f"{values}) ON CONFLICT (job_id, attempt) DO UPDATE SET {keep}",
+            {**fields, "job_id": job_id, "attempt": attempt})
+
+    async def progressed(self, job_id: uuid.UUID, attempt: int, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO attempts (job_id, attempt, last_progress_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (job_id, attempt) DO UPDATE SET last_progress_at = "
+            "GREATEST(attempts.last_progress_at, EXCLUDED.last_progress_at)", (job_id, attempt, at))
+
+    async def attempts(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
+        return await self._all("SELECT * FROM attempts WHERE job_id = %s ORDER BY attempt", (job_id,))
+
+    async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool) -> None:
+        """Keep the newest status; a terminal one is final (a late event cannot revive it)."""
+        await self.conn.execute(
+            "INSERT INTO statuses (job_id, status, changed_at, finished_at) VALUES (%(j)s, %(s)s, "
+            "%(at)s, CASE WHEN %(t)s THEN %(at)s::timestamptz END) ON CONFLICT (job_id) DO UPDATE "
+            "SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, finished_at = "
+            "EXCLUDED.finished_at WHERE statuses.finished_at IS NULL AND "
+            "statuses.changed_at <= EXCLUDED.changed_at",
+            {"j": job_id, "s": status, "at": at, "t": terminal})
+
+    async def status(self, job_id: uuid.UUID) -> dict[str, Any]:
+        return await self._one("SELECT * FROM statuses WHERE job_id = %s", (job_id,)) or {
+            "status": "queued", "finished_at": None}
+
+    async def set_progress(self, job_id: uuid.UUID, step: int, total_steps: int) -> None:
+        await self.conn.execute(
+            "INSERT INTO training (job_id, step, total_steps) VALUES (%s, %s, %s) ON CONFLICT "
+            "(job_id) DO UPDATE SET step = GREATEST(training.step, EXCLUDED.step), "
+            "total_steps = EXCLUDED.total_steps", (job_id, step, total_steps))
+
+    async def set_completed(self, job_id: uuid.UUID, event_id: uuid.UUID, runtime_s: float,
+                            tokens: int) -> None:
+        await self.conn.execute(
+            "INSERT INTO training (job_id, train_runtime_s, tokens_trained, completed_event_id) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (job_id) DO UPDATE SET train_runtime_s = "
+            "EXCLUDED.train_runtime_s, tokens_trained = EXCLUDED.tokens_trained, "
+            "completed_event_id = EXCLUDED.completed_event_id", (job_id, runtime_s, tokens, event_id))
+
+    async def training(self, job_id: uuid.UUID) -> dict[str, Any]:
+        return await self._one("SELECT * FROM training WHERE job_id = %s", (job_id,)) or {
+            "step": 0, "total_steps": 0, "completed_event_id": None}
+
+    async def job_cost(self, job: dict[str, Any]) -> JobCost:
+        rows = await self.attempts(job["job_id"])
+        training = await self.training(job["job_id"])
+        return JobCost(
+            rate_cents_per_hour=job["rate_cents_per_hour"], estimate_cents=job["estimate_cents"],
+            attempts=[Attempt(r["attempt"], r["started_at"], r["exited_at"],
+                              r["training_started_at"], r["last_progress_at"], r["interrupted"])
+                      for r in rows],
+            step=training["step"], total_steps=training["total_steps"])
+
+    async def running_job_ids(self) -> list[uuid.UUID]:
+        rows = await self._all("SELECT DISTINCT a.job_id FROM attempts a JOIN jobs j USING (job_id) "
+                               "WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL")
+        return [r["job_id"] for r in rows]
+
+    async def open_units(self, now: datetime) -> int:
+        """What every running instance has cost so far (billed to the month it ends in)."""
+        row = await self._one(
+            "SELECT COALESCE(sum(j.rate_cents_per_hour::bigint * GREATEST(0, floor(extract(epoch "
+            "FROM (%s - a.started_at)) * 1000)::bigint)), 0)::bigint AS u FROM attempts a JOIN jobs "
+            "j USING (job_id) WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL", (now,))
+        return int(row["u"])
+
+    # --- the ledger ----------------------------------------------------------------------------
+
+    async def add_entry(self, row: dict[str, Any]) -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO cost_entries (job_id, attempt, kind, billable_ms, rate_cents_per_hour, "
+            "units, started_at, ended_at, billed_month, start_event_id, end_event_id) VALUES "
+            "(%(job_id)s, %(attempt)s, %(kind)s, %(billable_ms)s, %(rate_cents_per_hour)s, "
+            "%(units)s, %(started_at)s, %(ended_at)s, %(billed_month)s, %(start_event_id)s, "
+            "%(end_event_id)s) ON CONFLICT (job_id, attempt, kind) DO NOTHING", row)
+        return cur.rowcount == 1
+
+    async def entries(self, job_id: uuid.UUID | None = None, month: str | None = None
+                      ) -> list[dict[str, Any]]:
+        return await self._all(
+            "SELECT e.*, j.name, j.tags, j.gpu_type, j.pricing FROM cost_entries e "
+            "JOIN jobs j USING (job_id) WHERE (%(job)s::uuid IS NULL OR e.job_id = %(job)s) "
+            "AND (%(month)s::text IS NULL OR e.billed_month = %(month)s) ORDER BY e.id",
+            {"job": job_id, "month": month})
+
+    async def month_units(self, month: str) -> int:
+        row = await self._one("SELECT COALESCE(sum(units), 0)::bigint AS u FROM cost_entries "
+                              "WHERE billed_month = %s", (month,))
+        return int(row["u"])
+
+    async def month_jobs(self, month: str) -> dict[str, int]:
+        row = await self._one(
+            "SELECT count(*) FILTER (WHERE to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM') = %(m)s) "
+            "AS created, count(*) FILTER (WHERE s.status = 'completed' AND "
+            "to_char(s.finished_at AT TIME ZONE 'UTC', 'YYYY-MM') = %(m)s) AS completed "
+            "FROM jobs j LEFT JOIN statuses s USING (job_id)",
+            {"m": month})
+        return {"jobs_this_month": row["created"], "jobs_completed_this_month": row["completed"]}
+
+    # --- alerts, caps and the budget -----------------------------------------------------------
+
+    async def claim(self, table: str, key: dict[str, Any], event_id: uuid.UUID, amount: int) -> bool:
+        """Record an alert or cap once; False when it was already raised (nothing to emit)."""
+        column = {"job_alerts": "spend_cents", "budget_alerts": "spent_cents",
+                  "caps_reached": "spend_cents"}[table]
+        names = [*key, "event_id", column]
+        cur = await self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+            "ON CONFLICT DO NOTHING", (*key.values(), event_id, amount))
+        return cur.rowcount == 1
+
+    async def alerts(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
+        return await self._all("SELECT threshold_pct, spend_cents, raised_at, event_id FROM "
+                               "job_alerts WHERE job_id = %s ORDER BY threshold_pct", (job_id,))
+
+    async def budget(self) -> dict[str, Any]:
+        row = await self._one("SELECT monthly_limit_cents, job_cap_cents, monthly_cap_cents, "
+                              "updated_at FROM budget")
+        return row or {"monthly_limit_cents": None, "job_cap_cents": None,
+                       "monthly_cap_cents": None, "updated_at": None}
+
+    async def set_budget(self, fields: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO budget (id, monthly_limit_cents, job_cap_cents, monthly_cap_cents) VALUES "
+            "(true, %(monthly_limit_cents)s, %(job_cap_cents)s, %(monthly_cap_cents)s) "
+            "ON CONFLICT (id) DO UPDATE SET monthly_limit_cents = EXCLUDED.monthly_limit_cents, "
+            "job_cap_cents = EXCLUDED.job_cap_cents, monthly_cap_cents = EXCLUDED.monthly_cap_cents, "
+            "updated_at = now()", fields)
+
+    async def budget_alerts(self, month: str) -> list[dict[str, Any]]:
+        return await self._all("SELECT threshold_pct, spent_cents, raised_at FROM budget_alerts "
+                               "WHERE month = %s ORDER BY threshold_pct", (month,))
+
+    # --- the time model ------------------------------------------------------------------------
+
+    async def observe(self, job_id: uuid.UUID, event_id: uuid.UUID, o: Observation) -> None:
+        await self.conn.execute(
+            "INSERT INTO time_observations (job_id, completed_event_id, gpu_type, size_class, "
+            "seed_s, duration_s) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (job_id, event_id, o.gpu_type, o.size_class, o.seed_s, o.duration_s))
+
+    async def observations(self, gpu_type: str, size: int) -> list[Observation]:
+        rows = await self._all("SELECT * FROM time_observations WHERE gpu_type = %s AND "
+                               "size_class = %s", (gpu_type, size))
+        return [Observation(r["gpu_type"], r["size_class"], r["seed_s"], r["duration_s"])
+                for r in rows]
+
+    async def save_correction(self, gpu_type: str, size: int, c: Correction) -> None:
+        await self.conn.execute(
+            "INSERT INTO time_model (gpu_type, size_class, slope, intercept_s, jobs) VALUES "
+            "(%s, %s, %s, %s, %s) ON CONFLICT (gpu_type, size_class) DO UPDATE SET "
+            "slope = EXCLUDED.slope, intercept_s = EXCLUDED.intercept_s, jobs = EXCLUDED.jobs, "
+            "fitted_at = now()", (gpu_type, size, c.slope, c.intercept_s, c.jobs))
+
+    async def corrections(self) -> dict[tuple[str, int], Correction]:
+        rows = await self._all("SELECT * FROM time_model")
+        return {(r["gpu_type"], r["size_class"]): Correction(r["slope"], r["intercept_s"], r["jobs"])
+                for r in rows}

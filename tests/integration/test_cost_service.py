@@ -1,0 +1,268 @@
+"""The cost service against real NATS and PostgreSQL, fed real events beside the jobs service."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from support import eventually, training_file
+
+from libs.common.storage import open_store
+from proto.base import decode, utcnow
+from proto.cost import (
+    BudgetAlertRaised,
+    CheckBudget,
+    CostAlertRaised,
+    CostCapReached,
+    EstimateRequest,
+    GetJobCost,
+    GetMonthCosts,
+    SetBudget,
+)
+from proto.jobs import CreateJob, GetJob, JobStatusChanged, RegisterTrainingFile
+from proto.provisioning import InstanceExited, InstanceStarted
+from proto.training import Progress, StageChanged, TrainingEventReported
+from services.cost import domain
+from services.cost.app import build as build_cost
+from services.gateway.app import create_app
+from services.jobs.app import build as build_jobs
+
+FAST = {"cost_tick_s": 0.2}
+
+
+@pytest.fixture
+async def services(start_service):
+    await start_service(build_jobs)
+    return await start_service(build_cost, **FAST)
+
+
+async def create_job(bus, settings, rate_cents_per_hour: int, estimate_cents: int,
+                     **fields) -> uuid.UUID:
+    data = training_file()
+    key = f"training-files/{uuid.uuid4()}/file.json"
+    open_store(settings.resolved_storage_url).put_bytes(key, data)
+    file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="file.json",
+                                              size_bytes=len(data)))
+    estimate = {"hourly_rate_cents": rate_cents_per_hour, "cost_cents_low": estimate_cents,
+                "cost_cents_high": estimate_cents, "tokens_to_train": 10_000}
+    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB",
+                                  estimate=estimate, **fields))
+    job_id = uuid.UUID(job["id"])
+    await eventually(lambda: known(bus, job_id))
+    return job_id
+
+
+async def known(bus, job_id: uuid.UUID) -> dict | None:
+    try:
+        return await bus.ask(GetJobCost(job_id=job_id))
+    except Exception:
+        return None
+
+
+async def stored(bus, event_type: type) -> list:
+    return [decode(b, event_type) for b in await bus.stored(event_type.subject)]
+
+
+def instance(job_id, start, end=None, attempt: int = 1) -> tuple:
+    started = InstanceStarted(job_id=job_id, attempt=attempt, instance_id=f"i-{attempt}",
+                              provider="runpod", occurred_at=start)
+    exited = end and InstanceExited(job_id=job_id, attempt=attempt, instance_id=f"i-{attempt}",
+                                    exit_code=0, occurred_at=end)
+    return started, exited
+
+
+async def test_spend_is_billed_from_instance_start_to_exit_and_traced_to_its_events(
+        services, bus, settings):
+    job_id = await create_job(bus, settings, rate_cents_per_hour=249, estimate_cents=10_000)
+    t0 = utcnow() - timedelta(hours=3)
+    started, exited = instance(job_id, t0, t0 + timedelta(hours=2))
+    await bus.publish(started)
+    running = await eventually(lambda: _where(bus, job_id, lambda c: c["running"]))
+    assert running["hourly_rate"] == "$2.49/hr (spot)" and running["spend_cents"] >= 747
+    # provisioning and loading are billed, only the training steps are productive
+    for event in (StageChanged(job_id=job_id, stage="training", occurred_at=t0 + timedelta(minutes=10)),
+                  Progress(job_id=job_id, step=90, total_steps=90, epoch=1.0, loss=1.0,
+                           learning_rate=1e-4, occurred_at=t0 + timedelta(minutes=100))):
+        await bus.publish(TrainingEventReported(event=event))
+    await bus.publish(exited)
+    cost = await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"] and c["productive_s"]))
+    assert cost["spend_cents"] == 498 and not cost["running"]  # 2 h at $2.49/h
+    assert cost["billable_s"] == 7200 and cost["productive_s"] == 5400
+    assert cost["colour"] == "green"
+    [entry] = cost["ledger"]
+    assert entry["start_event_id"] == str(started.event_id)
+    assert entry["end_event_id"] == str(exited.event_id)
+    await bus.publish(JobStatusChanged(job_id=job_id, status="completed"))
+    final = (await eventually(lambda: _where(bus, job_id, lambda c: c["final"])))["final"]
+    assert final["total_cents"] == 498 and final["compute_cents"] == 498
+    assert final["variance_pct"] == -95
+
+
+async def _where(bus, job_id, predicate):
+    cost = await known(bus, job_id)
+    return cost if cost and predicate(cost) else None
+
+
+async def test_each_alert_is_raised_once_as_spend_crosses_it_even_under_redelivery(
+        services, bus, settings):
+    # $3,600/h is a cent every millisecond-ish: 10 s of running reach the $10 estimate.
+    job_id = await create_job(bus, settings, rate_cents_per_hour=360_000, estimate_cents=1_000)
+    started, _ = instance(job_id, utcnow() - timedelta(seconds=8.5))
+    await bus.publish(started)
+    first = await eventually(lambda: _alerts(bus))
+    assert [a.threshold_pct for a in first] == [80]
+    await eventually(lambda: _alerts(bus, 3), timeout_s=20)
+    for _ in range(3):  # the same event again, as a redelivery would bring it
+        await bus.publish(started, msg_id=str(uuid.uuid4()))
+    await asyncio.sleep(1.0)
+    alerts = await stored(bus, CostAlertRaised)
+    assert [a.threshold_pct for a in alerts] == [80, 100, 120]
+    assert [a.level for a in alerts] == ["approaching", "exceeded", "significantly_over"]
+    assert "approaching cost estimate" in alerts[0].message
+    assert (await bus.ask(GetJobCost(job_id=job_id)))["colour"] == "red"
+
+
+async def _alerts(bus, n: int = 1) -> list | None:
+    alerts = await stored(bus, CostAlertRaised)
+    return alerts if len(alerts) >= n else None
+
+
+async def spend(bus, job_id: uuid.UUID, hours: float, attempt: int = 1) -> None:
+    start = utcnow() - timedelta(hours=hours + 0.1)
+    for event in instance(job_id, start, start + timedelta(hours=hours), attempt):
+        await bus.publish(event)
+
+
+async def test_budget_refuses_a_job_over_what_is_left_and_alerts_once_at_80_percent(
+        services, bus, settings):
+    await bus.ask(SetBudget(monthly_limit_cents=1_000))
+    job_id = await create_job(bus, settings, rate_cents_per_hour=450, estimate_cents=900)
+    await spend(bus, job_id, 2)  # $9.00 of $10.00
+    await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    error = await bus.ask_error(CheckBudget(estimate_cents=200, job_name="Big run"))
+    assert error.error.code == "budget_exceeded" and error.error.status == 422
+    assert "$2.00" in error.error.message and "$1.00 left" in error.error.message
+    assert "PUT /api/v1/budget" in error.error.how_to_fix
+    assert (await bus.ask(CheckBudget(estimate_cents=100)))["allowed"]
+    month = await bus.ask(GetMonthCosts())
+    assert month["spent_cents"] == 900 and month["remaining_cents"] == 100
+    assert month["jobs_this_month"] == 1 and month["by_tag"] == {"untagged": 900}
+    alerts = await eventually(lambda: stored(bus, BudgetAlertRaised))
+    await asyncio.sleep(0.5)  # ticks keep checking: still one alert
+    assert [a.threshold_pct for a in await stored(bus, BudgetAlertRaised)] == [80]
+    # raised while the instance ran, on live spend: anywhere from $8 up
+    assert alerts[0].spent_cents >= 800 and alerts[0].limit_cents == 1_000
+
+
+async def test_gateway_refuses_to_create_a_job_the_budget_cannot_pay(services, bus, settings):
+    await bus.ask(SetBudget(monthly_limit_cents=0))
+    data = training_file()
+    with TestClient(create_app(settings)) as client:
+        file_id = (await asyncio.to_thread(
+            client.post, "/api/v1/training-files",
+            files={"file": ("f.json", data, "application/json")})).json()["id"]
+        body = {"training_file_id": file_id, "gpu_type": "H100-80GB", "pricing": "on_demand"}
+        response = await asyncio.to_thread(client.post, "/api/v1/jobs", json=body)
+        budget = await asyncio.to_thread(client.get, "/api/v1/budget")
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "budget_exceeded" and error["how_to_fix"]
+    assert budget.json()["remaining_cents"] == 0
+
+
+async def test_job_cap_stops_the_running_job_once_through_the_cancel_path(services, bus, settings):
+    await bus.ask(SetBudget(job_cap_cents=500))
+    job_id = await create_job(bus, settings, rate_cents_per_hour=1_000, estimate_cents=10_000)
+    started, _ = instance(job_id, utcnow() - timedelta(minutes=31))
+    await bus.publish(started)
+    [cap] = await eventually(lambda: stored(bus, CostCapReached))
+    assert cap.job_id == job_id and cap.scope == "job" and cap.reason == "cost cap"
+    job = await eventually(lambda: _job_with_status(bus, job_id, "cancelled"))
+    assert "cost cap" in job["status_message"]  # jobs stopped it through the cancel path
+    await asyncio.sleep(0.5)
+    assert len(await stored(bus, CostCapReached)) == 1
+
+
+async def _job_with_status(bus, job_id: uuid.UUID, status: str) -> dict | None:
+    job = await bus.ask(GetJob(job_id=job_id))
+    return job if job["status"] == status else None
+
+
+async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service, bus, settings):
+    await start_service(build_jobs)
+    cost = await start_service(build_cost, **FAST)
+    job_id = await create_job(bus, settings, rate_cents_per_hour=600, estimate_cents=1_000)
+    # Start and exit travel on separate consumers: until the exit is in, the attempt runs on,
+    # so recent attempts keep the live spend (and its alerts) where the test expects it.
+    t0 = utcnow() - timedelta(minutes=65)
+    first = instance(job_id, t0, t0 + timedelta(hours=1))
+    for event in first:
+        await bus.publish(event)
+    await eventually(lambda: _where(bus, job_id, lambda c: len(c["ledger"]) == 1))
+    await cost.stop()  # killed: what follows waits in the streams
+    now = utcnow()  # a short, recent second attempt: live spend stays under 100% meanwhile
+    second = instance(job_id, now - timedelta(minutes=25), now - timedelta(minutes=5), 2)
+    for event in (*first, *second):
+        await bus.publish(event, msg_id=str(uuid.uuid4()))  # old ones again, and new ones
+    await start_service(build_cost, **FAST)
+    cost_view = await eventually(lambda: _where(bus, job_id, lambda c: len(c["ledger"]) == 2))
+    await asyncio.sleep(0.5)
+    cost_view = await bus.ask(GetJobCost(job_id=job_id))
+    assert cost_view["spend_cents"] == 800 and len(cost_view["ledger"]) == 2  # 80 min at $6/h
+    alerts = await stored(bus, CostAlertRaised)
+    assert [a.threshold_pct for a in alerts] == [80]
+
+
+async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
+        services, bus, settings):
+    request = EstimateRequest(estimated_tokens=40_000, usable_pairs=55, gpu_type="H100-80GB")
+    before = await bus.ask(request)
+    job_id = await create_job(bus, settings, rate_cents_per_hour=249, estimate_cents=500)
+    now = utcnow()
+    for event in instance(job_id, now - timedelta(minutes=50), now - timedelta(minutes=10)):
+        await bus.publish(event)
+    await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    await bus.publish(JobStatusChanged(job_id=job_id, status="completed"))
+    await eventually(lambda: _where(bus, job_id, lambda c: c["final"]))
+    after = await bus.ask(request)
+    # One clean 40-minute job ran 10 000 tokens: the 135 M H100 pace is re-fitted from it.
+    gpu = domain.GPU_TYPES["H100-80GB"]
+    seed_s = domain.seed_seconds(gpu, after["tokens_to_train"], 135_000_000)
+    pace = (2400 - gpu.overhead_s) / domain.seed_seconds(gpu, 10_000, 135_000_000)
+    expected = gpu.overhead_s + pace * seed_s
+    assert after["duration_s_high"] != before["duration_s_high"]
+    assert abs((after["duration_s_low"] + after["duration_s_high"]) / 2 - expected) <= 1
+
+
+async def test_gateway_shows_a_jobs_cost_the_month_and_the_csv_export(services, bus, settings):
+    job_id = await create_job(bus, settings, rate_cents_per_hour=300, estimate_cents=1_000,
+                              tags=["client-delivery"])
+    await spend(bus, job_id, 1)
+    await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    with TestClient(create_app(settings)) as client:
+        cost, month, export = [(await asyncio.to_thread(client.get, f"/api/v1{path}")) for path in
+                               (f"/jobs/{job_id}/cost", "/costs/month", "/costs/export.csv")]
+    assert cost.json()["spend_cents"] == 300 and cost.json()["hourly_rate"] == "$3.00/hr (spot)"
+    assert cost.json()["budget_impact"]["share_of_month_pct"] == 100
+    assert month.json()["by_tag"] == {"client-delivery": 300}
+    assert month.json()["jobs"][0]["cost_cents"] == 300
+    assert export.headers["content-type"].startswith("text/csv")
+    header, row, total = export.text.strip().splitlines()
+    assert header.startswith("entry_id,billed_month,job_id") and str(job_id) in row
+    assert ",300,$3.00," in row and total.startswith("total,all") and ",300,$3.00," in total
+
+
+async def test_final_cost_waits_for_every_instance_start_and_exit(services, bus, settings):
+    job_id = await create_job(bus, settings, rate_cents_per_hour=600, estimate_cents=1_000)
+    now = utcnow()
+    started, exited = instance(job_id, now - timedelta(minutes=40), now - timedelta(minutes=10))
+    await bus.publish(exited)  # the exit and the end of the job overtake the start
+    await bus.publish(JobStatusChanged(job_id=job_id, status="cancelled"))
+    pending = await eventually(lambda: _where(bus, job_id, lambda c: c["final"]))
+    assert pending["final"] == {"pending": True, "message": "pending final calculation"}
+    await bus.publish(started)
+    done = await eventually(lambda: _where(bus, job_id, lambda c: "total_cents" in c["final"]))
+    assert done["final"]["total_cents"] == 300 and len(done["ledger"]) == 1  # 30 min at $6/h

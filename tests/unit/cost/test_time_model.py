@@ -1,0 +1,36 @@
+"""The estimate's time model, re-fitted from finished jobs; estimates use the fit."""
+
+from __future__ import annotations
+
+from proto.cost import EstimateRequest
+from services.cost import domain
+from services.cost.timemodel import Observation, fit, fit_all, size_class
+
+
+def test_a_line_through_finished_jobs_recovers_their_overhead_and_pace():
+    jobs = [Observation("cpu", 22, seed_s, 20.0 + 3.0 * seed_s) for seed_s in (1, 2, 5, 10)]
+    c = fit(jobs, seed_overhead_s=40.0)
+    assert abs(c.slope - 3.0) < 1e-9 and abs(c.intercept_s - 20.0) < 1e-9 and c.jobs == 4
+
+
+def test_few_jobs_correct_the_pace_alone_on_top_of_the_seed_overhead():
+    c = fit([Observation("H100-80GB", 36, 1000.0, 900.0 + 2000.0)], seed_overhead_s=900.0)
+    assert c.intercept_s == 900.0 and abs(c.slope - 2.0) < 1e-9
+
+
+def test_corrections_are_kept_per_gpu_type_and_model_size():
+    jobs = [Observation("cpu", 22, 1.0, 30.0), Observation("cpu", 27, 1.0, 60.0)]
+    assert set(fit_all(jobs, {"cpu": 10.0})) == {("cpu", 22), ("cpu", 27)}
+    assert size_class(135_000_000) == 27 and size_class(70_000_000_000) == 36
+
+
+def test_an_estimate_uses_the_fitted_correction_for_its_gpu_and_size():
+    req = EstimateRequest(estimated_tokens=20_000, usable_pairs=100, gpu_type="cpu",
+                          model_parameter_count=3_300_000)
+    seed = domain.estimate(req)
+    jobs = [Observation("cpu", size_class(3_300_000), s, 10.0 + 2.0 * s) for s in (1, 2, 4)]
+    fitted = domain.estimate(req, fit_all(jobs, {"cpu": 40.0}))
+    seed_s = domain.seed_seconds(domain.GPU_TYPES["cpu"], seed.tokens_to_train, 3_300_000)
+    centre = (fitted.duration_s_low + fitted.duration_s_high) / 2
+    assert abs(centre - (10.0 + 2.0 * seed_s)) <= 1
+    assert seed.tokens_to_train == fitted.tokens_to_train
