@@ -20,6 +20,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.bus import stream_for
+from libs.common.polling import drain_forever
 from proto.base import encode
 
 log = logging.getLogger(__name__)
@@ -63,17 +64,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                while await self.publish_pending():
-                    pass
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        await drain_forever(self.publish_pending, self._wake, self.poll_s, "outbox relay")
 
     async def publish_pending(self, batch: int = 200) -> int:
         async with self.pool.connection() as conn, conn.transaction():

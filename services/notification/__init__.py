@@ -1,0 +1,1 @@
+"""Notification service: in-app, email and Slack notifications of job milestones and alerts."""

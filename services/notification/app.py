@@ -1,0 +1,92 @@
+"""Notification service wiring: job, stage and cost events in; in-app, email and Slack out."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from faststream.nats import NatsMessage
+
+from libs.common.bus import call, durable, rpc
+from libs.common.runtime import ServiceRuntime, run_service
+from libs.common.settings import Settings
+from proto.base import decode
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.jobs import GetJob, JobStatusChanged, StageStuck
+from proto.notification import (
+    AcknowledgeNotification,
+    GetNotificationPreferences,
+    ListNotifications,
+    SetNotificationPreferences,
+)
+from services.notification import handlers
+from services.notification.channels import EmailChannel, SlackChannel
+from services.notification.delivery import Dispatcher
+
+log = logging.getLogger(__name__)
+# Every event that may notify someone. Validation done and report shared (issue 5) join here
+# once the validation and packaging services publish them: a subject and a case in
+# domain.trigger_of / messages.draft.
+TRIGGERING_EVENTS: tuple[type, ...] = (
+    JobStatusChanged, StageStuck, CostAlertRaised, BudgetAlertRaised, CostCapReached)
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    runtime = ServiceRuntime("notification", settings, Path(__file__).with_name("migrations"))
+    broker, uow = runtime.broker, runtime.uow
+    dispatcher = Dispatcher(
+        uow, {"email": EmailChannel(settings), "slack": SlackChannel()},
+        retry_base_s=settings.notification_retry_base_s,
+        poll_s=min(1.0, max(0.05, settings.notification_retry_base_s / 2)))
+
+    async def lookup_job(job_id: uuid.UUID) -> dict[str, Any] | None:
+        # The job's name and error make a better message; without them it still goes out.
+        try:
+            return await call(broker, GetJob(job_id=job_id), timeout_s=2.0)
+        except Exception as exc:
+            log.info("job %s not looked up (%s); notifying by id", job_id, exc)
+            return None
+
+    def subscribe(event_type: type) -> None:
+        _, entity, happened, _ = event_type.subject.split(".")
+        consumer = f"notification-on-{entity}-{happened}".replace("_", "-")
+
+        async def handle(msg: NatsMessage) -> None:
+            event = decode(msg.body, event_type)
+            if await handlers.on_event(event, consumer, uow, lookup_job, settings.gateway_url):
+                dispatcher.wake()
+
+        handle.__name__ = consumer.replace("-", "_")
+        durable(broker, event_type.subject, consumer)(handle)
+
+    for event_type in TRIGGERING_EVENTS:
+        subscribe(event_type)
+
+    @rpc(broker, GetNotificationPreferences)
+    async def get_preferences(q: GetNotificationPreferences):
+        return await handlers.get_preferences(q, uow)
+
+    @rpc(broker, SetNotificationPreferences)
+    async def set_preferences(cmd: SetNotificationPreferences):
+        return await handlers.set_preferences(cmd, uow)
+
+    @rpc(broker, ListNotifications)
+    async def list_notifications(q: ListNotifications):
+        return await handlers.list_notifications(q, uow)
+
+    @rpc(broker, AcknowledgeNotification)
+    async def acknowledge(cmd: AcknowledgeNotification):
+        return await handlers.acknowledge(cmd, uow)
+
+    runtime.background(dispatcher.run)
+    return runtime
+
+
+def main() -> None:
+    run_service(build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Which events notify whom, on which channels, and when a failed delivery is tried again.
+
+Plain Python, no I/O: the handlers load preferences and save rows; this decides.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.jobs import TERMINAL_STATUSES, JobStatusChanged, StageStuck
+from proto.notification import Channel, NotificationPreferences, Trigger
+
+ALL_CHANNELS: tuple[Channel, ...] = ("in_app", "email", "slack")
+# Everything that needs a person, on by default; plain stage changes only for listed stages.
+DEFAULT_TRIGGERS: tuple[Trigger, ...] = (
+    "job_started", "stage_changed", "interrupted", "recovered", "stage_stuck", "completed",
+    "failed", "cancelled", "cost_alert", "budget_alert",
+)
+MAX_ATTEMPTS = 4  # the first try and 3 retries (UJ5.1.2: "Email delivery failed - retry 3 times")
+NOTIFICATION_NS = uuid.UUID("6f1c1c52-6a43-4f3e-9c1e-2b7d7a6e0a51")
+
+
+def notification_id(source_event_id: uuid.UUID, channel: Channel) -> uuid.UUID:
+    """Deterministic: a redelivered or re-processed event lands on the same row, never a new one."""
+    return uuid.uuid5(NOTIFICATION_NS, f"{source_event_id}:{channel}")
+
+
+def message_id(notification: uuid.UUID) -> str:
+    """The email `Message-ID`: stable per notification, so a resend in the crash window is
+    recognisably the same message to the receiving mail system."""
+    return f"<{notification}@notification.brightrun>"
+
+
+def retry_delay(attempts_made: int, base_s: float) -> timedelta | None:
+    """Exponential backoff after `attempts_made` failed tries (base, 2×, 4×); None: give up."""
+    if attempts_made >= MAX_ATTEMPTS:
+        return None
+    return timedelta(seconds=base_s * 2 ** (attempts_made - 1))
+
+
+# --- From an event to a trigger ------------------------------------------------------------------
+
+
+def trigger_of(event: Any) -> Trigger | None:
+    """The trigger an event fires, or None when it is nothing to tell anyone about."""
+    match event:
+        case JobStatusChanged(status="provisioning", previous="queued"):
+            return "job_started"
+        case JobStatusChanged(status="recovering"):
+            return "interrupted"
+        case JobStatusChanged(status=status, previous="recovering") if status not in TERMINAL_STATUSES:
+            return "recovered"
+        case JobStatusChanged(status="completed" | "failed" | "cancelled" as status):
+            return status
+        case JobStatusChanged(status="queued"):
+            return None  # the user just created it: nothing to tell
+        case JobStatusChanged():
+            return "stage_changed"
+        case StageStuck():
+            return "stage_stuck"
+        case CostAlertRaised() | CostCapReached():
+            return "cost_alert"
+        case BudgetAlertRaised():
+            return "budget_alert"
+    return None
+
+
+# --- Preferences ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effective:
+    """What applies to one notification: the user's choices with the job's overrides on top."""
+
+    channels: tuple[Channel, ...]
+    triggers: tuple[Trigger, ...]
+    stages: tuple[str, ...]
+    email_to: str | None
+    slack_webhook_url: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"channels": list(self.channels), "triggers": list(self.triggers),
+                "stages": list(self.stages), "email_to": self.email_to,
+                "slack_webhook_url": self.slack_webhook_url}
+
+
+def effective(user: NotificationPreferences | None,
+              job: NotificationPreferences | None = None) -> Effective:
+    user = user or NotificationPreferences()
+    job = job or NotificationPreferences()
+
+    def pick(name: str, default: Any) -> Any:
+        for source in (job, user):
+            value = getattr(source, name)
+            if value is not None:
+                return value
+        return default
+
+    return Effective(
+        channels=tuple(dict.fromkeys(pick("channels", ALL_CHANNELS))),
+        triggers=tuple(dict.fromkeys(pick("triggers", DEFAULT_TRIGGERS))),
+        stages=tuple(pick("stages", ())),
+        email_to=pick("email_to", None),
+        slack_webhook_url=pick("slack_webhook_url", None),
+    )
+
+
+def destinations(trigger: Trigger, event: Any, prefs: Effective) -> dict[Channel, str]:
+    """Channel → where it goes ("" in-app), for the channels this event should reach."""
+    if trigger not in prefs.triggers:
+        return {}
+    if trigger == "stage_changed" and getattr(event, "status", None) not in prefs.stages:
+        return {}
+    where = {"in_app": "", "email": prefs.email_to, "slack": prefs.slack_webhook_url}
+    # An enabled channel with nowhere to send is skipped, not failed: it was never configured.
+    return {c: where[c] for c in prefs.channels if where[c] is not None}

@@ -1,0 +1,154 @@
+"""What a notification says, and how it looks as an email and as a Slack Block Kit message.
+
+Plain Python, no I/O. `job` is what the jobs service answered about the job (name, error), or
+None when it could not be asked: a notification still goes out, naming the job by its id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.jobs import JobStatusChanged, StageStuck
+from proto.notification import Severity, Trigger
+
+SEVERITY: dict[Trigger, Severity] = {
+    "job_started": "info", "stage_changed": "info", "interrupted": "warning",
+    "recovered": "success", "stage_stuck": "warning", "completed": "success", "failed": "error",
+    "cancelled": "warning", "cost_alert": "warning", "budget_alert": "warning",
+}
+EMOJI = {"info": ":information_source:", "success": ":white_check_mark:",
+         "warning": ":warning:", "error": ":x:"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    trigger: Trigger
+    severity: Severity
+    title: str
+    body: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def dollars(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def job_links(gateway_url: str, job_id: Any, trigger: Trigger) -> dict[str, str]:
+    base = gateway_url.rstrip("/")
+    links = {"details": f"{base}/#/jobs/{job_id}"}
+    if trigger == "completed":
+        links["adapter"] = f"{base}/api/v1/jobs/{job_id}/artifacts/adapter"
+    if trigger in ("failed", "cancelled"):
+        # UJ5.1.2 "retry options": the API's retry (POST) makes a new job with the fix applied.
+        links["retry"] = f"{base}/api/v1/jobs/{job_id}/retry"
+    return links
+
+
+def draft(trigger: Trigger, event: Any, job: dict[str, Any] | None, gateway_url: str) -> Draft:
+    severity = SEVERITY[trigger]
+    if isinstance(event, BudgetAlertRaised):
+        return Draft(trigger, severity, f"Budget alert: {event.threshold_pct}% of {event.month}",
+                     event.message, [("Spent", dollars(event.spent_cents)),
+                                     ("Monthly limit", dollars(event.limit_cents))])
+    name = (job or {}).get("name") or f"job {event.job_id}"
+    title, body, facts = _job_text(trigger, event, name, job)
+    return Draft(trigger, severity, title, body, [("Job", name), *facts],
+                 job_links(gateway_url, event.job_id, trigger))
+
+
+def _job_text(trigger: Trigger, event: Any, name: str, job: dict[str, Any] | None
+              ) -> tuple[str, str, list[tuple[str, str]]]:
+    if isinstance(event, CostAlertRaised):
+        return (f"Cost alert: {name} at {event.threshold_pct}% of its estimate", event.message,
+                [("Spend", dollars(event.spend_cents)), ("Estimate", dollars(event.estimate_cents))])
+    if isinstance(event, CostCapReached):
+        return (f"Cost cap reached: {name}", event.message,
+                [("Spend", dollars(event.spend_cents)), ("Cap", dollars(event.cap_cents))])
+    if isinstance(event, StageStuck):
+        return (f"Stage taking long: {name}", event.message, [("Stage", event.stage)])
+    assert isinstance(event, JobStatusChanged)
+    if trigger == "failed":
+        return _failure_text(event, name, (job or {}).get("error") or {})
+    titles = {
+        "job_started": f"Training job started: {name}",
+        "interrupted": f"Training interrupted: {name}",
+        "recovered": f"Training recovered: {name}",
+        "completed": f"Training Job Completed: {name}",
+        "cancelled": f"Training job cancelled: {name}",
+        "stage_changed": f"{name}: {event.status.replace('_', ' ')}",
+    }
+    return titles[trigger], event.message or f"Status: {event.status}.", [("Status", event.status)]
+
+
+def _failure_text(event: JobStatusChanged, name: str, error: dict[str, Any]
+                  ) -> tuple[str, str, list[tuple[str, str]]]:
+    facts = [("Status", "failed")]
+    if error.get("failure_class"):
+        facts.append(("Failure", str(error["failure_class"])))
+    if error.get("step") is not None:
+        facts.append(("Step", str(error["step"])))
+    body = error.get("message") or event.message or "Training failed."
+    if error.get("suggested_fix"):
+        facts.append(("Suggested fix", str(error["suggested_fix"])))
+    return f"Training Job Failed: {name}", body, facts
+
+
+# --- Renderings ----------------------------------------------------------------------------------
+
+LINK_LABELS = {"details": "View details", "adapter": "Download adapter",
+               "retry": "Retry (POST)"}
+
+
+def plain_text(title: str, body: str, facts: list, links: dict[str, str]) -> str:
+    lines = [title, "", body, ""]
+    lines += [f"{label}: {value}" for label, value in facts]
+    if links:
+        lines.append("")
+        lines += [f"{LINK_LABELS.get(k, k)}: {url}" for k, url in links.items()]
+    if "retry" in links:
+        lines.append(f"  (to retry: curl -X POST {links['retry']})")
+    return "\n".join(lines) + "\n"
+
+
+def email_message(row: dict[str, Any], sender: str, message_id: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = row["title"]
+    msg["From"] = sender
+    msg["To"] = row["destination"]
+    msg["Date"] = formatdate(row["created_at"].timestamp(), usegmt=True)
+    msg["Message-ID"] = message_id
+    msg["X-Brightrun-Notification-Id"] = str(row["id"])
+    msg.set_content(plain_text(row["title"], row["body"], row["facts"], row["links"]))
+    return msg
+
+
+def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """An incoming-webhook body: `text` is the fallback for notifications, `blocks` the message.
+
+    Block Kit limits: header 150 chars, section text 3000, at most 10 fields, button text 75.
+    """
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": row["title"][:150]}},
+        {"type": "section", "text": {"type": "mrkdwn",
+                                     "text": f"{EMOJI[row['severity']]} {row['body']}"[:3000]}},
+    ]
+    if row["facts"]:
+        blocks.append({"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*{label}*\n{value}"[:2000]}
+            for label, value in row["facts"][:10]]})
+    buttons = [{"type": "button", "text": {"type": "plain_text", "text": LINK_LABELS.get(k, k)},
+                "url": url, "action_id": f"brightrun-{k}"}
+               for k, url in row["links"].items() if k != "retry"]
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
+    if "retry" in row["links"]:
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": f"Retry: `curl -X POST {row['links']['retry']}`"}})
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"Bright Run · {row['trigger']} · notification {row['id']}"}]})
+    return {"text": row["title"], "blocks": blocks}
