@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
+import msgspec
+
 from proto.base import Message
 
 
@@ -28,8 +30,31 @@ class InstanceExited(Message, frozen=True, kw_only=True):
     reason: str = ""
 
 
+class InstanceInterrupted(Message, frozen=True, kw_only=True):
+    """The provider is taking the instance away (spot reclaim, or an injected fault). Telling,
+    not acting: the job recovers once the trainer has checkpointed and the instance is gone."""
+
+    subject: ClassVar[str] = "provisioning.instance.interrupted.v1"
+    job_id: uuid.UUID
+    attempt: int
+    instance_id: str
+    step: int = 0
+    signal: str = ""
+    injected: bool = False
+    detail: str = ""
+
+
 class InstanceFailedToStart(Message, frozen=True, kw_only=True):
     subject: ClassVar[str] = "provisioning.instance.failed_to_start.v1"
     job_id: uuid.UUID
     attempt: int
     message: str
+    # UJ2.1.2: what kind of failure, for the options offered: "no_capacity" (nothing to rent
+    # now), "api_unavailable", "start_timeout", or "" (anything else; the message says).
+    code: str = ""
+
+
+class GetGpuPrices(msgspec.Struct, frozen=True, kw_only=True):
+    """GPU types with their current prices and availability; last-known when RunPod is down."""
+
+    subject: ClassVar[str] = "rpc.provisioning.gpu_prices"

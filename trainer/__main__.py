@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import logging
+import os
 import sys
 from pathlib import Path
 
 import msgspec
+
+SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"
+
+
+def spec_from_environment(path: Path) -> None:
+    """A RunPod pod has no file mounted: the provider sends the spec base64-encoded in the
+    environment (the SDK cannot quote raw JSON there), and it takes the file's place."""
+    encoded = os.environ.get(SPEC_ENV)
+    if not encoded:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the secret
+    with os.fdopen(fd, "wb") as f:
+        f.write(base64.b64decode(encoded, validate=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     from trainer import recipe  # after arg parsing: `--help` should not wait for torch
 
     try:
+        spec_from_environment(args.spec)
         recipe.load_spec(args.spec)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (OSError, binascii.Error, msgspec.DecodeError, msgspec.ValidationError) as exc:
         # No valid spec means no webhook to report to: say it here, plainly.
         print(f"cannot read job spec {args.spec}: {exc}", file=sys.stderr)
         return 2

@@ -6,8 +6,8 @@
 #   docker run --gpus all -v $PWD/spec.json:/job/spec.json <registry>/brightrun-trainer:<tag>
 #
 # The job spec (proto.training.TrainingJobSpec, JSON) is read from /job/spec.json. Pods get no
-# file mounted, so the spec may instead come from the environment variable BRIGHTRUN_JOB_SPEC
-# (the JSON itself), which takes the place of the file when it is set. The spec holds the job's
+# file mounted, so the spec may instead come from the environment variable BRIGHTRUN_JOB_SPEC_B64
+# (the JSON, base64), which takes the place of the file when it is set. The spec holds the job's
 # webhook secret: treat the pod's environment as secret.
 
 ARG BASE_IMAGE=pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime

@@ -55,3 +55,30 @@ class Instances:
             (exit_code, reason, job_id, attempt),
         )
         return cur.rowcount == 1
+
+    # --- RunPod pods (migration 002) ------------------------------------------------------------
+
+    async def mark_pod(self, job_id: uuid.UUID, attempt: int, pod_id: str) -> None:
+        await self.conn.execute(
+            "UPDATE instances SET status = 'running', pod_id = %s WHERE job_id = %s AND attempt = %s",
+            (pod_id, job_id, attempt),
+        )
+
+    async def trainer_finished(self, job_id: uuid.UUID, attempt: int, outcome: str,
+                               stop_reason: str | None) -> None:
+        """Record what the trainer reported; with a stop reason, the pod is to be terminated."""
+        await self.conn.execute(
+            "UPDATE instances SET trainer_outcome = %s, "
+            "status = CASE WHEN %s::text IS NULL THEN status ELSE 'terminating' END, "
+            "reason = COALESCE(%s, reason) "
+            "WHERE job_id = %s AND attempt = %s AND status IN ('starting', 'running')",
+            (outcome, stop_reason, stop_reason, job_id, attempt),
+        )
+
+    async def retire_earlier(self, job_id: uuid.UUID, attempt: int, reason: str) -> None:
+        """One pod per job: earlier attempts' pods are to be terminated (UJ4.1.1)."""
+        await self.conn.execute(
+            "UPDATE instances SET status = 'terminating', reason = %s WHERE job_id = %s "
+            "AND attempt < %s AND pod_id IS NOT NULL AND status IN ('starting', 'running')",
+            (reason, job_id, attempt),
+        )

@@ -1,0 +1,171 @@
+"""The RunPod provider: one GPU pod per job attempt, through the `runpod` SDK (GraphQL API).
+
+Blocking calls (the SDK uses `requests`): handlers run them in a worker thread. Every SDK
+failure becomes one of three errors, so callers decide by kind, not by message:
+`NoCapacity` (nothing to rent now), `ApiUnavailable` (transient: HTTP 5xx, unreachable, garbled
+answer) and `ProviderError` (the rest: a bad key, a rejected request).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import requests
+import runpod
+from runpod import error as runpod_error
+from runpod.api.graphql import run_graphql_query
+
+from proto.base import encode
+from proto.training import TrainingJobSpec
+
+# Our GPU type names (services/cost GPU_TYPES) → RunPod's gpuTypeId. UJ2.1.1 names the H100 PCIe.
+RUNPOD_GPU_IDS = {
+    "H100-80GB": "NVIDIA H100 PCIe",
+    "A100-80GB": "NVIDIA A100 80GB PCIe",
+    "L40S-48GB": "NVIDIA L40S",
+}
+SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"  # base64: the SDK puts env values in GraphQL unescaped
+# The SDK reads its API URL from this variable on every call (and has no per-call override).
+API_URL_ENV = "RUNPOD_API_BASE_URL"
+_sdk_lock = threading.Lock()  # the SDK's key and URL are process-wide: one configuration at a time
+
+PodPhase = Literal["booting", "running", "exited", "gone"]
+
+
+class ProviderError(Exception):
+    """RunPod refused or failed; the message says what happened and what to do."""
+
+
+class NoCapacity(ProviderError):
+    pass
+
+
+class ApiUnavailable(ProviderError):
+    pass
+
+
+@dataclass(frozen=True)
+class PodState:
+    pod_id: str
+    phase: PodPhase
+    detail: str = ""
+    cost_per_hr: float | None = None
+
+
+def pod_phase(pod: dict[str, Any] | None) -> PodPhase:
+    """RunPod's desiredStatus (+ runtime, which appears once the container is up) → our phase."""
+    if pod is None:
+        return "gone"  # RunPod forgets terminated pods
+    status = pod.get("desiredStatus")
+    if status in ("TERMINATED", "DEAD"):
+        return "gone"
+    if status in ("EXITED", "PAUSED"):
+        return "exited"
+    return "running" if pod.get("runtime") else "booting"  # CREATED, RUNNING, RESTARTING
+
+
+def spec_env(spec: TrainingJobSpec) -> dict[str, str]:
+    """The job spec (with its webhook URL and secret) as the pod's environment."""
+    return {SPEC_ENV: base64.b64encode(encode(spec)).decode(), "BRIGHTRUN_JOB_ID": str(spec.job_id)}
+
+
+def spot_mutation(name: str, image: str, gpu_id: str, gpu_count: int, bid_per_gpu: float,
+                  cloud_type: str, env: dict[str, str]) -> str:
+    """`podRentInterruptable`, which the SDK lacks: built the way the SDK builds its on-demand
+    mutation (same input fields, same answer), plus the bid."""
+    env_items = ", ".join(f'{{ key: "{k}", value: "{v}" }}' for k, v in env.items())
+    return f"""
+    mutation {{
+      podRentInterruptable(
+        input: {{
+          name: "{name}", imageName: "{image}", gpuTypeId: "{gpu_id}", bidPerGpu: {bid_per_gpu:.4f},
+          cloudType: {cloud_type}, gpuCount: {gpu_count}, containerDiskInGb: 40,
+          volumeMountPath: "/workspace", startSsh: true, supportPublicIp: true,
+          env: [{env_items}]
+        }}
+      ) {{ id desiredStatus imageName env machineId machine {{ podHostId }} }}
+    }}
+    """
+
+
+PRICES_QUERY = """
+query GpuTypes {
+  gpuTypes {
+    id displayName memoryInGb secureCloud communityCloud securePrice communityPrice
+    secureSpotPrice communitySpotPrice
+    lowestPrice(input: {gpuCount: 1}) { minimumBidPrice uninterruptablePrice stockStatus }
+  }
+}
+"""
+
+
+class RunPodProvider:
+    name = "runpod"
+
+    def __init__(self, api_key: str, api_url: str, image: str, cloud_type: str = "ALL") -> None:
+        self.api_key = api_key
+        self.api_url = api_url.rstrip("/")
+        self.image = image
+        self.cloud_type = cloud_type
+
+    @staticmethod
+    def pod_name(job_id: object, attempt: int) -> str:
+        return f"brightrun-{job_id}-{attempt}"
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        with _sdk_lock:
+            runpod.api_key = self.api_key
+            os.environ[API_URL_ENV] = self.api_url
+            try:
+                return fn(*args, **kwargs)
+            except runpod_error.AuthenticationError as exc:
+                raise ProviderError("RunPod rejected the API key. Set BRIGHTRUN_RUNPOD_API_KEY "
+                                    "to a key with pod permissions.") from exc
+            except runpod_error.QueryError as exc:
+                if "no longer any instances available" in str(exc):
+                    raise NoCapacity(str(exc)) from exc
+                raise ProviderError(f"RunPod refused the request: {exc}") from exc
+            except (requests.RequestException, KeyError, TypeError) as exc:
+                # 5xx pages are HTML (JSON decode fails); a dead host refuses the connection.
+                raise ApiUnavailable(f"RunPod's API at {self.api_url} is not answering "
+                                     f"({type(exc).__name__}).") from exc
+
+    def find(self, name: str) -> str | None:
+        """The live pod already created under this name (after a crash or an ambiguous 5xx)."""
+        pods = self._call(runpod.get_pods)
+        return next((p["id"] for p in pods if p.get("name") == name
+                     and pod_phase(p) in ("booting", "running")), None)
+
+    def create(self, spec: TrainingJobSpec, gpu_type: str, pricing: str, gpu_count: int = 1,
+               bid_per_gpu: float | None = None) -> str:
+        gpu_id = RUNPOD_GPU_IDS[gpu_type]
+        name, env = self.pod_name(spec.job_id, spec.attempt), spec_env(spec)
+        if pricing == "spot":
+            assert bid_per_gpu is not None, "a spot pod needs a bid"
+            query = spot_mutation(name, self.image, gpu_id, gpu_count, bid_per_gpu,
+                                  self.cloud_type, env)
+            answer = self._call(run_graphql_query, query)
+            return answer["data"]["podRentInterruptable"]["id"]
+        pod = self._call(runpod.create_pod, name, self.image, gpu_id, cloud_type=self.cloud_type,
+                         gpu_count=gpu_count, container_disk_in_gb=40, env=env)
+        return pod["id"]
+
+    def status(self, pod_id: str) -> PodState:
+        pod = self._call(runpod.get_pod, pod_id)
+        return PodState(pod_id, pod_phase(pod), (pod or {}).get("lastStatusChange") or "",
+                        (pod or {}).get("costPerHr"))
+
+    def terminate(self, pod_id: str) -> None:
+        """Idempotent: a pod RunPod no longer knows is as terminated as it gets."""
+        try:
+            self._call(runpod.terminate_pod, pod_id)
+        except ProviderError as exc:
+            if isinstance(exc, ApiUnavailable) or self.status(pod_id).phase != "gone":
+                raise
+
+    def gpu_types(self) -> list[dict[str, Any]]:
+        return self._call(run_graphql_query, PRICES_QUERY)["data"]["gpuTypes"]

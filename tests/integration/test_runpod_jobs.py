@@ -1,0 +1,75 @@
+"""A GPU job as the user sees it, with jobs and provisioning on the RunPod provider: real NATS
+and PostgreSQL, the fake RunPod API (tests/fakes) standing in for RunPod."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fakes.runpod_api import FakeRunPod
+from support import eventually, training_file
+
+from libs.common.storage import open_store
+from proto.jobs import CreateJob, GetJob, RegisterTrainingFile
+from services.jobs.app import build as build_jobs
+from services.provisioning.app import build as build_provisioning
+
+
+@pytest.fixture
+def fake():
+    server = FakeRunPod().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def services(start_service, fake):
+    await start_service(build_jobs)
+    await start_service(build_provisioning, provider="runpod", runpod_api_key=fake.api_key,
+                        runpod_api_url=fake.url, runpod_poll_s=0.1)
+
+
+async def create_gpu_job(bus, settings, pricing: str = "spot") -> uuid.UUID:
+    data, key = training_file(), f"training-files/{uuid.uuid4()}/file.json"
+    open_store(settings.resolved_storage_url).put_bytes(key, data)
+    file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="file.json",
+                                              size_bytes=len(data)))
+    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB",
+                                  pricing=pricing))
+    return uuid.UUID(job["id"])
+
+
+def status_is(bus, job_id: uuid.UUID, status: str):
+    async def check():
+        job = await bus.ask(GetJob(job_id=job_id))
+        return job if job["status"] == status else None
+    return check
+
+
+async def test_gpu_job_shows_provisioning_with_gpu_and_tier(services, bus, settings, fake):
+    job_id = await create_gpu_job(bus, settings)
+    job = await eventually(status_is(bus, job_id, "provisioning"))
+    # UJ2.1.1: the stage, the GPU type and the pricing tier, and the expected wait.
+    assert "H100-80GB spot on RunPod" in job["status_message"]
+    assert "~2-5 minutes" in job["status_message"]
+    assert len(fake.created) == 1
+
+
+async def test_preempted_pod_recovers_the_job_on_a_new_pod(services, bus, settings, fake):
+    job_id = await create_gpu_job(bus, settings)
+    await eventually(status_is(bus, job_id, "provisioning"))
+    first_pod = fake.created[0]["id"]
+    fake.preempt(first_pod)
+    await eventually(lambda: len(fake.created) == 2)
+    job = await bus.ask(GetJob(job_id=job_id))
+    assert job["attempt"] == 2
+    assert fake.terminated == [first_pod] and fake.live_pods() == [fake.created[1]["id"]]
+
+
+async def test_no_spot_capacity_fails_the_job_with_the_options(services, bus, settings, fake):
+    fake.set_stock("NVIDIA H100 PCIe", False)
+    job_id = await create_gpu_job(bus, settings)
+    job = await eventually(status_is(bus, job_id, "failed"))
+    # UJ2.1.2: the problem, then the three ways on.
+    assert "No H100-80GB spot instances are currently available" in job["status_message"]
+    assert "switch to on-demand" in job["status_message"] and fake.created == []

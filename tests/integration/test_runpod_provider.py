@@ -1,0 +1,228 @@
+"""Provisioning on the RunPod provider: real NATS and PostgreSQL, the fake RunPod API behind the SDK.
+
+Each failure mode of issue 4 ends in the event the jobs service acts on, with the user's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from fakes.runpod_api import FakeRunPod
+from support import eventually
+
+from proto.base import decode
+from proto.jobs import JobCancelled, JobQueued
+from proto.provisioning import (
+    GetGpuPrices,
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
+from proto.training import Completed, Hyperparameters, LoraSettings, ModelRef, TrainingEventReported
+from services.provisioning import pods
+from services.provisioning.app import build
+
+H100 = "NVIDIA H100 PCIe"
+
+
+@pytest.fixture
+def fake():
+    server = FakeRunPod().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def provisioning(start_service, fake):
+    return await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
+                               runpod_api_url=fake.url, runpod_poll_s=0.1,
+                               gpu_price_ttl_s=0.2, runpod_start_timeout_s=30.0)
+
+
+def queued(pricing: str = "spot", attempt: int = 1, job_id: uuid.UUID | None = None) -> JobQueued:
+    return JobQueued(job_id=job_id or uuid.uuid4(), attempt=attempt,
+                     training_file_key="training-files/x/file.json", model=ModelRef(),
+                     lora=LoraSettings(), hyperparameters=Hyperparameters(), provider="runpod",
+                     gpu_type="H100-80GB", pricing=pricing)
+
+
+async def events(bus, kind, job_id) -> list:
+    return [e for e in (decode(b, kind) for b in await bus.stored(kind.subject))
+            if e.job_id == job_id]
+
+
+async def started_pod(bus, fake, event: JobQueued) -> str:
+    await bus.publish(event)
+    await eventually(lambda: events(bus, InstanceStarted, event.job_id))
+    return fake.created[-1]["id"]
+
+
+async def test_spot_job_gets_one_interruptible_pod_and_redelivery_creates_no_second(
+        provisioning, bus, fake):
+    event = queued()
+    await bus.publish(event)
+    await bus.publish(event, msg_id=f"redelivered-{event.event_id}")  # past the dedupe window
+    [started] = await eventually(lambda: events(bus, InstanceStarted, event.job_id))
+    await bus.publish(event, msg_id=f"again-{event.event_id}")
+    await asyncio.sleep(1.0)
+    assert [c["mutation"] for c in fake.created] == ["podRentInterruptable"]
+    assert fake.created[0]["bidPerGpu"] == pytest.approx(1.12 * 1.10, abs=0.01)
+    assert started.provider == "runpod" and "H100-80GB spot" in started.detail
+    assert len(await events(bus, InstanceStarted, event.job_id)) == 1
+
+
+async def test_no_capacity_fails_to_start_with_the_options_and_no_pod(provisioning, bus, fake):
+    fake.set_stock(H100, False)
+    event = queued()
+    await bus.publish(event)
+    [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
+    assert failed.code == "no_capacity"
+    assert failed.message.startswith("No H100-80GB spot instances are currently available")
+    assert "switch to on-demand" in failed.message
+    assert fake.created == []
+
+
+async def test_api_5xx_while_creating_is_retried_without_a_duplicate_pod(provisioning, bus, fake):
+    fake.fail_next(2, status=503)
+    event = queued(pricing="on_demand")
+    await bus.publish(event)
+    await eventually(lambda: events(bus, InstanceStarted, event.job_id))
+    assert len(fake.created) == 1 and fake.created[0]["mutation"] == "podFindAndDeployOnDemand"
+
+
+async def test_api_down_while_creating_fails_to_start_saying_retry(provisioning, bus, fake,
+                                                                   monkeypatch):
+    monkeypatch.setattr(pods, "CREATE_RETRY_DELAYS_S", (0.05,))
+    fake.fail_next(50, status=500)
+    event = queued(pricing="on_demand")
+    await bus.publish(event)
+    [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
+    assert failed.code == "api_unavailable" and "retry the job" in failed.message
+    assert fake.created == []
+
+
+async def test_slow_start_keeps_provisioning_then_times_out_and_terminates(
+        start_service, bus, fake):
+    await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
+                        runpod_api_url=fake.url, runpod_poll_s=0.1, runpod_start_timeout_s=1.5)
+    fake.boot_polls = 10_000
+    event = queued(pricing="on_demand")
+    pod_id = await started_pod(bus, fake, event)
+    await asyncio.sleep(0.8)
+    assert await events(bus, InstanceFailedToStart, event.job_id) == []  # still booting
+    [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
+    assert failed.code == "start_timeout" and "did not boot within" in failed.message
+    assert fake.terminated == [pod_id]
+
+
+async def test_preempted_pod_is_reported_interrupted_then_exited_without_code(
+        provisioning, bus, fake):
+    event = queued()
+    pod_id = await started_pod(bus, fake, event)
+    fake.preempt(pod_id)
+    [exited] = await eventually(lambda: events(bus, InstanceExited, event.job_id))
+    assert exited.exit_code is None and exited.reason.startswith("preempted")
+    [interrupted] = await events(bus, InstanceInterrupted, event.job_id)
+    assert interrupted.signal == "preempted" and "RunPod stopped the pod" in interrupted.detail
+    assert fake.terminated == [pod_id]
+
+
+async def test_trainer_completion_terminates_the_pod_and_exits_with_0(provisioning, bus, fake):
+    event = queued()
+    pod_id = await started_pod(bus, fake, event)
+    done = Completed(job_id=event.job_id, attempt=1, adapter_key="jobs/x/adapter")
+    await bus.publish(TrainingEventReported(event=done))
+    [exited] = await eventually(lambda: events(bus, InstanceExited, event.job_id))
+    assert exited.exit_code == 0 and exited.reason == "trainer completed"
+    assert fake.terminated == [pod_id] and fake.live_pods() == []
+
+
+async def test_completion_reported_just_after_the_pod_stopped_is_not_a_preemption(
+        provisioning, bus, fake, monkeypatch):
+    monkeypatch.setattr(pods, "EXITED_POLLS_BEFORE_PREEMPTION", 30)  # 3 s at 0.1 s polls
+    event = queued()
+    pod_id = await started_pod(bus, fake, event)
+    fake.preempt(pod_id)  # the container exits as the trainer's last webhook travels
+    done = Completed(job_id=event.job_id, attempt=1, adapter_key="jobs/x/adapter")
+    await bus.publish(TrainingEventReported(event=done))
+    [exited] = await eventually(lambda: events(bus, InstanceExited, event.job_id))
+    assert exited.exit_code == 0
+    assert await events(bus, InstanceInterrupted, event.job_id) == []
+
+
+async def test_cancel_terminates_the_pod(provisioning, bus, fake):
+    event = queued()
+    pod_id = await started_pod(bus, fake, event)
+    await bus.publish(JobCancelled(job_id=event.job_id, reason="user asked"))
+    await eventually(lambda: events(bus, InstanceExited, event.job_id))
+    assert fake.terminated == [pod_id]
+
+
+async def test_recovery_attempt_replaces_the_earlier_pod(provisioning, bus, fake):
+    first = queued()
+    old_pod = await started_pod(bus, fake, first)
+    second = queued(attempt=2, job_id=first.job_id)
+    await bus.publish(second)
+    await eventually(lambda: len(fake.created) == 2 and fake.terminated == [old_pod])
+    assert fake.live_pods() == [fake.created[1]["id"]]
+
+
+async def test_api_errors_while_polling_change_nothing(provisioning, bus, fake):
+    event = queued()
+    pod_id = await started_pod(bus, fake, event)
+    fake.fail_next(5, status=502)
+    await asyncio.sleep(1.0)
+    assert await events(bus, InstanceExited, event.job_id) == []
+    assert fake.live_pods() == [pod_id]
+
+
+async def test_gpu_prices_go_stale_with_a_notice_when_runpod_is_down(provisioning, bus, fake):
+    live = await bus.ask(GetGpuPrices())
+    assert live["stale"] is False and live["notice"] == ""
+    h100 = next(g for g in live["gpu_types"] if g["gpu_type"] == "H100-80GB")
+    assert h100["spot_cents_per_hour"] == 112 and h100["available"] is True
+    fake.stop()
+    await asyncio.sleep(0.3)  # past the TTL
+    stale = await bus.ask(GetGpuPrices())
+    assert stale["stale"] is True and "last-known prices" in stale["notice"]
+    assert stale["gpu_types"] == live["gpu_types"]
+
+
+async def test_last_known_prices_survive_a_restart_and_none_at_all_is_a_clear_503(
+        provisioning, fake):
+    from proto.api import ServiceError
+    from services.provisioning.gpu_prices import PriceBook
+    from services.provisioning.runpod_provider import RunPodProvider
+
+    runpod = RunPodProvider(fake.api_key, fake.url, "image")
+    await PriceBook(runpod, provisioning.uow, ttl_s=60).current()  # saved to the database
+    fake.stop()
+    restarted = await PriceBook(runpod, provisioning.uow, ttl_s=60).current()
+    assert restarted["stale"] is True and len(restarted["gpu_types"]) == 3
+    async with provisioning.uow() as work:
+        await work.conn.execute("DELETE FROM gpu_prices")
+    with pytest.raises(ServiceError) as raised:
+        await PriceBook(runpod, provisioning.uow, ttl_s=60).current()
+    assert raised.value.error.status == 503 and "No GPU prices yet" in raised.value.error.message
+
+
+async def test_gateway_lists_gpu_types_with_prices(provisioning, settings, fake):
+    from litestar.testing import TestClient
+
+    from services.gateway.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        response = await asyncio.to_thread(client.get, "/api/v1/gpu-types")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["stale"] is False
+    assert {g["gpu_type"] for g in body["gpu_types"]} == {"H100-80GB", "A100-80GB", "L40S-48GB"}
+
+
+async def test_local_provider_answers_gpu_prices_without_runpod(start_service, bus):
+    await start_service(build)
+    answer = await bus.ask(GetGpuPrices())
+    assert [g["gpu_type"] for g in answer["gpu_types"]] == ["cpu"] and answer["stale"] is False

@@ -1,0 +1,156 @@
+"""The RunPod provider through the real `runpod` SDK, against the fake RunPod API (tests/fakes)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import msgspec
+import pytest
+from fakes.runpod_api import FakeRunPod
+
+from proto.training import (
+    Hyperparameters,
+    LoraSettings,
+    ModelRef,
+    StorageSettings,
+    TrainingJobSpec,
+)
+from services.provisioning.gpu_prices import price_rows
+from services.provisioning.runpod_provider import (
+    SPEC_ENV,
+    ApiUnavailable,
+    NoCapacity,
+    ProviderError,
+    RunPodProvider,
+    pod_phase,
+    spec_env,
+)
+
+
+@pytest.fixture
+def fake():
+    server = FakeRunPod().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(fake):
+    return RunPodProvider(fake.api_key, fake.url, "registry.example/brightrun-trainer:1")
+
+
+def spec(attempt: int = 1) -> TrainingJobSpec:
+    job_id = uuid.uuid4()
+    return TrainingJobSpec(
+        job_id=job_id, attempt=attempt, model=ModelRef(), lora=LoraSettings(),
+        hyperparameters=Hyperparameters(), training_file_key="training-files/x/file.json",
+        output_prefix=f"jobs/{job_id}", storage=StorageSettings(url="s3://bucket?secure=true"),
+        webhook_url=f"https://gw.example/api/v1/webhooks/trainer/{job_id}",
+        webhook_secret="per-job-secret",
+    )
+
+
+def test_spot_pod_is_interruptible_with_bid_gpu_count_image_and_spec_in_env(provider, fake):
+    job = spec()
+    pod_id = provider.create(job, "H100-80GB", "spot", gpu_count=2, bid_per_gpu=1.4)
+    [created] = fake.created
+    assert created["id"] == pod_id and created["mutation"] == "podRentInterruptable"
+    assert created["gpuTypeId"] == "NVIDIA H100 PCIe" and created["gpuCount"] == 2
+    assert created["bidPerGpu"] == pytest.approx(1.4)
+    assert created["imageName"] == "registry.example/brightrun-trainer:1"
+    env = {e["key"]: e["value"] for e in created["env"]}
+    sent = msgspec.json.decode(base64.b64decode(env[SPEC_ENV]), type=TrainingJobSpec)
+    assert sent == job  # webhook URL and secret included
+
+
+def test_on_demand_pod_goes_through_the_sdks_create_pod(provider, fake):
+    provider.create(spec(), "A100-80GB", "on_demand")
+    assert [c["mutation"] for c in fake.created] == ["podFindAndDeployOnDemand"]
+    assert fake.created[0]["gpuTypeId"] == "NVIDIA A100 80GB PCIe"
+
+
+def test_no_capacity_is_its_own_error(provider, fake):
+    fake.set_stock("NVIDIA H100 PCIe", False)
+    with pytest.raises(NoCapacity, match="no longer any instances available"):
+        provider.create(spec(), "H100-80GB", "on_demand")
+    assert fake.created == []
+
+
+def test_http_5xx_and_an_unreachable_api_are_transient(provider, fake):
+    fake.fail_next(1, status=502)
+    with pytest.raises(ApiUnavailable, match="not answering"):
+        provider.status("anything")
+    fake.stop()
+    with pytest.raises(ApiUnavailable):
+        provider.gpu_types()
+
+
+def test_a_wrong_api_key_says_which_setting_to_fix(fake):
+    bad = RunPodProvider("wrong-key", fake.url, "image")
+    with pytest.raises(ProviderError, match="BRIGHTRUN_RUNPOD_API_KEY"):
+        bad.gpu_types()
+
+
+def test_slow_pod_boots_after_n_polls_then_runs(provider, fake):
+    fake.boot_polls = 3
+    pod_id = provider.create(spec(), "L40S-48GB", "on_demand")
+    phases = [provider.status(pod_id).phase for _ in range(5)]
+    assert phases == ["booting", "booting", "booting", "running", "running"]
+
+
+def test_preempted_pod_is_exited_and_terminate_makes_it_gone_idempotently(provider, fake):
+    pod_id = provider.create(spec(), "H100-80GB", "spot", bid_per_gpu=2.0)
+    fake.preempt(pod_id)
+    state = provider.status(pod_id)
+    assert state.phase == "exited" and "spot instance interrupted" in state.detail
+    provider.terminate(pod_id)
+    provider.terminate(pod_id)  # a second terminate (redelivery, restart) is harmless
+    assert provider.status(pod_id).phase == "gone"
+    assert fake.terminated == [pod_id]
+
+
+def test_find_returns_the_live_pod_of_that_name_only(provider, fake):
+    job = spec()
+    name = provider.pod_name(job.job_id, job.attempt)
+    assert provider.find(name) is None
+    pod_id = provider.create(job, "L40S-48GB", "on_demand")
+    assert provider.find(name) == pod_id
+    provider.terminate(pod_id)
+    assert provider.find(name) is None
+
+
+@pytest.mark.parametrize(("pod", "phase"), [
+    (None, "gone"),
+    ({"desiredStatus": "TERMINATED"}, "gone"),
+    ({"desiredStatus": "EXITED", "runtime": None}, "exited"),
+    ({"desiredStatus": "RUNNING", "runtime": None}, "booting"),
+    ({"desiredStatus": "CREATED", "runtime": None}, "booting"),
+    ({"desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 5}}, "running"),
+])
+def test_runpod_states_map_to_pod_phases(pod, phase):
+    assert pod_phase(pod) == phase
+
+
+def test_prices_come_from_the_lowest_price_and_no_stock_means_unavailable(provider, fake):
+    fake.set_stock("NVIDIA L40S", False)
+    rows = {r["gpu_type"]: r for r in price_rows(provider.gpu_types())}
+    assert set(rows) == {"H100-80GB", "A100-80GB", "L40S-48GB"}
+    h100 = rows["H100-80GB"]
+    assert h100["available"] and h100["spot_cents_per_hour"] == 112
+    assert h100["on_demand_cents_per_hour"] == 203 and h100["memory_gb"] == 80
+    assert rows["L40S-48GB"]["available"] is False
+
+
+def test_the_trainer_reads_the_spec_the_provider_puts_in_the_pod_environment(tmp_path,
+                                                                              monkeypatch):
+    from trainer.__main__ import spec_from_environment
+    from trainer.recipe import load_spec
+
+    job = spec()
+    for key, value in spec_env(job).items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "job" / "spec.json"
+    spec_from_environment(path)
+    assert load_spec(path) == job
+    assert path.stat().st_mode & 0o077 == 0  # it holds the webhook secret
