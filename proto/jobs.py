@@ -29,6 +29,23 @@ Pricing = Literal["spot", "on_demand"]
 Tag = Literal["experiment", "production", "client-delivery", "test"]
 
 
+class FaultInjection(msgspec.Struct, frozen=True, kw_only=True):
+    """Local provider only (demos, tests): take the instance away like a spot reclaim would.
+
+    Attempt k is interrupted when it reports step `at_steps[k-1]`, or — for attempts
+    1..`random_interruptions` — at a random step after it resumed; with `signals[(k-1) % n]`.
+    SIGTERM gives the trainer `grace_s` to checkpoint before SIGKILL; SIGSTOP freezes it
+    (a hung instance: only heartbeat loss can tell).
+    """
+
+    at_steps: list[Annotated[int, msgspec.Meta(ge=1)]] = msgspec.field(default_factory=list)
+    random_interruptions: Annotated[int, msgspec.Meta(ge=0, le=50)] = 0
+    signals: list[Literal["sigterm", "sigkill", "sigstop"]] = msgspec.field(
+        default_factory=lambda: ["sigterm"])
+    grace_s: Annotated[float, msgspec.Meta(ge=0.0, le=300.0)] = 30.0
+    seed: int = 0
+
+
 class JobQueued(Message, frozen=True, kw_only=True):
     """A job is ready to run: provisioning starts an instance for it."""
 
@@ -43,6 +60,7 @@ class JobQueued(Message, frozen=True, kw_only=True):
     gpu_type: str = "cpu"
     pricing: Pricing = "spot"
     resume_from: str | None = None
+    fault_injection: FaultInjection | None = None
 
 
 class JobStatusChanged(Message, frozen=True, kw_only=True):
@@ -59,6 +77,18 @@ class JobCancelled(Message, frozen=True, kw_only=True):
     subject: ClassVar[str] = "jobs.job.cancelled.v1"
     job_id: uuid.UUID
     reason: str = ""
+
+
+class StageStuck(Message, frozen=True, kw_only=True):
+    """UJ3.3.1: a stage has run past twice its expected duration (a warning, not a failure)."""
+
+    subject: ClassVar[str] = "jobs.job.stage_stuck.v1"
+    job_id: uuid.UUID
+    attempt: int = 1
+    stage: JobStatus
+    elapsed_s: float
+    expected_s: float
+    message: str = ""
 
 
 # --- RPC (request/reply) -------------------------------------------------------------------------
@@ -114,6 +144,7 @@ class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Pricing = "spot"
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     estimate: dict | None = None  # the estimate the user saw, kept with the job
+    fault_injection: FaultInjection | None = None
 
 
 class ListJobs(msgspec.Struct, frozen=True, kw_only=True):
@@ -159,3 +190,35 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     error: dict | None
     estimate: dict | None
     parent_job_id: uuid.UUID | None = None
+    # UJ4.1.2: {"summary": "Interrupted 2x (auto-recovered)", "count", "total_downtime_s",
+    # "extra_cost_cents", "items": [{attempt, step, cause, downtime_s, steps_lost, ...}]}
+    interruption_history: dict = msgspec.field(default_factory=dict)
+    lineage: dict | None = None  # retry/resume: {"kind", "parent_job_id", "changes", ...}
+
+
+class RetryJob(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ4.2.2: a new job from a failed/cancelled one, the suggested fix applied (or not)."""
+
+    subject: ClassVar[str] = "rpc.jobs.retry_job"
+    job_id: uuid.UUID
+    apply_suggested: bool = True
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    pricing: Pricing | None = None
+    gpu_type: str | None = None
+    name: str | None = None
+    dry_run: bool = False  # answer the plan and its diff; create nothing
+    estimate: dict | None = None
+
+
+class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ4.3.2: a new job continuing a failed/cancelled one from one of its checkpoints."""
+
+    subject: ClassVar[str] = "rpc.jobs.resume_job"
+    job_id: uuid.UUID
+    checkpoint_step: int | None = None  # None: the newest
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    pricing: Pricing | None = None
+    gpu_type: str | None = None
+    name: str | None = None
+    dry_run: bool = False
+    estimate: dict | None = None

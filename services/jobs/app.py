@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from faststream.nats import NatsMessage
@@ -10,7 +11,9 @@ from libs.common.bus import durable, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from libs.common.storage import open_store
+from proto.api import ServiceError
 from proto.base import decode
+from proto.cost import CostCapReached
 from proto.jobs import (
     CancelJob,
     CreateJob,
@@ -20,10 +23,12 @@ from proto.jobs import (
     ListPresets,
     ListTrainingFiles,
     RegisterTrainingFile,
+    ResumeJob,
+    RetryJob,
 )
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
 from proto.training import TrainingEventReported
-from services.jobs import handlers
+from services.jobs import handlers, lifecycle, lineage
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -63,13 +68,21 @@ def build(settings: Settings) -> ServiceRuntime:
     async def cancel_job(cmd: CancelJob):
         return await handlers.cancel_job(cmd, uow)
 
+    @rpc(broker, RetryJob)
+    async def retry_job(cmd: RetryJob):
+        return await lineage.retry_job(cmd, uow)
+
+    @rpc(broker, ResumeJob)
+    async def resume_job(cmd: ResumeJob):
+        return await lineage.resume_job(cmd, uow, store)
+
     @durable(broker, TrainingEventReported.subject, "jobs-on-training-event")
     async def on_training_event(msg: NatsMessage) -> None:
-        await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, uow)
+        await lifecycle.on_trainer_event(decode(msg.body, TrainingEventReported).event, uow)
 
     def on_instance_event(event_type: type) -> None:
         async def handle(msg: NatsMessage) -> None:
-            await handlers.on_instance_event(decode(msg.body, event_type), uow)
+            await lifecycle.on_instance_event(decode(msg.body, event_type), uow)
 
         name = event_type.subject.split(".")[2]
         handle.__name__ = f"on_instance_{name}"
@@ -77,6 +90,19 @@ def build(settings: Settings) -> ServiceRuntime:
 
     for event_type in (InstanceStarted, InstanceExited, InstanceFailedToStart):
         on_instance_event(event_type)
+
+    @durable(broker, CostCapReached.subject, "jobs-on-cost-cap-reached")
+    async def on_cost_cap_reached(msg: NatsMessage) -> None:
+        # Issue 5 hard cap: stop through the cancel path (SIGTERM: the trainer checkpoints, so
+        # the job can be resumed). A job already over makes a redelivery a no-op.
+        cap = decode(msg.body, CostCapReached)
+        with contextlib.suppress(ServiceError):
+            await handlers.cancel_job(CancelJob(job_id=cap.job_id, reason=f"cost cap: {cap.message}"), uow)
+
+    @runtime.background
+    async def watchdog() -> None:
+        await lifecycle.watchdog(uow, settings.heartbeat_timeout_s)
+
     return runtime
 
 

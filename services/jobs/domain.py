@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from proto.api import ServiceError
 from proto.jobs import TERMINAL_STATUSES
@@ -28,6 +29,10 @@ class Job:
     finished_at: datetime | None = None
     adapter_key: str | None = None
     error: dict | None = None
+    last_step: int = 0
+    failed_recoveries: int = 0
+    interruptions: list[dict[str, Any]] = field(default_factory=list)
+    status_since: datetime | None = None
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (previous, new, message)
 
     @property
@@ -36,7 +41,7 @@ class Job:
 
     def _move(self, status: str, message: str, at: datetime) -> None:
         self.changes.append((self.status, status, message))
-        self.status, self.status_message = status, message
+        self.status, self.status_message, self.status_since = status, message, at
         if status == "provisioning" and self.started_at is None:
             self.started_at = at
         if status in TERMINAL_STATUSES:
@@ -46,7 +51,11 @@ class Job:
         """Move forward along the lifecycle; stale or backward moves are ignored (False)."""
         if self.is_terminal:
             return False
-        if self.status == "recovering" and status in LIFECYCLE:
+        if self.status == "recovering":
+            # UJ4.1.1: "Recovering…" holds while the new instance starts; back to training
+            # once it trains again.
+            if LIFECYCLE.index(status) < LIFECYCLE.index("training"):
+                return False
             self._move(status, message, at)
             return True
         if LIFECYCLE.index(status) <= LIFECYCLE.index(self.status):
@@ -80,6 +89,109 @@ class Job:
                 "Only queued or running jobs can be cancelled.", {"status": self.status}, 409,
             )
         self._move("cancelled", reason, at)
+
+
+    # --- UJ4.1: interruptions and their recovery ---------------------------------------------
+
+    def interrupt(self, cause: str, at: datetime, step: int | None = None,
+                  since: datetime | None = None) -> bool:
+        """The instance is gone without Completed/Failed (spot reclaim, crash, lost heartbeat).
+        True: recover on a new attempt (the caller queues it); False: nothing to do, or the
+        recovery is given up and the job failed."""
+        if self.is_terminal:
+            return False
+        step = max(self.last_step, step or 0)
+        if self.interruptions and self.interruptions[-1].get("recovered_at") is None:
+            # The attempt that was to recover never trained a step: that recovery failed.
+            self.interruptions[-1]["recovery_failed"] = True
+            self.failed_recoveries += 1
+        self.interruptions.append({"attempt": self.attempt, "step": step, "cause": cause,
+                                   "interrupted_at": (since or at).isoformat(),
+                                   "recovered_at": None})
+        if (self.failed_recoveries >= MAX_FAILED_RECOVERIES
+                or len(self.interruptions) > MAX_INTERRUPTIONS):
+            self.fail(self._recovery_given_up(step), at)
+            return False
+        self.attempt += 1
+        self._move("recovering", f"Training interrupted at step {step}. Auto-recovering…", at)
+        return True
+
+    def _recovery_given_up(self, step: int) -> dict[str, Any]:
+        if self.failed_recoveries >= MAX_FAILED_RECOVERIES:
+            why = (f"Recovery failed {self.failed_recoveries} times in a row (last: attempt "
+                   f"{self.attempt})")
+        else:
+            why = f"Training was interrupted {len(self.interruptions)} times"
+        return {"source": "recovery", "failure_class": "interrupted",
+                "message": f"{why}; training stopped at step {step}.",
+                "suggested_fix": "Resume from the last checkpoint on an on-demand instance, "
+                                 "which the provider does not reclaim.",
+                "suggested_changes": {"pricing": "on_demand"}, "step": step}
+
+    def resuming_from(self, step: int | None) -> None:
+        """The new attempt restored this checkpoint step (None: none was valid, from scratch)."""
+        if self.interruptions and self.interruptions[-1].get("recovered_at") is None:
+            self.interruptions[-1]["resumed_from_step"] = step or 0
+
+    def trained(self, step: int, at: datetime) -> None:
+        """A step of the current attempt; the first after an interruption ends its downtime."""
+        self.last_step = step
+        last = self.interruptions[-1] if self.interruptions else None
+        if last is None or last.get("recovered_at") is not None:
+            return
+        resumed = last.setdefault("resumed_from_step", step - 1)
+        started = datetime.fromisoformat(last["interrupted_at"])
+        last.update(recovered_at=at.isoformat(),
+                    downtime_s=round(max(0.0, (at - started).total_seconds()), 1),
+                    steps_lost=max(0, last["step"] - resumed))
+        self.failed_recoveries = 0
+
+    def late_progress(self, attempt: int, step: int) -> None:
+        """Progress of an interrupted attempt that arrives after its loss was noticed."""
+        for item in self.interruptions:
+            if item["attempt"] == attempt and step > item["step"]:
+                item["step"] = step
+                if "resumed_from_step" in item and item.get("recovered_at"):
+                    item["steps_lost"] = max(0, step - item["resumed_from_step"])
+
+
+MAX_FAILED_RECOVERIES = 3  # UJ4.1.1: then stop and offer on-demand
+MAX_INTERRUPTIONS = 10  # a run killed every time it gets going (say, for memory) ends here
+
+# UJ3.3.1: what a stage normally takes; past twice this, a warning. Training's comes from
+# the job's estimate.
+STAGE_EXPECTED_S = {"provisioning": 600.0, "preprocessing": 300.0, "model_loading": 900.0,
+                    "recovering": 600.0, "finalizing": 600.0}
+
+
+def expected_stage_s(stage: str, estimate: dict[str, Any] | None) -> float | None:
+    if stage == "training":
+        return float((estimate or {}).get("duration_s_high") or 0) or None
+    return STAGE_EXPECTED_S.get(stage)
+
+
+def interruption_history(items: list[dict[str, Any]], status: str,
+                         hourly_rate_cents: int | None) -> dict[str, Any]:
+    """UJ4.1.2: "Interrupted 2x (auto-recovered)", with downtime and what it cost."""
+    if not items:
+        return {}
+    if all(i.get("recovered_at") for i in items):
+        state = "auto-recovered"
+    elif status == "failed":
+        state = "recovery failed"
+    else:
+        state = "recovering…" if status == "recovering" else "not recovered"
+    shown = []
+    for item in items:
+        cost = None
+        if hourly_rate_cents is not None and item.get("downtime_s") is not None:
+            cost = round(item["downtime_s"] * hourly_rate_cents / 3600)
+        shown.append({**item, "extra_cost_cents": cost})
+    downtime = round(sum(i.get("downtime_s") or 0.0 for i in items), 1)
+    costs = [i["extra_cost_cents"] for i in shown if i["extra_cost_cents"] is not None]
+    return {"summary": f"Interrupted {len(items)}x ({state})", "count": len(items),
+            "total_downtime_s": downtime, "extra_cost_cents": sum(costs) if costs else None,
+            "items": shown}
 
 
 def default_job_name(file_name: str, preset: str, at: datetime) -> str:

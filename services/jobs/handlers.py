@@ -17,6 +17,7 @@ from proto.base import utcnow
 from proto.jobs import (
     CancelJob,
     CreateJob,
+    FaultInjection,
     GetJob,
     GetTrainingFile,
     JobCancelled,
@@ -28,8 +29,7 @@ from proto.jobs import (
     RegisterTrainingFile,
 )
 from proto.presets import PRESETS, resolve
-from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
-from proto.training import Completed, Failed, Progress, StageChanged, TrainerEvent
+from proto.training import Hyperparameters, LoraSettings, ModelRef
 from services.jobs import domain
 from services.jobs.repository import Jobs, TrainingFiles
 from services.jobs.training_files import check_eligibility, compute_stats
@@ -131,19 +131,38 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
             "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
             "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
             "parent_job_id": None,
+            "fault_injection": cmd.fault_injection,
         })
-        work.emit(JobQueued(
-            job_id=job_id, training_file_key=file_row["storage_key"], model=cmd.model, lora=lora,
-            hyperparameters=hyper, gpu_type=cmd.gpu_type, pricing=cmd.pricing,
-            provider="local" if cmd.gpu_type == "cpu" else "runpod",
-        ))
+        work.emit(queued_event(await jobs.run_config(job_id), attempt=1))
         work.emit(JobStatusChanged(job_id=job_id, status="queued", message="Job created and queued."))
-        return msgspec.convert(await jobs.view(job_id), JobView)
+        return job_view(await jobs.view(job_id))
+
+
+def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None = None
+                 ) -> JobQueued:
+    """What provisioning needs to run (an attempt of) the job."""
+    return JobQueued(
+        job_id=config["id"], attempt=attempt, training_file_key=config["training_file_key"],
+        model=msgspec.convert(config["model"], ModelRef),
+        lora=msgspec.convert(config["lora"], LoraSettings),
+        hyperparameters=msgspec.convert(config["hyperparameters"], Hyperparameters),
+        gpu_type=config["gpu_type"], pricing=config["pricing"],
+        provider="local" if config["gpu_type"] == "cpu" else "runpod",
+        resume_from=resume_from,
+        fault_injection=msgspec.convert(config["fault_injection"], FaultInjection)
+        if config["fault_injection"] else None,
+    )
+
+
+def job_view(row: dict[str, Any]) -> JobView:
+    rate = (row.get("estimate") or {}).get("hourly_rate_cents")
+    history = domain.interruption_history(row.get("interruptions") or [], row["status"], rate)
+    return msgspec.convert({**row, "interruption_history": history}, JobView)
 
 
 async def list_jobs(q: ListJobs, uow: UnitOfWork) -> list[JobView]:
     async with uow() as work:
-        return [msgspec.convert(r, JobView) for r in await Jobs(work.conn).list(q.status, q.limit)]
+        return [job_view(r) for r in await Jobs(work.conn).list(q.status, q.limit)]
 
 
 async def get_job(q: GetJob, uow: UnitOfWork) -> JobView:
@@ -151,7 +170,7 @@ async def get_job(q: GetJob, uow: UnitOfWork) -> JobView:
         row = await Jobs(work.conn).view(q.job_id)
     if row is None:
         raise ServiceError.not_found("job", q.job_id)
-    return msgspec.convert(row, JobView)
+    return job_view(row)
 
 
 async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
@@ -162,80 +181,11 @@ async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
             raise ServiceError.not_found("job", cmd.job_id)
         job.cancel(reason=cmd.reason, at=utcnow())
         await jobs.save(job)
-        _emit_changes(work, job)
+        emit_changes(work, job)
         work.emit(JobCancelled(job_id=job.id, reason=cmd.reason))
-        return msgspec.convert(await jobs.view(job.id), JobView)
+        return job_view(await jobs.view(job.id))
 
 
-# --- Events from the trainer and provisioning ------------------------------------------------------
-
-STAGE_MESSAGES = {
-    "preprocessing": "Preparing the training data.",
-    "model_loading": "Loading the base model.",
-    "training": "Training.",
-    "finalizing": "Saving the adapter.",
-}
-
-
-def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> None:
-    at = event.occurred_at
-    match event:
-        case StageChanged(stage=stage, detail=detail):
-            job.advance(stage, detail or STAGE_MESSAGES[stage], at)
-        case Progress():
-            job.advance("training", STAGE_MESSAGES["training"], at)
-        case Completed(adapter_key=key):
-            job.advance("finalizing", STAGE_MESSAGES["finalizing"], at)
-            job.complete(key, at)
-        case Failed():
-            job.fail({
-                "source": "trainer", "failure_class": event.failure_class, "message": event.message,
-                "suggested_fix": event.suggested_fix, "suggested_changes": event.suggested_changes,
-                "step": event.step, "last_checkpoint_key": event.last_checkpoint_key,
-            }, at)
-
-
-async def on_trainer_event(event: TrainerEvent, uow: UnitOfWork) -> None:
-    if not isinstance(event, StageChanged | Progress | Completed | Failed):
-        return
-    async with uow() as work:
-        if not await work.first_time("jobs-on-training-event", event.event_id):
-            return
-        jobs = Jobs(work.conn)
-        job = await jobs.get_for_update(event.job_id)
-        if job is None or event.attempt != job.attempt:
-            return  # an event of an unknown job or an older attempt changes nothing
-        _apply_trainer_event(job, event)
-        await jobs.save(job)
-        _emit_changes(work, job)
-
-
-async def on_instance_event(
-    event: InstanceStarted | InstanceExited | InstanceFailedToStart, uow: UnitOfWork
-) -> None:
-    async with uow() as work:
-        if not await work.first_time("jobs-on-instance-event", event.event_id):
-            return
-        jobs = Jobs(work.conn)
-        job = await jobs.get_for_update(event.job_id)
-        if job is None or event.attempt != job.attempt:
-            return
-        at = event.occurred_at
-        match event:
-            case InstanceStarted(provider=provider, detail=detail):
-                job.advance("provisioning", detail or f"Instance started on the {provider} provider.", at)
-            case InstanceFailedToStart(message=message):
-                job.fail({"source": "provisioning", "failure_class": "provisioning",
-                          "message": message}, at)
-            case InstanceExited(exit_code=code) if code != 0:
-                # A clean exit reports completion itself; anything else that ends a live job fails it.
-                job.fail({"source": "provisioning", "failure_class": "internal",
-                          "message": f"The training process ended unexpectedly "
-                                     f"(exit code {code}). {event.reason}".strip()}, at)
-        await jobs.save(job)
-        _emit_changes(work, job)
-
-
-def _emit_changes(work: Any, job: domain.Job) -> None:
+def emit_changes(work: Any, job: domain.Job) -> None:
     for previous, status, message in job.changes:
         work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message))

@@ -15,8 +15,10 @@ JOB_COLUMNS = (
     "j.id, j.name, j.description, j.notes, j.tags, j.training_file_id, f.name AS training_file_name, "
     "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
     "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
-    "j.error, j.estimate, j.parent_job_id"
+    "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage"
 )
+JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at, adapter_key, "
+             "error, last_step, failed_recoveries, interruptions, status_since")
 
 
 def _json(value: Any) -> Jsonb:
@@ -53,13 +55,16 @@ class Jobs:
         self.conn = conn
 
     async def add(self, row: dict[str, Any]) -> None:
-        json_fields = ("model", "lora", "hyperparameters", "estimate")
+        json_fields = ("model", "lora", "hyperparameters", "estimate", "fault_injection",
+                       "lineage")
+        row = {"fault_injection": None, "lineage": None, **row}
         await self.conn.execute(
             "INSERT INTO jobs (id, name, description, notes, tags, training_file_id, preset, model, "
-            "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id) VALUES "
+            "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id, "
+            "fault_injection, lineage) VALUES "
             "(%(id)s, %(name)s, %(description)s, %(notes)s, %(tags)s, %(training_file_id)s, "
             "%(preset)s, %(model)s, %(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, "
-            "%(status)s, %(estimate)s, %(parent_job_id)s)",
+            "%(status)s, %(estimate)s, %(parent_job_id)s, %(fault_injection)s, %(lineage)s)",
             {**row, **{k: _json(row[k]) if row[k] is not None else None for k in json_fields}},
         )
         await self._history(row["id"], row["status"], "Job created and queued.")
@@ -88,18 +93,25 @@ class Jobs:
 
     async def get_for_update(self, job_id: uuid.UUID) -> Job | None:
         cur = await self.conn.execute(
-            "SELECT id, name, status, status_message, attempt, started_at, finished_at, "
-            "adapter_key, error FROM jobs WHERE id = %s FOR UPDATE", (job_id,),
-        )
+            f"SELECT {JOB_STATE} FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
         row = await cur.fetchone()
         return Job(**row) if row else None
 
     async def save(self, job: Job) -> None:
+        # A new attempt has not been heard from yet: its heartbeat clock starts at its first event.
         await self.conn.execute(
-            "UPDATE jobs SET status = %s, status_message = %s, attempt = %s, started_at = %s, "
-            "finished_at = %s, adapter_key = %s, error = %s WHERE id = %s",
-            (job.status, job.status_message, job.attempt, job.started_at, job.finished_at,
-             job.adapter_key, Jsonb(job.error) if job.error is not None else None, job.id),
+            "UPDATE jobs SET status = %(status)s, status_message = %(status_message)s, "
+            "last_seen_at = CASE WHEN attempt = %(attempt)s THEN last_seen_at END, "
+            "attempt = %(attempt)s, started_at = %(started_at)s, finished_at = %(finished_at)s, "
+            "adapter_key = %(adapter_key)s, error = %(error)s, last_step = %(last_step)s, "
+            "failed_recoveries = %(failed_recoveries)s, interruptions = %(interruptions)s, "
+            "status_since = COALESCE(%(status_since)s, status_since) WHERE id = %(id)s",
+            {"status": job.status, "status_message": job.status_message, "attempt": job.attempt,
+             "started_at": job.started_at, "finished_at": job.finished_at,
+             "adapter_key": job.adapter_key, "last_step": job.last_step,
+             "error": Jsonb(job.error) if job.error is not None else None,
+             "failed_recoveries": job.failed_recoveries, "interruptions": Jsonb(job.interruptions),
+             "status_since": job.status_since, "id": job.id},
         )
         for _previous, status, message in job.changes:
             await self._history(job.id, status, message)
@@ -109,3 +121,45 @@ class Jobs:
             "INSERT INTO job_status_history (job_id, status, message) VALUES (%s, %s, %s)",
             (job_id, status, message),
         )
+
+    # --- recovery: what a new attempt needs, heartbeats, the watchdog's queries --------------
+
+    async def run_config(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        """Everything a JobQueued carries, for a job's next attempt or a linked new job."""
+        cur = await self.conn.execute(
+            "SELECT j.id, j.name, j.notes, j.description, j.tags, j.training_file_id, j.preset, "
+            "j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.fault_injection, "
+            "j.status, j.error, j.estimate, f.storage_key AS training_file_key, f.eligibility "
+            "FROM jobs j JOIN training_files f ON f.id = j.training_file_id WHERE j.id = %s",
+            (job_id,))
+        return await cur.fetchone()
+
+    async def seen(self, job_id: uuid.UUID, attempt: int, step: int | None) -> None:
+        """The current attempt's trainer spoke (any event, heartbeats included)."""
+        await self.conn.execute(
+            "UPDATE jobs SET last_seen_at = now(), last_step = GREATEST(last_step, "
+            "COALESCE(%s, last_step)) WHERE id = %s AND attempt = %s "
+            "AND status NOT IN ('completed', 'failed', 'cancelled')", (step, job_id, attempt))
+
+    async def silent_since(self, timeout_s: float) -> list[uuid.UUID]:
+        cur = await self.conn.execute(
+            "SELECT id FROM jobs WHERE status NOT IN ('completed', 'failed', 'cancelled') "
+            "AND last_seen_at < now() - make_interval(secs => %s)", (timeout_s,))
+        return [r["id"] for r in await cur.fetchall()]
+
+    async def last_seen(self, job_id: uuid.UUID) -> Any:
+        cur = await self.conn.execute("SELECT last_seen_at FROM jobs WHERE id = %s", (job_id,))
+        row = await cur.fetchone()
+        return row["last_seen_at"] if row else None
+
+    async def in_stages(self) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT id, attempt, status, status_since, stage_warned, estimate, now() AS now "
+            "FROM jobs WHERE status NOT IN ('queued', 'completed', 'failed', 'cancelled')")
+        return await cur.fetchall()
+
+    async def mark_stage_warned(self, job_id: uuid.UUID, key: str) -> bool:
+        cur = await self.conn.execute(
+            "UPDATE jobs SET stage_warned = %s WHERE id = %s AND stage_warned <> %s",
+            (key, job_id, key))
+        return cur.rowcount == 1

@@ -10,9 +10,14 @@ from libs.common.bus import durable, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
-from proto.jobs import JobStatusChanged
+from proto.jobs import JobStatusChanged, StageStuck
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
-from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import TrainingEventReported
 from services.monitoring import handlers
 
@@ -36,6 +41,8 @@ def build(settings: Settings) -> ServiceRuntime:
     recorder(InstanceStarted, "monitoring-on-instance-started")
     recorder(InstanceExited, "monitoring-on-instance-exited")
     recorder(InstanceFailedToStart, "monitoring-on-instance-failed-to-start")
+    recorder(InstanceInterrupted, "monitoring-on-instance-interrupted")
+    recorder(StageStuck, "monitoring-on-stage-stuck")
 
     @rpc(broker, GetEventLog)
     async def event_log(q: GetEventLog):

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from proto.jobs import JobStatusChanged
-from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
+from proto.jobs import JobStatusChanged, StageStuck
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import (
     CheckpointSaved,
     Completed,
@@ -59,7 +64,8 @@ def describe(event: Any) -> tuple[str, str, str]:
         case Heartbeat():
             return "heartbeat", "metrics", f"Heartbeat at step {event.step}"
         case JobStatusChanged():
-            return "status", "error" if event.status == "failed" else "status", (
+            category = {"failed": "error", "recovering": "warning"}.get(event.status, "status")
+            return "status", category, (
                 f"Status: {event.status}" + (f" — {event.message}" if event.message else ""))
         case InstanceStarted():
             return "instance", "status", event.detail or f"Instance {event.instance_id} started"
@@ -68,6 +74,11 @@ def describe(event: Any) -> tuple[str, str, str]:
             return "instance", category, f"Instance exited (code {event.exit_code}): {event.reason}"
         case InstanceFailedToStart():
             return "instance", "error", f"Instance failed to start: {event.message}"
+        case InstanceInterrupted():
+            return "interruption", "warning", event.detail or (
+                f"Instance {event.instance_id} reclaimed at step {event.step}")
+        case StageStuck():
+            return "stage_stuck", "warning", event.message
     raise TypeError(f"no description for {type(event).__name__}")
 
 

@@ -12,17 +12,26 @@ from libs.common.settings import Settings
 from proto.base import decode
 from proto.jobs import JobCancelled, JobQueued
 from services.provisioning import handlers
+from services.provisioning.fault_injection import FaultInjector
 from services.provisioning.local_provider import LocalProvider
+from services.provisioning.providers import wire_runpod
 
 
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("provisioning", settings, Path(__file__).with_name("migrations"))
     broker, uow = runtime.broker, runtime.uow
     provider = LocalProvider(settings.state_path, settings.python)
+    injector = FaultInjector(provider, uow)  # JobQueued.fault_injection: local provider only
+    injector.subscribe(broker)
+    runpod = wire_runpod(runtime, settings)  # None unless BRIGHTRUN_PROVIDER=runpod
 
     @durable(broker, JobQueued.subject, "provisioning-on-job-queued")
     async def on_job_queued(msg: NatsMessage) -> None:
-        await handlers.on_job_queued(decode(msg.body, JobQueued), uow, provider, settings)
+        event = decode(msg.body, JobQueued)
+        if runpod is not None and event.provider == "runpod":
+            return await runpod.on_job_queued(event)
+        injector.plan(event)
+        await handlers.on_job_queued(event, uow, provider, settings)
 
     @durable(broker, JobCancelled.subject, "provisioning-on-job-cancelled")
     async def on_job_cancelled(msg: NatsMessage) -> None:

@@ -29,7 +29,21 @@ async def on_job_queued(event: JobQueued, uow: UnitOfWork, provider: LocalProvid
             row = await instances.get(event.job_id, event.attempt)
             if row is None or row["status"] != "starting":
                 return
+    if event.attempt > 1:
+        await _stop_earlier_attempts(event, uow, provider)
     await _start(event, uow, provider, settings)
+
+
+async def _stop_earlier_attempts(event: JobQueued, uow: UnitOfWork, provider: LocalProvider,
+                                 grace_s: float = 5.0) -> None:
+    """UJ4.1.1: one instance per job at a time. A recovery first ends what is left of the
+    earlier attempt — a trainer still flushing after its SIGTERM checkpoint, or a hung one
+    whose heartbeat was lost — and waits until it is gone."""
+    async with uow() as work:
+        rows = [r for r in await Instances(work.conn).live()
+                if r["job_id"] == event.job_id and r["attempt"] < event.attempt and r["pid"]]
+    for row in rows:
+        await asyncio.to_thread(provider.terminate, row["pid"], grace_s)
 
 
 async def _start(event: JobQueued, uow: UnitOfWork, provider: LocalProvider,

@@ -32,6 +32,9 @@ class LocalProvider:
         self.python = python
         self._children: dict[int, subprocess.Popen] = {}
         self._spec_paths: dict[int, str] = {}
+        # Exit codes of children already reaped: whoever polls first (the exit watcher, or a
+        # terminate in a worker thread) must not take the code from the other.
+        self._reaped: dict[int, int] = {}
 
     def instance_dir(self, spec: TrainingJobSpec) -> Path:
         return self.root / f"{spec.job_id}-{spec.attempt}"
@@ -73,11 +76,14 @@ class LocalProvider:
 
     def poll(self, pid: int) -> tuple[bool, int | None]:
         """(alive, exit_code); the code is None for a process that is not our child."""
+        if pid in self._reaped:
+            return False, self._reaped[pid]
         child = self._children.get(pid)
         if child is not None:
             code = child.poll()
             if code is not None:
-                del self._children[pid]
+                self._reaped[pid] = code
+                self._children.pop(pid, None)
             return code is None, code
         try:
             if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
@@ -99,17 +105,46 @@ class LocalProvider:
         self._spec_paths[pid] = spec_path
 
     def terminate(self, pid: int, grace_s: float = 30.0) -> None:
-        """SIGTERM (the trainer checkpoints), then SIGKILL after the grace period."""
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
+        """SIGTERM (the trainer checkpoints), then SIGKILL after the grace period.
+
+        The SIGTERM is repeated each second: the wrapper shell ignores it, and a trainer it
+        forks just after the first one would never hear it (the trainer treats a repeat as
+        the same request)."""
         deadline = time.monotonic() + grace_s
+        next_signal = 0.0
         while time.monotonic() < deadline:
+            if time.monotonic() >= next_signal:
+                try:
+                    os.killpg(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    return
+                next_signal = time.monotonic() + 1.0
             if not self.poll(pid)[0]:
                 return
             time.sleep(0.2)
+        self.kill(pid)
+
+    def kill(self, pid: int, wait_s: float = 10.0) -> None:
+        """SIGKILL the instance's process group and wait until it is gone."""
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
-            pass
+            return
+        deadline = time.monotonic() + wait_s
+        while self.poll(pid)[0] and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def interrupt(self, pid: int, how: str, grace_s: float) -> None:
+        """A spot reclaim, for fault injection: SIGTERM then SIGKILL after the grace period,
+        SIGKILL outright, or SIGSTOP (a hung machine that only heartbeat loss reveals)."""
+        if how == "sigterm":
+            self.terminate(pid, grace_s)
+        elif how == "sigkill":
+            self.kill(pid)
+        elif how == "sigstop":
+            try:
+                os.killpg(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        else:
+            raise ValueError(f"unknown interruption {how!r}")

@@ -176,12 +176,14 @@ async def test_trainer_failure_keeps_class_message_and_fix(jobs, bus, settings):
     assert failed["error"]["suggested_changes"] == {"micro_batch_size": 2, "grad_accumulation": 8}
 
 
-async def test_process_exit_without_completion_fails_the_job(jobs, bus, settings):
+async def test_trainer_exit_after_a_failure_fails_the_job(jobs, bus, settings):
+    # Exit code 1: the trainer gave up and reported why (a kill, -9, is an interruption:
+    # tests/integration/test_job_recovery.py).
     job = await create(bus, settings)
     job_id = uuid.UUID(job["id"])
-    await bus.publish(InstanceExited(job_id=job_id, attempt=1, instance_id="i", exit_code=-9))
+    await bus.publish(InstanceExited(job_id=job_id, attempt=1, instance_id="i", exit_code=1))
     failed = await eventually(lambda: _status_is(bus, job_id, "failed"))
-    assert "exit code -9" in failed["status_message"]
+    assert "exit code 1" in failed["status_message"]
 
 
 async def test_cancel_announces_it_and_a_second_cancel_is_refused(jobs, bus, settings):

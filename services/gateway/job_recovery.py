@@ -1,0 +1,87 @@
+"""Retry (UJ4.2.2) and resume from a checkpoint (UJ4.3.2): each makes a new job linked to the
+failed or cancelled one. `dry_run` answers the plan and its diff, for the confirmation step."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
+
+from proto.api import ServiceError
+from proto.jobs import GetJob, HyperparameterOverrides, ResumeJob, RetryJob
+from proto.training import ModelRef
+from services.gateway.bus import GatewayBus
+from services.gateway.estimates import estimate_for
+
+
+class RetryBody(msgspec.Struct, frozen=True, kw_only=True):
+    apply_suggested: bool = True  # the failure's suggested change, e.g. batch_size 4 → 2
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    pricing: Literal["spot", "on_demand"] | None = None
+    gpu_type: str | None = None
+    name: str | None = None
+    dry_run: bool = False
+
+
+class ResumeBody(msgspec.Struct, frozen=True, kw_only=True):
+    checkpoint_step: int | None = None  # default: the newest valid checkpoint
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    pricing: Literal["spot", "on_demand"] | None = None
+    gpu_type: str | None = None
+    name: str | None = None
+    dry_run: bool = False
+
+
+async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, Any]
+                          ) -> dict[str, Any] | None:
+    """The estimate for the new configuration; without the cost service, the parent's stands."""
+    parent = await bus.ask(GetJob(job_id=job_id))
+    fields = set(HyperparameterOverrides.__struct_fields__)
+    settings = {**plan["hyperparameters"], **plan["lora"]}
+    body = SimpleNamespace(
+        training_file_id=parent["training_file_id"], preset=parent["preset"],
+        overrides=msgspec.convert({k: v for k, v in settings.items() if k in fields},
+                                  HyperparameterOverrides),
+        gpu_type=plan["gpu_type"], pricing=plan["pricing"],
+        model=msgspec.convert(parent["model"], ModelRef))
+    try:
+        return await estimate_for(bus, body)
+    except ServiceError:
+        return None
+
+
+async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
+                            dry_run: bool) -> Response:
+    plan = await bus.ask(msgspec.structs.replace(request, dry_run=True))
+    if dry_run:
+        return Response(plan, status_code=200)
+    estimate = await _fresh_estimate(bus, job_id, plan)
+    return Response(await bus.ask(msgspec.structs.replace(request, estimate=estimate)),
+                    status_code=201)
+
+
+class JobRecoveryController(Controller):
+    path = "/jobs"
+    tags = ["jobs"]
+
+    @post("/{job_id:uuid}/retry")
+    async def retry(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
+                    data: RetryBody | None = None) -> Response:
+        """A new job from a failed or cancelled one with the suggested fix applied; its
+        `lineage.changes` is the diff and its notes say "Retry of <job> with …"."""
+        body = data or RetryBody()
+        request = RetryJob(job_id=job_id, **msgspec.structs.asdict(body))
+        return await _plan_then_create(bus, job_id, request, body.dry_run)
+
+    @post("/{job_id:uuid}/resume")
+    async def resume(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
+                     data: ResumeBody | None = None) -> Response:
+        """A new job continuing a failed or cancelled one from a checkpoint (newest by default),
+        validated against its checksum manifest first; the estimate covers the work left."""
+        body = data or ResumeBody()
+        request = ResumeJob(job_id=job_id, **msgspec.structs.asdict(body))
+        return await _plan_then_create(bus, job_id, request, body.dry_run)

@@ -1,0 +1,190 @@
+"""Retry (UJ4.2.2) and manual resume (UJ4.3.2): a new job linked to its parent, never a
+mutation of history, with the diff of what changed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from libs.common.storage import ObjectStore
+from proto.api import ServiceError
+from proto.base import utcnow
+from proto.jobs import JobStatusChanged, ResumeJob, RetryJob
+from proto.presets import LORA_FIELDS
+from proto.training import Hyperparameters, LoraSettings
+from services.jobs import checkpoints, domain
+from services.jobs.handlers import job_view, queued_event
+from services.jobs.repository import Jobs
+
+UnitOfWork = Callable[[], Any]
+JOB_FIELDS = ("pricing", "gpu_type")
+# The checkpoint carries the run's trajectory (weights, optimizer, schedule, data order): on a
+# resume only how often it saves may change, besides where it runs (trainer/checkpoint.py).
+EDITABLE_ON_RESUME = {"checkpoint_every_steps"}
+SPOKEN_NAMES = {"micro_batch_size": "batch_size"}  # the spec's word for it
+
+
+def plan(parent: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The parent's configuration with `changes` applied, range-checked, and the diff."""
+    config = {"lora": dict(parent["lora"]), "hyperparameters": dict(parent["hyperparameters"]),
+              "job": {f: parent[f] for f in JOB_FIELDS}}
+    for name, value in changes.items():
+        section = "lora" if name in LORA_FIELDS else "job" if name in JOB_FIELDS else \
+            "hyperparameters"
+        config[section][name] = value
+    msgspec.convert(config["lora"], LoraSettings)  # raises ValidationError with the range
+    msgspec.convert(config["hyperparameters"], Hyperparameters)
+    diff = [{"field": name, "before": parent[s].get(name) if s != "job" else parent[name],
+             "after": value}
+            for s in ("lora", "hyperparameters", "job") for name, value in config[s].items()
+            if value != (parent[s].get(name) if s != "job" else parent[name])]
+    return {"lora": config["lora"], "hyperparameters": config["hyperparameters"],
+            **config["job"], "changes": diff}
+
+
+def describe(diff: list[dict[str, Any]]) -> str:
+    """"batch_size reduced, grad_accumulation increased" — the words of a job's notes."""
+    parts = []
+    for change in diff:
+        name, before, after = SPOKEN_NAMES.get(change["field"], change["field"]), \
+            change["before"], change["after"]
+        if isinstance(before, int | float) and isinstance(after, int | float):
+            parts.append(f"{name} {'reduced' if after < before else 'increased'}")
+        else:
+            parts.append(f"{name} switched to {after}")
+    return ", ".join(parts) or "the same configuration"
+
+
+def _requested(overrides: Any, pricing: str | None, gpu_type: str | None) -> dict[str, Any]:
+    given = {k: v for k, v in msgspec.structs.asdict(overrides).items() if v is not None}
+    return {**given, **({"pricing": pricing} if pricing else {}),
+            **({"gpu_type": gpu_type} if gpu_type else {})}
+
+
+async def _parent(uow: UnitOfWork, job_id: uuid.UUID, code: str, done: str) -> dict[str, Any]:
+    async with uow() as work:
+        parent = await Jobs(work.conn).run_config(job_id)
+    if parent is None:
+        raise ServiceError.not_found("job", job_id)
+    if parent["status"] not in ("failed", "cancelled"):
+        raise ServiceError(
+            code, f"Job {parent['name']!r} is {parent['status']}; only a failed or cancelled "
+            f"job can be {done}.",
+            "Wait for it to end, or cancel it first.", {"status": parent["status"]}, 409)
+    return parent
+
+
+def _checked_plan(parent: dict[str, Any], changes: dict[str, Any], fix: str) -> dict[str, Any]:
+    try:
+        return plan(parent, changes)
+    except msgspec.ValidationError as exc:
+        raise ServiceError("invalid_hyperparameter", f"The new configuration is not valid: {exc}.",
+                           fix, {"changes": changes}, 422) from exc
+
+
+async def retry_job(cmd: RetryJob, uow: UnitOfWork) -> Any:
+    parent = await _parent(uow, cmd.job_id, "job_not_retryable", "retried")
+    suggested = dict((parent["error"] or {}).get("suggested_changes") or {})
+    changes = {**(suggested if cmd.apply_suggested else {}),
+               **_requested(cmd.overrides, cmd.pricing, cmd.gpu_type)}
+    fix = ("Retry without the suggestion (apply_suggested: false) and set the values yourself."
+           if cmd.apply_suggested and suggested else "Use values inside the ranges named.")
+    planned = _checked_plan(parent, changes, fix)
+    planned["notes"] = f"Retry of {parent['name']} with {describe(planned['changes'])}"
+    if cmd.dry_run:
+        return {**planned, "suggested_changes": suggested}
+    lineage = {"kind": "retry", "parent_job_id": str(parent["id"]),
+               "parent_name": parent["name"], "changes": planned["changes"],
+               "applied_suggestion": bool(cmd.apply_suggested and suggested)}
+    return await _create_linked(uow, parent, planned, lineage, cmd.name or
+                                f"{parent['name']} (retry)", cmd.estimate, None)
+
+
+async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore) -> Any:
+    parent = await _parent(uow, cmd.job_id, "job_not_resumable", "resumed")
+    step, key, size = await _valid_checkpoint(store, parent, cmd.checkpoint_step)
+    changes = _requested(cmd.overrides, cmd.pricing, cmd.gpu_type)
+    fixed = sorted(n for n, v in changes.items() if n not in EDITABLE_ON_RESUME | set(JOB_FIELDS)
+                   and v != (parent["lora"] if n in LORA_FIELDS else
+                             parent["hyperparameters"]).get(n))
+    if fixed:
+        raise ServiceError(
+            "not_editable_on_resume", f"{', '.join(fixed)} cannot change on a resume: the "
+            f"checkpoint's optimizer, schedule and data order carry the run's settings.",
+            "Retry from the start to change them (POST /jobs/{id}/retry), or resume without "
+            "them.", {"fields": fixed}, 422)
+    planned = _checked_plan(parent, changes, "Use values inside the ranges named.")
+    planned.update(checkpoint_step=step, checkpoint_size_bytes=size,
+                   notes=f"Resumed from {parent['name']} at step {step}")
+    if cmd.dry_run:
+        return planned
+    lineage = {"kind": "resume", "parent_job_id": str(parent["id"]),
+               "parent_name": parent["name"], "changes": planned["changes"],
+               "checkpoint_step": step, "checkpoint_key": key}
+    return await _create_linked(uow, parent, planned, lineage, cmd.name or
+                                f"{parent['name']} (resumed)", _remaining(cmd.estimate, step),
+                                (store, key, step))
+
+
+async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: int | None
+                            ) -> tuple[int, str, int]:
+    available = await asyncio.to_thread(checkpoints.complete_checkpoints, store, parent["id"])
+    steps = sorted(available)
+    if not steps:
+        raise ServiceError("no_checkpoints", f"Job {parent['name']!r} saved no checkpoint to "
+                           "resume from.", "Retry it from the start (POST /jobs/{id}/retry).",
+                           {}, 409)
+    step = steps[-1] if wanted is None else wanted
+    if step not in available:
+        raise ServiceError("checkpoint_not_found", f"Job {parent['name']!r} has no checkpoint "
+                           f"at step {step}.", "Choose one of the available steps.",
+                           {"available_steps": steps}, 404)
+    try:
+        size = await asyncio.to_thread(checkpoints.verify, store, available[step])
+    except checkpoints.CheckpointInvalid as exc:
+        raise ServiceError(
+            "checkpoint_corrupt", f"The checkpoint at step {step} of job {parent['name']!r} is "
+            f"corrupt: {exc}.", "Resume from an earlier checkpoint (checkpoint_step), or retry "
+            "from the start.", {"step": step, "problem": str(exc),
+                                "available_steps": [s for s in steps if s != step]}, 422) from exc
+    return step, available[step], size
+
+
+def _remaining(estimate: dict[str, Any] | None, step: int) -> dict[str, Any] | None:
+    """UJ4.3.2: the estimate for the work left after the checkpoint, not the whole run."""
+    if not estimate or not estimate.get("total_steps"):
+        return estimate
+    left = max(0.0, 1 - step / estimate["total_steps"])
+    scaled = {k: round(v * left) for k, v in estimate.items()
+              if k.startswith(("duration_s", "cost_cents")) or k.endswith("_cost_cents_high")}
+    return {**estimate, **scaled, "remaining_fraction": round(left, 4), "resumed_at_step": step}
+
+
+async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[str, Any],
+                         lineage: dict[str, Any], name: str, estimate: dict[str, Any] | None,
+                         resume: tuple[ObjectStore, str, int] | None) -> Any:
+    job_id, now = uuid.uuid4(), utcnow()
+    resume_from = None
+    if resume is not None:  # copied before the job exists: a failed copy leaves no job behind
+        store, key, step = resume
+        resume_from = checkpoints.checkpoint_key(job_id, step)
+        await asyncio.to_thread(checkpoints.copy, store, key, resume_from)
+    async with uow() as work:
+        jobs = Jobs(work.conn)
+        await jobs.add({
+            "id": job_id, "name": domain.unique_job_name(name, await jobs.names_like(name), now),
+            "description": parent["description"], "notes": planned["notes"],
+            "tags": parent["tags"], "training_file_id": parent["training_file_id"],
+            "preset": parent["preset"], "model": parent["model"], "lora": planned["lora"],
+            "hyperparameters": planned["hyperparameters"], "gpu_type": planned["gpu_type"],
+            "pricing": planned["pricing"], "status": "queued",
+            "estimate": estimate if estimate is not None else parent["estimate"],
+            "parent_job_id": parent["id"], "lineage": lineage,
+        })
+        work.emit(queued_event(await jobs.run_config(job_id), attempt=1, resume_from=resume_from))
+        work.emit(JobStatusChanged(job_id=job_id, status="queued", message=planned["notes"] + "."))
+        return job_view(await jobs.view(job_id))
