@@ -43,6 +43,10 @@ test-all: install browser
 bench: install
 	$(BIN)/python benchmarks/webhook_latency.py
 	$(BIN)/python benchmarks/stack_startup.py
+	$(BIN)/python benchmarks/trainer_throughput.py
+	$(BIN)/python benchmarks/estimate_latency.py
+	$(BIN)/python benchmarks/notification_latency.py
+	$(BIN)/python benchmarks/recovery.py
 
 lint: install
 	$(BIN)/ruff check .

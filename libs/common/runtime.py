@@ -7,7 +7,6 @@ and calls `run_service`. Background tasks it adds run for the life of the proces
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -61,6 +60,9 @@ class ServiceRuntime:
         for fn in self._on_start:
             await fn()
         await self.broker.start()
+        # Subscriptions are registered when the server reads our SUBs: flush, so a request
+        # sent by another client right after start() finds its responders.
+        await self.broker.config.connection_state.connection.flush()
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         self._tasks += [asyncio.create_task(fn(), name=fn.__name__) for fn in self._background]
@@ -69,9 +71,13 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # Bounded: a task that swallows its cancellation must not hold the shutdown hostage.
+        done, stuck = await asyncio.wait(self._tasks, timeout=15) if self._tasks else ((), ())
+        for task in done:
+            if not task.cancelled():
+                task.exception()  # retrieved, so asyncio does not warn about it at exit
+        for task in stuck:
+            log.error("%s: background task %s ignored its cancellation", self.name, task.get_name())
         await self.broker.stop()
         if self.pool is not None:
             await self.pool.close()

@@ -23,6 +23,31 @@ class Settings(msgspec.Struct, kw_only=True):
     min_conversations: int = 50
     rpc_timeout_s: float = 10.0
     local_max_concurrent_jobs: int = 4
+    # UJ4.1.1: a trainer silent this long (it beats every 5 s) is taken as lost and recovered.
+    heartbeat_timeout_s: float = 20.0
+    # UJ3.2.2 / UJ6.3.2: alert thresholds, percent of a job's estimate and of the monthly limit.
+    cost_alert_thresholds_pct: str = "80,100,120"
+    budget_alert_thresholds_pct: str = "80,95"
+    cost_tick_s: float = 15.0  # how often running jobs' spend is re-checked between events
+    # Where training runs: "local" (a subprocess here) or "runpod" (GPU pods, jobs with a GPU type).
+    provider: str = "local"
+    runpod_api_key: str = ""
+    runpod_api_url: str = "https://api.runpod.io"  # the SDK posts GraphQL to <url>/graphql
+    runpod_trainer_image: str = "ghcr.io/brightrun/brightrun-trainer:latest"
+    runpod_cloud_type: str = "ALL"  # ALL, SECURE or COMMUNITY
+    runpod_poll_s: float = 5.0  # pod status polls; UJ2.1.1 wants changes visible within 10 s
+    runpod_start_timeout_s: float = 900.0  # a pod not booted by then is given up (UJ2.1.1)
+    runpod_bid_headroom_pct: float = 10.0  # spot bid above the current minimum bid
+    gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
+    # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "Bright Run <brightrun@localhost>"
+    smtp_username: str = ""  # empty: no AUTH
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 20.0
+    notification_retry_base_s: float = 2.0  # backoff between delivery retries: 1×, 2×, 4× this
 
     @property
     def state_path(self) -> Path:

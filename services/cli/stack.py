@@ -7,6 +7,7 @@ Everything lives under one state directory; `stack.json` there records what is r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -25,8 +26,9 @@ from libs.common.embedded.postgres import EmbeddedPostgres
 from libs.common.ports import free_port
 from libs.common.settings import Settings
 
-SERVICES = ["jobs", "provisioning", "monitoring", "cost"]
+SERVICES = ["jobs", "provisioning", "monitoring", "cost", "notification"]
 DEFAULT_GATEWAY_PORT = 8400
+TRAINER_GRACE_S = 60.0  # one CPU step of the embedded model, then its checkpoint
 
 
 def _alive(pid: int | None) -> bool:
@@ -164,11 +166,31 @@ class Stack:
         for name in order:
             _signal(pids.get(name), signal.SIGTERM)
         _wait_gone([pids.get(n) for n in order], timeout_s)
+        # Trainers run in sessions of their own (they outlive a provisioning crash), so they
+        # are stopped here, after the services: SIGTERM makes them checkpoint, and the next
+        # `up` sees a silent job and resumes it from that checkpoint.
+        trainers = self.trainer_pids()
+        for pid in trainers:
+            _signal(pid, signal.SIGTERM)
+        _wait_gone(trainers, TRAINER_GRACE_S)
         if "postgres" in pids:
             EmbeddedPostgres(self.state_dir / "postgres").stop()
         _signal(pids.get("nats"), signal.SIGTERM)
         _wait_gone([pids.get("nats")], timeout_s)
         self.manifest.unlink(missing_ok=True)
+
+
+    def trainer_pids(self) -> list[int]:
+        """Session leaders of the trainers the local provider started under this state dir."""
+        instances = str(Path(self.state_dir).resolve() / "instances") + os.sep
+        found = []
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            cmdline = proc.info["cmdline"] or []
+            if any(arg.startswith(instances) for arg in cmdline):
+                with contextlib.suppress(OSError):
+                    if os.getsid(proc.info["pid"]) == proc.info["pid"]:
+                        found.append(proc.info["pid"])
+        return found
 
 
 def _signal(pid: int | None, sig: int) -> None:

@@ -17,10 +17,14 @@ from libs.common.logging import configure
 from libs.common.settings import Settings
 from libs.common.storage import open_store
 from services.gateway.bus import GatewayBus
+from services.gateway.costs import CostsController
 from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.estimates import EstimatesController
+from services.gateway.gpu_types import GpuTypesController
+from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
+from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
 from services.gateway.webhooks import WebhooksController
 
@@ -29,7 +33,10 @@ CONSOLE = Path(__file__).with_name("console")
 
 @get("/", include_in_schema=False)
 async def console() -> File:
-    return File(CONSOLE / "index.html", content_disposition_type="inline")
+    # Named explicitly: Litestar 2.x no longer guesses the type from the path, and an
+    # octet-stream body makes the browser download the console instead of showing it.
+    return File(CONSOLE / "index.html", filename="index.html", media_type="text/html",
+                content_disposition_type="inline")
 
 
 @get("/healthz", include_in_schema=False)
@@ -43,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     channels = ChannelsPlugin(backend=MemoryChannelsBackend(history=0),
                               arbitrary_channels_allowed=True, subscriber_max_backlog=10_000)
     bus = GatewayBus(settings, channels)
+    feed_in_app(bus)
     store = open_store(settings.resolved_storage_url)
 
     @asynccontextmanager
@@ -56,7 +64,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(
         path="/api/v1",
         route_handlers=[TrainingFilesController, EstimatesController, JobsController,
-                        WebhooksController, job_live, firehose],
+                        JobRecoveryController, CostsController, GpuTypesController,
+                        WebhooksController, job_live, firehose,
+                        NotificationsController, notifications_live],
     )
     return Litestar(
         route_handlers=[api, console, healthz],

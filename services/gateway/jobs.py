@@ -15,7 +15,16 @@ from litestar.params import Parameter
 
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
-from proto.jobs import CancelJob, CreateJob, GetJob, HyperparameterOverrides, ListJobs, Tag
+from proto.cost import CheckBudget
+from proto.jobs import (
+    CancelJob,
+    CreateJob,
+    FaultInjection,
+    GetJob,
+    HyperparameterOverrides,
+    ListJobs,
+    Tag,
+)
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
@@ -33,6 +42,7 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
     model: ModelRef = msgspec.field(default_factory=ModelRef)
+    fault_injection: FaultInjection | None = None  # local provider: simulated spot reclaims
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +57,9 @@ class JobsController(Controller):
     async def create(self, data: CreateJobBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         """Start a training job; the estimate shown to the user is stored with it."""
         estimate = await estimate_for(bus, data)
+        # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
+        # budget is refused here, with the cost service's `budget_exceeded` error.
+        await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"], job_name=data.name or ""))
         return await bus.ask(CreateJob(**msgspec.structs.asdict(data), estimate=estimate))
 
     @get("/")
