@@ -55,7 +55,9 @@ def assert_same_training(resumed: Path, baseline: Path, note: str) -> None:
 def test_sigkill_at_a_random_step_then_resume_gives_the_same_losses_and_adapter(
         uninterrupted: Path, tmp_path: Path) -> None:
     total = max(losses_by_step(uninterrupted))
-    kill_at = random.randint(2, total - 2)
+    # After the first checkpoint is surely written: step 2's progress is reported before its
+    # checkpoint, so a kill "at step 2" could land before any checkpoint exists.
+    kill_at = random.randint(RUN["checkpoint_every_steps"] + 1, total - 2)
     spec = make_job(tmp_path, **RUN)
 
     killed = run_until(spec, reached(kill_at), signal.SIGKILL)
