@@ -75,3 +75,13 @@ async def start_service(settings: Settings) -> AsyncIterator:
     yield start
     for runtime in reversed(started):
         await runtime.stop()
+
+
+@pytest.fixture
+def fake() -> Iterator:
+    """The FAKE RunPod API (tests/fakes/runpod_api.py) on a free loopback port."""
+    from fakes.runpod_api import FakeRunPod
+
+    server = FakeRunPod().start()
+    yield server
+    server.stop()

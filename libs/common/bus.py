@@ -7,7 +7,7 @@ discards a message whose handler raised; we want it redelivered instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,7 +16,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from proto.api import ApiError, Reply, ServiceError
-from proto.base import encode
+from proto.base import decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,23 @@ async def publish_event(broker: NatsBroker, event: Any, subject: str | None = No
 
 
 Handler = Callable[[NatsMessage], Awaitable[None]]
+
+
+def durable_each(broker: NatsBroker, event_types: Iterable[type], consumer: Callable[[type], str],
+                 handle: Callable[[Any], Awaitable[None]]) -> None:
+    """One durable consumer per event type (named by `consumer`), each decoding its own type
+    and handing the event to `handle`."""
+    for event_type in event_types:
+        _durable_decoded(broker, event_type, consumer(event_type), handle)
+
+
+def _durable_decoded(broker: NatsBroker, event_type: type, name: str,
+                     handle: Callable[[Any], Awaitable[None]]) -> None:
+    async def on_message(msg: NatsMessage) -> None:
+        await handle(decode(msg.body, event_type))
+
+    on_message.__name__ = name.replace("-", "_")
+    durable(broker, event_type.subject, name)(on_message)
 
 
 def durable(broker: NatsBroker, subject: str, consumer: str) -> Callable[[Handler], Handler]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import call, durable, rpc
+from libs.common.bus import call, durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
@@ -64,16 +64,9 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_training_event(msg: NatsMessage) -> None:
         await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, ctx)
 
-    def on_instance_event(event_type: type) -> None:
-        async def handle(msg: NatsMessage) -> None:
-            await handlers.on_instance_event(decode(msg.body, event_type), ctx)
-
-        name = event_type.subject.split(".")[2]
-        handle.__name__ = f"on_instance_{name}"
-        durable(broker, event_type.subject, f"cost-on-instance-{name.replace('_', '-')}")(handle)
-
-    for event_type in (InstanceStarted, InstanceExited, InstanceInterrupted):
-        on_instance_event(event_type)
+    durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted),
+                 lambda t: f"cost-on-instance-{t.subject.split('.')[2].replace('_', '-')}",
+                 lambda event: handlers.on_instance_event(event, ctx))
 
     @rpc(broker, GetJobCost)
     async def job_cost(q: GetJobCost):

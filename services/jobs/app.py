@@ -7,7 +7,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import durable, rpc
+from libs.common.bus import durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from libs.common.storage import open_store
@@ -80,16 +80,9 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_training_event(msg: NatsMessage) -> None:
         await lifecycle.on_trainer_event(decode(msg.body, TrainingEventReported).event, uow)
 
-    def on_instance_event(event_type: type) -> None:
-        async def handle(msg: NatsMessage) -> None:
-            await lifecycle.on_instance_event(decode(msg.body, event_type), uow)
-
-        name = event_type.subject.split(".")[2]
-        handle.__name__ = f"on_instance_{name}"
-        durable(broker, event_type.subject, f"jobs-on-instance-{name}")(handle)
-
-    for event_type in (InstanceStarted, InstanceExited, InstanceFailedToStart):
-        on_instance_event(event_type)
+    durable_each(broker, (InstanceStarted, InstanceExited, InstanceFailedToStart),
+                 lambda t: f"jobs-on-instance-{t.subject.split('.')[2]}",
+                 lambda event: lifecycle.on_instance_event(event, uow))
 
     @durable(broker, CostCapReached.subject, "jobs-on-cost-cap-reached")
     async def on_cost_cap_reached(msg: NatsMessage) -> None:

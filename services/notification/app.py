@@ -7,12 +7,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from faststream.nats import NatsMessage
-
-from libs.common.bus import call, durable, rpc
+from libs.common.bus import call, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
-from proto.base import decode
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import GetJob, JobStatusChanged, StageStuck
 from proto.notification import (
@@ -33,6 +30,11 @@ TRIGGERING_EVENTS: tuple[type, ...] = (
     JobStatusChanged, StageStuck, CostAlertRaised, BudgetAlertRaised, CostCapReached)
 
 
+def consumer_name(event_type: type) -> str:
+    _, entity, happened, _ = event_type.subject.split(".")
+    return f"notification-on-{entity}-{happened}".replace("_", "-")
+
+
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("notification", settings, Path(__file__).with_name("migrations"))
     broker, uow = runtime.broker, runtime.uow
@@ -49,20 +51,12 @@ def build(settings: Settings) -> ServiceRuntime:
             log.info("job %s not looked up (%s); notifying by id", job_id, exc)
             return None
 
-    def subscribe(event_type: type) -> None:
-        _, entity, happened, _ = event_type.subject.split(".")
-        consumer = f"notification-on-{entity}-{happened}".replace("_", "-")
+    async def on_event(event: Any) -> None:
+        consumer = consumer_name(type(event))
+        if await handlers.on_event(event, consumer, uow, lookup_job, settings.gateway_url):
+            dispatcher.wake()
 
-        async def handle(msg: NatsMessage) -> None:
-            event = decode(msg.body, event_type)
-            if await handlers.on_event(event, consumer, uow, lookup_job, settings.gateway_url):
-                dispatcher.wake()
-
-        handle.__name__ = consumer.replace("-", "_")
-        durable(broker, event_type.subject, consumer)(handle)
-
-    for event_type in TRIGGERING_EVENTS:
-        subscribe(event_type)
+    durable_each(broker, TRIGGERING_EVENTS, consumer_name, on_event)
 
     @rpc(broker, GetNotificationPreferences)
     async def get_preferences(q: GetNotificationPreferences):

@@ -24,11 +24,9 @@ async def on_job_queued(event: JobQueued, uow: UnitOfWork, provider: LocalProvid
     # redelivery after a crash between claim and start finds the row still 'starting' and
     # finishes the start (adopting the trainer if it was already spawned); otherwise it stops.
     async with uow() as work:
-        instances = Instances(work.conn)
-        if not await instances.claim(event.job_id, event.attempt, provider.name):
-            row = await instances.get(event.job_id, event.attempt)
-            if row is None or row["status"] != "starting":
-                return
+        if not await Instances(work.conn).claim_or_resume(event.job_id, event.attempt,
+                                                          provider.name):
+            return
     if event.attempt > 1:
         await _stop_earlier_attempts(event, uow, provider)
     await _start(event, uow, provider, settings)

@@ -50,10 +50,8 @@ async def on_job_queued(event: JobQueued, uow: UnitOfWork, provider: PodProvider
                         prices: PriceBook, settings: Settings) -> None:
     async with uow() as work:
         instances = Instances(work.conn)
-        if not await instances.claim(event.job_id, event.attempt, provider.name):
-            row = await instances.get(event.job_id, event.attempt)
-            if row is None or row["status"] != "starting":
-                return
+        if not await instances.claim_or_resume(event.job_id, event.attempt, provider.name):
+            return
         await instances.retire_earlier(event.job_id, event.attempt,
                                        f"replaced by attempt {event.attempt}")
     if event.gpu_type not in RUNPOD_GPU_IDS:

@@ -21,6 +21,14 @@ class Instances:
         )
         return cur.rowcount == 1
 
+    async def claim_or_resume(self, job_id: uuid.UUID, attempt: int, provider: str) -> bool:
+        """Whether this delivery should (go on) start(ing) the attempt's instance: it claims the
+        row, or finds it still 'starting' after a crash between claim and start."""
+        if await self.claim(job_id, attempt, provider):
+            return True
+        row = await self.get(job_id, attempt)
+        return row is not None and row["status"] == "starting"
+
     async def get(self, job_id: uuid.UUID, attempt: int | None = None) -> dict[str, Any] | None:
         cur = await self.conn.execute(
             "SELECT * FROM instances WHERE job_id = %s AND (%s::int IS NULL OR attempt = %s) "

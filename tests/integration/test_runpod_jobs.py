@@ -6,20 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fakes.runpod_api import FakeRunPod
 from support import eventually, training_file
 
 from libs.common.storage import open_store
 from proto.jobs import CreateJob, GetJob, RegisterTrainingFile
 from services.jobs.app import build as build_jobs
 from services.provisioning.app import build as build_provisioning
-
-
-@pytest.fixture
-def fake():
-    server = FakeRunPod().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

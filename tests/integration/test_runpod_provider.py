@@ -9,7 +9,6 @@ import asyncio
 import uuid
 
 import pytest
-from fakes.runpod_api import FakeRunPod
 from support import eventually
 
 from proto.base import decode
@@ -26,13 +25,6 @@ from services.provisioning import pods
 from services.provisioning.app import build
 
 H100 = "NVIDIA H100 PCIe"
-
-
-@pytest.fixture
-def fake():
-    server = FakeRunPod().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

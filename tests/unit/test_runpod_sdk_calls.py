@@ -7,7 +7,6 @@ import uuid
 
 import msgspec
 import pytest
-from fakes.runpod_api import FakeRunPod
 
 from proto.training import (
     Hyperparameters,
@@ -26,13 +25,6 @@ from services.provisioning.runpod_provider import (
     pod_phase,
     spec_env,
 )
-
-
-@pytest.fixture
-def fake():
-    server = FakeRunPod().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
