@@ -12,7 +12,7 @@ tokens/s is printed too.
 
     python benchmarks/trainer_throughput.py                       # SmolLM2-135M, CPU
     python benchmarks/trainer_throughput.py --model tiny-random-llama --steps 20
-    python benchmarks/trainer_throughput.py --quantization nf4    # CUDA: QLoRA on both sides
+    python benchmarks/trainer_throughput.py --model random:llama-3.2-1b   # CUDA: QLoRA, 1.2 B
 """
 
 from __future__ import annotations
@@ -88,6 +88,18 @@ def peak_bytes(device: str) -> int:
     return torch.cuda.max_memory_allocated() if device == "cuda" else peak_rss_bytes()
 
 
+def footprint_bytes(device: str) -> int:
+    """What the run took from the device at its peak, the figure an OOM is about: on CUDA the
+    allocator's peak reservation plus what lies outside it (context, cuBLAS/bnb workspaces)."""
+    import torch
+
+    if device != "cuda":
+        return peak_rss_bytes()
+    free, total = torch.cuda.mem_get_info()
+    outside = total - free - torch.cuda.memory_reserved()
+    return torch.cuda.max_memory_reserved() + outside
+
+
 # --- our trainer --------------------------------------------------------------------------------
 
 
@@ -128,8 +140,13 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     if on == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    return {"tokens": tokens, "targets": targets, "seconds": elapsed, "steps": len(losses), "loss": losses[-1],
-            "peak_bytes": peak_bytes(on), "device": on}
+    config = base.config
+    return {"tokens": tokens, "targets": targets, "seconds": elapsed, "steps": len(losses),
+            "loss": losses[-1], "peak_bytes": peak_bytes(on), "device": on,
+            "footprint_bytes": footprint_bytes(on),
+            "parameters": base.num_parameters(),
+            "shape": [config.num_hidden_layers, config.hidden_size, config.vocab_size,
+                      bool(config.tie_word_embeddings)]}
 
 
 # --- the baseline: Trainer + peft as their docs show them ---------------------------------------
@@ -211,8 +228,10 @@ def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child(side: str, argv: list[str]) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, *argv, "--side", side], check=True,
+    done = subprocess.run([sys.executable, __file__, *argv, "--side", side],
                           capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"the {side} run failed ({done.returncode}):\n{done.stderr[-6000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -227,7 +246,8 @@ def main() -> None:
     for _ in range(args.rounds):
         for side in ("baseline", "ours"):
             runs[side].append(child(side, argv))
-    print(f"model {args.model}, {args.steps} steps × micro-batch {args.micro_batch} × "
+    print(f"model {args.model} ({runs['ours'][0]['parameters'] / 1e9:.2f} B parameters), "
+          f"{args.steps} steps × micro-batch {args.micro_batch} × "
           f"accumulation {args.grad_accumulation}, max length {args.max_seq_len}, "
           f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s)")
     summary = {}
@@ -242,19 +262,24 @@ def main() -> None:
     (ours_rate, ours_peak), (base_rate, base_peak) = summary["ours"], summary["baseline"]
     print(f"  ratio     {ours_rate / base_rate:.2f}x target tokens/s, "
           f"{ours_peak / base_peak:.2f}x peak memory (ours / baseline)")
-    estimate = memory_estimate(args, runs["ours"][0]["device"])
-    print(f"  memory estimator: {estimate / 2**20:.0f} MiB for this config; measured peak "
-          f"(ours) {ours_peak / 2**20:.0f} MiB: error {estimate / ours_peak - 1:+.0%}")
+    estimate = memory_estimate(args, runs["ours"][0])
+    footprint = max(r["footprint_bytes"] for r in runs["ours"])
+    print(f"  memory estimator: {estimate / 2**20:.0f} MiB for this config; measured footprint "
+          f"(ours) {footprint / 2**20:.0f} MiB: error {estimate / footprint - 1:+.0%}")
 
 
-def memory_estimate(args: argparse.Namespace, device: str) -> int:
-    from trainer.memory import estimate_training_memory
+def memory_estimate(args: argparse.Namespace, ours: dict[str, Any]) -> int:
+    """What the estimator predicts for this config, given the model's real size and shape."""
+    from trainer.memory import ModelShape, estimate_training_memory
 
-    spec = spec_for(args)
+    layers, hidden, vocab, tied = ours["shape"]
     return estimate_training_memory(
-        parameter_count=spec.model.parameter_count, quantization=args.quantization,
+        parameter_count=ours["parameters"], quantization=args.quantization,
         lora_r=LORA["r"], micro_batch_size=args.micro_batch, max_seq_len=args.max_seq_len,
-        device=device, target_modules=list(spec.lora.target_modules)).total_bytes
+        device=ours["device"], target_modules=list(spec_for(args).lora.target_modules),
+        shape=ModelShape(layers=layers, hidden=hidden, vocab=vocab, tied_embeddings=tied)
+    ).total_bytes
+
 
 if __name__ == "__main__":
     main()

@@ -118,8 +118,10 @@ def loss_sum(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, 
     keep = torch.zeros_like(labels, dtype=torch.bool)
     keep[:, :-1] = labels[:, 1:] != IGNORE_INDEX
     targets = labels[:, 1:][keep[:, :-1]]
-    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                logits_to_keep=keep)
+    # bf16 autocast on CUDA: the adapters are fp32 and would otherwise run at fp32 speed.
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=labels.is_cuda):
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                    logits_to_keep=keep)
     logits = out.logits.reshape(-1, out.logits.shape[-1]).float()
     return F.cross_entropy(logits, targets, reduction="sum"), int(targets.numel())
 

@@ -6,8 +6,13 @@ Model refs:
   GGUF conversion takes ~20 s and the cached copy loads in a fraction of a second;
 - "tiny-random-llama": a 2-layer Llama built from a fixed seed with the SmolLM2 tokenizer,
   for fast tests;
+- "random:<shape>" (RANDOM_SHAPES): a full-size Llama built from its published config with
+  random weights and the SmolLM2 tokenizer, saved once to the cache — for GPU benchmarks at
+  1–8 B parameters where no hub can be reached. Speed and memory are the real model's; its
+  text is noise;
 - anything else: a local path or hub id for from_pretrained.
-On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", gradient checkpointing.
+On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", gradient checkpointing,
+bf16 autocast in the loop.
 On CPU: float32, no checkpointing (recompute costs more than the memory it saves there).
 """
 
@@ -33,6 +38,13 @@ EMBEDDED = {  # name -> (python package carrying the file, GGUF file name)
 }
 TINY = "tiny-random-llama"
 TINY_SEED = 1234
+RANDOM_PREFIX = "random:"
+# Published Llama configs (hidden, intermediate, layers, heads, kv heads, vocab, tied embeddings).
+RANDOM_SHAPES = {
+    "llama-3.2-1b": (2048, 8192, 16, 32, 8, 128256, True),
+    "llama-3.2-3b": (3072, 8192, 28, 24, 8, 128256, True),
+    "llama-3.1-8b": (4096, 14336, 32, 32, 8, 128256, False),
+}
 # Used when a base model ships without a chat template (plain pretrained checkpoints).
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + "
           "message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
@@ -81,9 +93,8 @@ def _embedded_tokenizer(name: str) -> Path:
     from transformers import AutoTokenizer
 
     package, gguf = EMBEDDED[name]
-    source = _package_dir(package)
     return _cached(f"{name}-tokenizer", lambda out: AutoTokenizer.from_pretrained(
-        source, gguf_file=gguf).save_pretrained(out))
+        _package_dir(package), gguf_file=gguf).save_pretrained(out))
 
 
 def _embedded_model(name: str) -> Path:
@@ -104,19 +115,49 @@ def _embedded_model(name: str) -> Path:
     return _cached(name, convert)
 
 
-def _embedded_name(ref: ModelRef) -> str | None:
-    if not ref.name.startswith(EMBEDDED_PREFIX):
+def _random_model(name: str, tokenizer: Any) -> Path:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    hidden, intermediate, layers, heads, kv_heads, vocab, tied = RANDOM_SHAPES[name]
+    config = LlamaConfig(
+        vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate,
+        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=kv_heads,
+        max_position_embeddings=131072, rope_theta=500000.0, tie_word_embeddings=tied,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, dtype="bfloat16")
+
+    def build(out: Path) -> None:
+        # Initialised on the GPU when there is one: a billion-parameter init is minutes on a CPU.
+        with torch.random.fork_rng(devices=[]), torch.device(device()):
+            torch.manual_seed(TINY_SEED)
+            LlamaForCausalLM(config).to(torch.bfloat16).save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+    return _cached(f"random-{name}", build)
+
+
+def _name_after(prefix: str, known: dict[str, Any], ref: ModelRef) -> str | None:
+    """The name after `prefix` ("embedded:", "random:"), which must be one of `known`."""
+    if not ref.name.startswith(prefix):
         return None
-    name = ref.name.removeprefix(EMBEDDED_PREFIX)
-    if name not in EMBEDDED:
-        raise ValueError(f"unknown embedded model {ref.name!r}; known: "
-                         + ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED))
+    name = ref.name.removeprefix(prefix)
+    if name not in known:
+        raise ValueError(f"unknown {prefix.rstrip(':')} model {ref.name!r}; known: "
+                         + ", ".join(prefix + n for n in known))
     return name
+
+
+def _random_name(ref: ModelRef) -> str | None:
+    return _name_after(RANDOM_PREFIX, RANDOM_SHAPES, ref)
+
+
+def _embedded_name(ref: ModelRef) -> str | None:
+    return _name_after(EMBEDDED_PREFIX, EMBEDDED, ref)
 
 
 def tokenizer_source(ref: ModelRef) -> str:
     """Where the tokenizer loads from (cached locally first for the embedded models)."""
-    if ref.name == TINY:
+    if ref.name == TINY or _random_name(ref):
         return str(_embedded_tokenizer("smollm2-135m-instruct"))
     name = _embedded_name(ref)
     return str(_embedded_tokenizer(name)) if name else ref.name
@@ -126,6 +167,8 @@ def weights_source(ref: ModelRef) -> str | None:
     """Where the weights load from, after converting/caching; None: built from a config."""
     if ref.name == TINY:
         return None
+    if random_name := _random_name(ref):
+        return str(_random_model(random_name, load_tokenizer(tokenizer_source(ref))))
     name = _embedded_name(ref)
     return str(_embedded_model(name)) if name else ref.name
 
@@ -178,15 +221,14 @@ def load_base(source: str | None, tokenizer: Any, on: str, nf4: bool) -> torch.n
 
 def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
                 nf4: bool) -> torch.nn.Module:
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from peft import LoraConfig, get_peft_model
 
-    checkpointing = on == "cuda"
-    if nf4:
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=True,
-            gradient_checkpointing_kwargs={"use_reentrant": False})
-    elif checkpointing:
+    if on == "cuda":
+        # Not peft's prepare_model_for_kbit_training: it upcasts every frozen bf16 weight
+        # (embeddings, head, norms) to fp32, which costs gigabytes at 8 B and puts the residual
+        # stream in fp32; the loop's bf16 autocast is what keeps the adapter numerically sound.
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=list(lora.target_modules), bias="none",
                         task_type="CAUSAL_LM")

@@ -31,3 +31,17 @@ def test_nf4_on_cuda_needs_far_less_weight_memory_than_bf16() -> None:
     # Llama-3-70B QLoRA fits one 80 GB H100 — the production setup of DESIGN.md.
     assert 35 * GIB < nf4.total_bytes < 80 * GIB
     assert "GiB" in nf4.describe()
+
+
+def test_tied_embeddings_are_counted_once_and_logits_scale_with_the_target_share() -> None:
+    from trainer.memory import ModelShape
+
+    def parts(**overrides: object):  # type: ignore[no-untyped-def]
+        settings = {"parameter_count": 1_240_000_000, "quantization": "nf4", "lora_r": 16,
+                    "micro_batch_size": 4, "max_seq_len": 1024, "device": "cuda", **overrides}
+        return estimate_training_memory(**settings)  # type: ignore[arg-type]
+
+    tied = parts(shape=ModelShape(layers=16, hidden=2048, vocab=128256, tied_embeddings=True))
+    untied = parts(shape=ModelShape(layers=16, hidden=2048, vocab=128256))
+    assert tied.weights_bytes < untied.weights_bytes
+    assert parts(target_share=0.25).logits_bytes * 2 == parts(target_share=0.5).logits_bytes
