@@ -178,6 +178,11 @@ class TrainingEventReported(msgspec.Struct, frozen=True, kw_only=True):
     def event_id(self) -> uuid.UUID:
         return self.event.event_id
 
+    @classmethod
+    def unwrap(cls, body: bytes) -> TrainerEvent:
+        """The trainer event inside an envelope's bytes (for batch consumers' decode)."""
+        return msgspec.json.decode(body, type=cls).event
+
 
 def event_kind(event: TrainerEvent) -> str:
     return type(event).__struct_config__.tag

@@ -11,7 +11,9 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+from libs.common.batches import consume_batches
 from libs.common.bus import ensure_streams, make_broker
 from libs.common.db import migrate, open_pool
 from libs.common.logging import configure
@@ -45,6 +47,17 @@ class ServiceRuntime:
     def background(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         self._background.append(fn)
         return fn
+
+    def batches(self, subject: str, consumer: str, decode: Callable[[bytes], Any],
+                handle: Callable[[list[Any]], Awaitable[None]]) -> None:
+        """A durable consumer that hands `handle` every pending event at once, in stream order
+        (libs/common/batches.py): for subjects hot enough that a transaction each would cost."""
+
+        async def consume() -> None:
+            await consume_batches(self.broker, subject, consumer, decode, handle)
+
+        consume.__name__ = consumer
+        self.background(consume)
 
     def on_start(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         self._on_start.append(fn)

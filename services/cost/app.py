@@ -60,9 +60,12 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_job_status_changed(msg: NatsMessage) -> None:
         await handlers.on_status_changed(decode(msg.body, JobStatusChanged), ctx)
 
-    @durable(broker, TrainingEventReported.subject, "cost-on-training-event")
-    async def on_training_event(msg: NatsMessage) -> None:
-        await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, ctx)
+    async def on_trainer_events(events: list) -> None:
+        for event in events:  # most are throttled Progress: no transaction at all
+            await handlers.on_trainer_event(event, ctx)
+
+    runtime.batches(TrainingEventReported.subject, "cost-on-training-event",
+                    TrainingEventReported.unwrap, on_trainer_events)
 
     durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted),
                  lambda t: f"cost-on-instance-{t.subject.split('.')[2].replace('_', '-')}",

@@ -76,9 +76,9 @@ def build(settings: Settings) -> ServiceRuntime:
     async def resume_job(cmd: ResumeJob):
         return await lineage.resume_job(cmd, uow, store)
 
-    @durable(broker, TrainingEventReported.subject, "jobs-on-training-event")
-    async def on_training_event(msg: NatsMessage) -> None:
-        await lifecycle.on_trainer_event(decode(msg.body, TrainingEventReported).event, uow)
+    runtime.batches(TrainingEventReported.subject, "jobs-on-training-event",
+                    TrainingEventReported.unwrap,
+                    lambda events: lifecycle.on_trainer_events(events, uow))
 
     durable_each(broker, (InstanceStarted, InstanceExited, InstanceFailedToStart),
                  lambda t: f"jobs-on-instance-{t.subject.split('.')[2]}",

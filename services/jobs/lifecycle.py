@@ -58,29 +58,41 @@ def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> bool:
     return False
 
 
-async def on_trainer_event(event: TrainerEvent, uow: UnitOfWork) -> None:
+LEDGERED = (StageChanged, Progress, Completed, Failed)  # the rest only say "alive"
+
+
+async def on_trainer_events(events: list[TrainerEvent], uow: UnitOfWork) -> None:
+    """A batch of trainer events, in stream order, in one transaction: each job is read and
+    saved once however many of its events the batch holds, and "last seen" is written once
+    per attempt rather than once per event."""
     async with uow() as work:
         jobs = Jobs(work.conn)
-        if not isinstance(event, StageChanged | Progress | Completed | Failed):
-            # Heartbeats and the rest only say the trainer is alive: no ledger needed.
+        alive: dict[tuple[uuid.UUID, int], int | None] = {}  # (job, attempt) -> heartbeat step
+        touched: dict[uuid.UUID, domain.Job] = {}
+        for event in events:
+            key = (event.job_id, event.attempt)
             step = event.step if isinstance(event, Heartbeat) else None
-            await jobs.seen(event.job_id, event.attempt, step)
-            return
-        if not await work.first_time("jobs-on-training-event", event.event_id):
-            return
-        job = await jobs.get_for_update(event.job_id)
-        if job is None:
-            return
-        if event.attempt != job.attempt:
-            if isinstance(event, Progress) and event.attempt < job.attempt:
-                job.late_progress(event.attempt, event.step)  # steps lost are counted right
-                await jobs.save(job)
-            return  # otherwise an older attempt's event changes nothing
-        await jobs.seen(job.id, job.attempt, None)
-        if _apply_trainer_event(job, event):
-            await _queue_next_attempt(work, jobs, job)
-        await jobs.save(job)
-        emit_changes(work, job)
+            alive[key] = max((s for s in (alive.get(key), step) if s is not None), default=None)
+            if not isinstance(event, LEDGERED):
+                continue
+            if not await work.first_time("jobs-on-training-event", event.event_id):
+                continue
+            job = touched.get(event.job_id) or await jobs.get_for_update(event.job_id)
+            if job is None:
+                continue
+            touched[job.id] = job
+            if event.attempt != job.attempt:
+                if isinstance(event, Progress) and event.attempt < job.attempt:
+                    job.late_progress(event.attempt, event.step)  # steps lost are counted right
+                continue  # otherwise an older attempt's event changes nothing
+            if _apply_trainer_event(job, event):
+                await _queue_next_attempt(work, jobs, job)
+        for job in touched.values():
+            await jobs.save(job)
+            emit_changes(work, job)
+        # After the saves: an attempt that was replaced in this batch is no longer heard from.
+        for (job_id, attempt), step in alive.items():
+            await jobs.seen(job_id, attempt, step)
 
 
 async def _queue_next_attempt(work: Any, jobs: Jobs, job: domain.Job) -> None:

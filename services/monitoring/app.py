@@ -26,13 +26,12 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("monitoring", settings, Path(__file__).with_name("migrations"))
     broker, uow = runtime.broker, runtime.uow
 
-    @durable(broker, TrainingEventReported.subject, "monitoring-on-training-event")
-    async def on_training_event(msg: NatsMessage) -> None:
-        await handlers.record(decode(msg.body, TrainingEventReported).event, uow)
+    runtime.batches(TrainingEventReported.subject, "monitoring-on-training-event",
+                    TrainingEventReported.unwrap, lambda events: handlers.record(events, uow))
 
     def recorder(event_type: type, consumer: str) -> None:
         async def handle(msg: NatsMessage) -> None:
-            await handlers.record(decode(msg.body, event_type), uow)
+            await handlers.record([decode(msg.body, event_type)], uow)
 
         handle.__name__ = consumer.replace("-", "_")
         durable(broker, event_type.subject, consumer)(handle)

@@ -15,22 +15,28 @@ from services.monitoring.repository import Monitoring
 UnitOfWork = Callable[[], Any]
 
 
-async def record(event: Any, uow: UnitOfWork) -> None:
-    """Store one event (trainer, job status or instance); a redelivered one changes nothing."""
+async def record(events: list[Any], uow: UnitOfWork) -> None:
+    """Store events (trainer, job status or instance) in one transaction; a redelivered one
+    changes nothing."""
     async with uow() as work:
         repo = Monitoring(work.conn)
-        if isinstance(event, Heartbeat):
-            await repo.beat(event.job_id, event.attempt, event.step, event.occurred_at)
-            return
-        kind, category, message = domain.describe(event)
-        first_time = await repo.add_event({
-            "event_id": event.event_id, "job_id": event.job_id,
-            "attempt": getattr(event, "attempt", 1), "kind": kind, "category": category,
-            "seq": getattr(event, "seq", 0), "occurred_at": event.occurred_at, "message": message,
-            "payload": msgspec.to_builtins(event),
-        })
-        if first_time and isinstance(event, Progress | Evaluation):
-            await repo.upsert_metric(_metric_row(event))
+        for event in events:
+            await _record(repo, event)
+
+
+async def _record(repo: Monitoring, event: Any) -> None:
+    if isinstance(event, Heartbeat):
+        await repo.beat(event.job_id, event.attempt, event.step, event.occurred_at)
+        return
+    kind, category, message = domain.describe(event)
+    first_time = await repo.add_event({
+        "event_id": event.event_id, "job_id": event.job_id,
+        "attempt": getattr(event, "attempt", 1), "kind": kind, "category": category,
+        "seq": getattr(event, "seq", 0), "occurred_at": event.occurred_at, "message": message,
+        "payload": msgspec.to_builtins(event),
+    })
+    if first_time and isinstance(event, Progress | Evaluation):
+        await repo.upsert_metric(_metric_row(event))
 
 
 def _metric_row(event: Progress | Evaluation) -> dict[str, Any]:

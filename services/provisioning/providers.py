@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from faststream.nats import NatsMessage
-
-from libs.common.bus import durable, rpc
-from proto.base import decode
+from libs.common.bus import rpc
 from proto.provisioning import GetGpuPrices
 from proto.training import TrainingEventReported, TrainingJobSpec
 
@@ -76,9 +73,12 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
     async def runpod_gpu_prices(_: GetGpuPrices) -> dict[str, Any]:
         return await prices.current()
 
-    @durable(runtime.broker, TrainingEventReported.subject, "provisioning-on-trainer-event")
-    async def on_trainer_event(msg: NatsMessage) -> None:
-        await pods.on_trainer_event(decode(msg.body, TrainingEventReported).event, runtime.uow)
+    async def on_trainer_events(events: list) -> None:
+        for event in events:  # only Completed/Failed matter here; the rest are skipped
+            await pods.on_trainer_event(event, runtime.uow)
+
+    runtime.batches(TrainingEventReported.subject, "provisioning-on-trainer-event",
+                    TrainingEventReported.unwrap, on_trainer_events)
 
     runtime.background(watcher.run)
     return RunPodWiring(runtime, provider, prices)
