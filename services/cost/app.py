@@ -8,7 +8,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import call, durable, durable_each, rpc
+from libs.common.bus import durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
@@ -38,7 +38,7 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("cost", settings, Path(__file__).with_name("migrations"))
     broker = runtime.broker
     ctx = handlers.CostContext(
-        uow=runtime.uow, ask=lambda request: call(broker, request, settings.rpc_timeout_s),
+        uow=runtime.uow,
         job_thresholds=thresholds(settings.cost_alert_thresholds_pct),
         budget_thresholds=thresholds(settings.budget_alert_thresholds_pct))
     runtime.cost_context = ctx  # the benchmark and tests look at its in-memory time model

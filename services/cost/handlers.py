@@ -9,14 +9,14 @@ a replay of the whole stream or two evaluations at once therefore raise nothing 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from proto.base import utcnow
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
-from proto.jobs import TERMINAL_STATUSES, GetJob, JobQueued, JobStatusChanged
+from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
 from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
 from proto.training import Completed, Progress, StageChanged
 from services.cost import domain, live, money, timemodel
@@ -30,7 +30,6 @@ NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c39-9a57-2f0b8e4d1c3a")
 @dataclass
 class CostContext:
     uow: UnitOfWork
-    ask: Callable[[Any], Awaitable[Any]]  # request/reply on the bus (the job's stored estimate)
     job_thresholds: list[int] = field(default_factory=lambda: [80, 100, 120])
     budget_thresholds: list[int] = field(default_factory=lambda: [80, 95])
     corrections: dict[tuple[str, int], Correction] = field(default_factory=dict)
@@ -67,27 +66,28 @@ def once_id(*parts: object) -> uuid.UUID:
 
 
 async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
+    """The job as cost accounts it, all from the event; a later attempt's or a redelivered
+    event finds it known and changes nothing."""
     async with ctx.uow() as work:
-        if await Costs(work.conn).job(event.job_id) is not None:
-            return  # a later attempt, or a redelivery: the job is known
-    view = await ctx.ask(GetJob(job_id=event.job_id))  # outside any transaction: it may wait
-    estimate = view.get("estimate") or None
-    gpu = domain.GPU_TYPES.get(event.gpu_type)
+        await Costs(work.conn).add_job(job_row(event))
+        await evaluate(work, event.job_id, ctx)
+
+
+def job_row(event: JobQueued) -> dict[str, Any]:
+    """The rate is the one the user was shown with the estimate; without one, the list price."""
+    estimate = event.estimate or None
     rate = (estimate or {}).get("hourly_rate_cents")
     if rate is None:
-        rate = 0 if gpu is None else (gpu.spot_cents_per_hour if event.pricing == "spot"
-                                      else gpu.on_demand_cents_per_hour)
+        rate = domain.list_rate_cents(event.gpu_type, event.pricing)
     centre = None
     if estimate:
         centre = (estimate["cost_cents_low"] + estimate["cost_cents_high"] + 1) // 2
-    async with ctx.uow() as work:
-        await Costs(work.conn).add_job({
-            "job_id": event.job_id, "name": view.get("name", ""), "tags": view.get("tags", []),
+    return {"job_id": event.job_id, "name": event.name, "tags": event.tags,
             "gpu_type": event.gpu_type, "pricing": event.pricing, "rate_cents_per_hour": rate,
             "parameter_count": event.model.parameter_count, "estimate": estimate,
             "estimate_cents": centre, "queued_event_id": event.event_id,
-            "created_at": view.get("created_at") or event.occurred_at})
-        await evaluate(work, event.job_id, ctx)
+            "parent_job_id": event.parent_job_id,
+            "created_at": event.created_at or event.occurred_at}
 
 
 async def on_status_changed(event: JobStatusChanged, ctx: CostContext) -> None:
