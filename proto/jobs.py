@@ -230,4 +230,4 @@ class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str | None = None
     name: str | None = None
     dry_run: bool = False
-    estimate: dict | None = None
+    estimate: dict | None = None  # for the steps left after the checkpoint (cost estimates it)

@@ -70,7 +70,9 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     steps = math.ceil(train_examples / examples_per_step) * hyper.epochs
     if hyper.max_steps:
         steps = min(steps, hyper.max_steps)
-    tokens = int(steps * examples_per_step * per_example)
+    # A resume trains only the steps left, but starts an instance and loads the model anew:
+    # the overhead below is paid in full.
+    tokens = int(max(0, steps - req.resume_from_step) * examples_per_step * per_example)
     seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
     fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
     seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
@@ -90,4 +92,5 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         spot_cost_cents_high=cost(gpu.spot_cents_per_hour, high),
         on_demand_cost_cents_high=cost(gpu.on_demand_cents_per_hour, high),
         total_steps=steps, tokens_to_train=tokens, warnings=warnings,
+        resumed_at_step=req.resume_from_step,
     )

@@ -195,6 +195,13 @@ async def month_spend_cents(repo: Costs, now: datetime) -> int:
     return money.cents(await repo.month_units(month_of(now)) + await repo.open_units(now))
 
 
+async def lineage_units(repo: Costs, job_id: uuid.UUID, now: datetime) -> int:
+    """A per-job cap bounds the work, not one record of it: a retry or a resume counts what
+    the jobs it continues have cost, so it cannot start the cap afresh."""
+    chain = await repo.lineage(job_id)
+    return await repo.ledger_units(chain) + await repo.open_units(now, chain)
+
+
 async def check_budget_and_caps(work: Any, repo: Costs, job: dict[str, Any], cost: live.JobCost,
                                 now: datetime, ctx: CostContext) -> None:
     budget = await repo.budget()
@@ -213,6 +220,8 @@ async def check_budget_and_caps(work: Any, repo: Costs, job: dict[str, Any], cos
     if not cost.running():
         return
     job_spend = cost.spend_cents(now)
+    if budget["job_cap_cents"] is not None and job["parent_job_id"] is not None:
+        job_spend = money.cents(cost.units(now) + await lineage_units(repo, job["parent_job_id"], now))
     caps = [("job", budget["job_cap_cents"], job_spend), ("month", budget["monthly_cap_cents"], spent)]
     for scope, cap, amount in caps:
         if cap is None or amount < cap:
