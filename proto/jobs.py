@@ -78,6 +78,9 @@ class JobStatusChanged(Message, frozen=True, kw_only=True):
     status: JobStatus
     previous: JobStatus | None = None
     message: str = ""
+    # How many attempts the job has had queued: a final status tells cost which instances it
+    # must see started and gone before the final cost (each travels on its own subject).
+    attempt: int = 1
 
 
 class JobCancelled(Message, frozen=True, kw_only=True):

@@ -22,7 +22,12 @@ from proto.cost import (
     SetBudget,
 )
 from proto.jobs import JobQueued, JobStatusChanged
-from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import TrainingEventReported
 from services.cost import domain, handlers, queries
 from services.cost.repository import Costs
@@ -64,7 +69,8 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_training_event(msg: NatsMessage) -> None:
         await handlers.on_trainer_event(decode(msg.body, TrainingEventReported).event, ctx)
 
-    durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted),
+    durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted,
+                          InstanceFailedToStart),
                  lambda t: f"cost-on-instance-{t.subject.split('.')[2].replace('_', '-')}",
                  lambda event: handlers.on_instance_event(event, ctx))
 

@@ -17,7 +17,12 @@ from typing import Any
 from proto.base import utcnow
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
-from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import Completed, Progress, StageChanged
 from services.cost import domain, live, money, timemodel
 from services.cost.repository import Costs
@@ -93,7 +98,7 @@ def job_row(event: JobQueued) -> dict[str, Any]:
 async def on_status_changed(event: JobStatusChanged, ctx: CostContext) -> None:
     async with ctx.uow() as work:
         await Costs(work.conn).set_status(event.job_id, event.status, event.occurred_at,
-                                          event.status in TERMINAL_STATUSES)
+                                          event.status in TERMINAL_STATUSES, event.attempt)
         await evaluate(work, event.job_id, ctx)
 
 
@@ -107,6 +112,8 @@ async def on_instance_event(event: Any, ctx: CostContext) -> None:
             fields = {"exited_at": event.occurred_at, "exited_event_id": event.event_id}
         case InstanceInterrupted():
             fields = {"interrupted": True, "interrupted_event_id": event.event_id}
+        case InstanceFailedToStart():
+            fields = {"failed_to_start_event_id": event.event_id}
         case _:
             return
     async with ctx.uow() as work:
@@ -156,7 +163,8 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
     job = await repo.job(job_id, lock=True)  # serialises concurrent checks of one job
     if job is None:
         return  # known once JobQueued is handled; that handler evaluates again
-    await settle(repo, job)
+    attempts = await repo.attempts(job_id)
+    await settle(repo, job, attempts)
     cost = await repo.job_cost(job)
     spend = cost.spend_cents(now)
     for threshold in live.crossed(spend, job["estimate_cents"], ctx.job_thresholds):
@@ -170,16 +178,24 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
             work.emit(alert)
     await check_budget_and_caps(work, repo, job, cost, now, ctx)
     status = await repo.status(job_id)
-    # Final only once every attempt's instance is known both started and gone: the start of
-    # one may still be on its way (each subject has its own consumer).
-    settled = all(a.started_at and a.exited_at for a in cost.attempts)
-    if status["finished_at"] and settled and job["final"] is None:
+    if status["finished_at"] and job["final"] is None and all_over(attempts, status["attempt"]):
         await finalise(repo, job, cost, status, now, ctx)
 
 
-async def settle(repo: Costs, job: dict[str, Any]) -> None:
+def all_over(attempts: list[dict[str, Any]], count: int) -> bool:
+    """UJ6.3.1 "after GPU terminated": each of the job's `count` attempts has had its instance
+    started and gone, or failed to start. The final status, each start and each exit travel on
+    subjects of their own, so any of them may come first: a final status seen before an
+    attempt's events must not settle the job at what is known so far."""
+    over = {a["attempt"] for a in attempts
+            if (a["started_at"] and a["exited_at"]) or a["failed_to_start_event_id"]}
+    running = any(a["started_at"] and not a["exited_at"] for a in attempts)
+    return over >= set(range(1, count + 1)) and not running
+
+
+async def settle(repo: Costs, job: dict[str, Any], attempts: list[dict[str, Any]]) -> None:
     """Each attempt whose instance has started and exited becomes one ledger entry."""
-    for a in await repo.attempts(job["job_id"]):
+    for a in attempts:
         if not (a["started_at"] and a["exited_at"]):
             continue
         ms = live.Attempt(a["attempt"], a["started_at"], a["exited_at"]).billable_ms(a["exited_at"])

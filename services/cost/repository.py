@@ -13,7 +13,8 @@ from services.cost.live import Attempt, JobCost
 from services.cost.timemodel import Correction, Observation
 
 ATTEMPT_FIELDS = ("instance_id", "started_at", "started_event_id", "exited_at", "exited_event_id",
-                  "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id")
+                  "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id",
+                  "failed_to_start_event_id")
 
 
 class Costs:
@@ -68,19 +69,20 @@ class Costs:
     async def attempts(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
         return await self._all("SELECT * FROM attempts WHERE job_id = %s ORDER BY attempt", (job_id,))
 
-    async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool) -> None:
+    async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool,
+                         attempt: int) -> None:
         """Keep the newest status; a terminal one is final (a late event cannot revive it)."""
         await self.conn.execute(
-            "INSERT INTO statuses (job_id, status, changed_at, finished_at) VALUES (%(j)s, %(s)s, "
-            "%(at)s, CASE WHEN %(t)s THEN %(at)s::timestamptz END) ON CONFLICT (job_id) DO UPDATE "
-            "SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, finished_at = "
-            "EXCLUDED.finished_at WHERE statuses.finished_at IS NULL AND "
-            "statuses.changed_at <= EXCLUDED.changed_at",
-            {"j": job_id, "s": status, "at": at, "t": terminal})
+            "INSERT INTO statuses (job_id, status, changed_at, finished_at, attempt) VALUES "
+            "(%(j)s, %(s)s, %(at)s, CASE WHEN %(t)s THEN %(at)s::timestamptz END, %(a)s) "
+            "ON CONFLICT (job_id) DO UPDATE SET status = EXCLUDED.status, changed_at = "
+            "EXCLUDED.changed_at, finished_at = EXCLUDED.finished_at, attempt = EXCLUDED.attempt "
+            "WHERE statuses.finished_at IS NULL AND statuses.changed_at <= EXCLUDED.changed_at",
+            {"j": job_id, "s": status, "at": at, "t": terminal, "a": attempt})
 
     async def status(self, job_id: uuid.UUID) -> dict[str, Any]:
         return await self._one("SELECT * FROM statuses WHERE job_id = %s", (job_id,)) or {
-            "status": "queued", "finished_at": None}
+            "status": "queued", "finished_at": None, "attempt": 1}
 
     async def set_progress(self, job_id: uuid.UUID, step: int, total_steps: int) -> None:
         await self.conn.execute(

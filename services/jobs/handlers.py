@@ -190,4 +190,5 @@ async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
 
 def emit_changes(work: Any, job: domain.Job) -> None:
     for previous, status, message in job.changes:
-        work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message))
+        work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message,
+                                   attempt=job.attempt))
