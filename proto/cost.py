@@ -20,6 +20,9 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
     model_parameter_count: int = 135_000_000
+    # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
+    # (and a fresh start-up), not the whole run.
+    resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
 class Estimate(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,6 +38,7 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     total_steps: int
     tokens_to_train: int
     accuracy_note: str = "±15% based on historical data"
+    resumed_at_step: int = 0  # non-zero: durations, costs and tokens are for the steps left
     warnings: list[str] = msgspec.field(default_factory=list)
 
 
@@ -81,11 +85,14 @@ class CostCapReached(Message, frozen=True, kw_only=True):
 
 
 class CheckBudget(msgspec.Struct, frozen=True, kw_only=True):
-    """Asked before a job is created: fails with `budget_exceeded` when the estimate does not fit."""
+    """Asked before a job is created (a retry or a resume too): fails with `budget_exceeded`
+    when the estimate does not fit what is left of the month, `job_cap_exceeded` when it does
+    not fit what is left of the per-job cap."""
 
     subject: ClassVar[str] = "rpc.cost.check_budget"
     estimate_cents: int
     job_name: str = ""
+    parent_job_id: uuid.UUID | None = None  # a retry or resume: the cap counts its spend too
 
 
 class GetJobCost(msgspec.Struct, frozen=True, kw_only=True):

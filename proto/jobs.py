@@ -61,6 +61,15 @@ class JobQueued(Message, frozen=True, kw_only=True):
     pricing: Pricing = "spot"
     resume_from: str | None = None
     fault_injection: FaultInjection | None = None
+    # What cost accounts the job by, so it asks no one (events stored before these fields
+    # decode with the defaults): the estimate the user saw, the name its alerts use, the tags
+    # its cost is attributed to (UJ6.3.1), when it was created, and the job it retries or
+    # resumes (a per-job cap counts that job's spend too).
+    name: str = ""
+    tags: list[str] = msgspec.field(default_factory=list)
+    estimate: dict | None = None
+    created_at: datetime | None = None
+    parent_job_id: uuid.UUID | None = None
 
 
 class JobStatusChanged(Message, frozen=True, kw_only=True):
@@ -69,6 +78,9 @@ class JobStatusChanged(Message, frozen=True, kw_only=True):
     status: JobStatus
     previous: JobStatus | None = None
     message: str = ""
+    # How many attempts the job has had queued: a final status tells cost which instances it
+    # must see started and gone before the final cost (each travels on its own subject).
+    attempt: int = 1
 
 
 class JobCancelled(Message, frozen=True, kw_only=True):
@@ -221,4 +233,4 @@ class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str | None = None
     name: str | None = None
     dry_run: bool = False
-    estimate: dict | None = None
+    estimate: dict | None = None  # for the steps left after the checkpoint (cost estimates it)

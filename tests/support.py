@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
@@ -130,3 +131,16 @@ def training_file(conversations: int = 55, scaffolded: bool = True) -> bytes:
         "conversations": convs,
     }
     return json.dumps(document).encode()
+
+
+def write_checkpoint(store: Any, job_id: Any, step: int) -> str:
+    """A complete checkpoint of a job, as the trainer leaves it (manifest with checksums)."""
+    key = f"jobs/{job_id}/checkpoints/step-{step:08d}"
+    files = {"adapter/adapter_model.safetensors": b"weights-%d" % step,
+             "trainer_state.json": json.dumps({"step": step}).encode()}
+    for name, data in files.items():
+        store.put_bytes(f"{key}/{name}", data)
+    manifest = {"step": step, "files": {n: {"sha256": hashlib.sha256(d).hexdigest(),
+                                            "size_bytes": len(d)} for n, d in files.items()}}
+    store.put_bytes(f"{key}/manifest.json", json.dumps(manifest).encode())
+    return key

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import call, durable, durable_each, rpc
+from libs.common.bus import durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
@@ -22,7 +22,12 @@ from proto.cost import (
     SetBudget,
 )
 from proto.jobs import JobQueued, JobStatusChanged
-from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import TrainingEventReported
 from services.cost import domain, handlers, queries
 from services.cost.repository import Costs
@@ -38,7 +43,7 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("cost", settings, Path(__file__).with_name("migrations"))
     broker = runtime.broker
     ctx = handlers.CostContext(
-        uow=runtime.uow, ask=lambda request: call(broker, request, settings.rpc_timeout_s),
+        uow=runtime.uow,
         job_thresholds=thresholds(settings.cost_alert_thresholds_pct),
         budget_thresholds=thresholds(settings.budget_alert_thresholds_pct))
     runtime.cost_context = ctx  # the benchmark and tests look at its in-memory time model
@@ -67,7 +72,8 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime.batches(TrainingEventReported.subject, "cost-on-training-event",
                     TrainingEventReported.unwrap, on_trainer_events)
 
-    durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted),
+    durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted,
+                          InstanceFailedToStart),
                  lambda t: f"cost-on-instance-{t.subject.split('.')[2].replace('_', '-')}",
                  lambda event: handlers.on_instance_event(event, ctx))
 

@@ -37,6 +37,14 @@ RANGE = 0.15  # the ±15% the spec promises; the back-test in issue 5 keeps us h
 COST_WARNING_CENTS = 100_00
 
 
+def list_rate_cents(gpu_type: str, pricing: str) -> int:
+    """The hourly price of a GPU type; 0 for one this service does not know."""
+    gpu = GPU_TYPES.get(gpu_type)
+    if gpu is None:
+        return 0
+    return gpu.spot_cents_per_hour if pricing == "spot" else gpu.on_demand_cents_per_hour
+
+
 def throughput(gpu: GpuType, parameter_count: int) -> float:
     return gpu.tokens_per_s_at_70b * 70e9 / max(parameter_count, 1)
 
@@ -62,11 +70,13 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     steps = math.ceil(train_examples / examples_per_step) * hyper.epochs
     if hyper.max_steps:
         steps = min(steps, hyper.max_steps)
-    tokens = int(steps * examples_per_step * per_example)
+    # A resume trains only the steps left, but starts an instance and loads the model anew:
+    # the overhead below is paid in full.
+    tokens = int(max(0, steps - req.resume_from_step) * examples_per_step * per_example)
     seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
     fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
     seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
-    rate = gpu.spot_cents_per_hour if req.pricing == "spot" else gpu.on_demand_cents_per_hour
+    rate = list_rate_cents(gpu.name, req.pricing)
 
     def cost(rate_cents: int, s: float) -> int:
         return math.ceil(rate_cents * s / 3600)
@@ -82,4 +92,5 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         spot_cost_cents_high=cost(gpu.spot_cents_per_hour, high),
         on_demand_cost_cents_high=cost(gpu.on_demand_cents_per_hour, high),
         total_steps=steps, tokens_to_train=tokens, warnings=warnings,
+        resumed_at_step=req.resume_from_step,
     )

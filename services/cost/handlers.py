@@ -9,15 +9,20 @@ a replay of the whole stream or two evaluations at once therefore raise nothing 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from proto.base import utcnow
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
-from proto.jobs import TERMINAL_STATUSES, GetJob, JobQueued, JobStatusChanged
-from proto.provisioning import InstanceExited, InstanceInterrupted, InstanceStarted
+from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
+from proto.provisioning import (
+    InstanceExited,
+    InstanceFailedToStart,
+    InstanceInterrupted,
+    InstanceStarted,
+)
 from proto.training import Completed, Progress, StageChanged
 from services.cost import domain, live, money, timemodel
 from services.cost.repository import Costs
@@ -30,7 +35,6 @@ NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c39-9a57-2f0b8e4d1c3a")
 @dataclass
 class CostContext:
     uow: UnitOfWork
-    ask: Callable[[Any], Awaitable[Any]]  # request/reply on the bus (the job's stored estimate)
     job_thresholds: list[int] = field(default_factory=lambda: [80, 100, 120])
     budget_thresholds: list[int] = field(default_factory=lambda: [80, 95])
     corrections: dict[tuple[str, int], Correction] = field(default_factory=dict)
@@ -67,33 +71,34 @@ def once_id(*parts: object) -> uuid.UUID:
 
 
 async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
+    """The job as cost accounts it, all from the event; a later attempt's or a redelivered
+    event finds it known and changes nothing."""
     async with ctx.uow() as work:
-        if await Costs(work.conn).job(event.job_id) is not None:
-            return  # a later attempt, or a redelivery: the job is known
-    view = await ctx.ask(GetJob(job_id=event.job_id))  # outside any transaction: it may wait
-    estimate = view.get("estimate") or None
-    gpu = domain.GPU_TYPES.get(event.gpu_type)
+        await Costs(work.conn).add_job(job_row(event))
+        await evaluate(work, event.job_id, ctx)
+
+
+def job_row(event: JobQueued) -> dict[str, Any]:
+    """The rate is the one the user was shown with the estimate; without one, the list price."""
+    estimate = event.estimate or None
     rate = (estimate or {}).get("hourly_rate_cents")
     if rate is None:
-        rate = 0 if gpu is None else (gpu.spot_cents_per_hour if event.pricing == "spot"
-                                      else gpu.on_demand_cents_per_hour)
+        rate = domain.list_rate_cents(event.gpu_type, event.pricing)
     centre = None
     if estimate:
         centre = (estimate["cost_cents_low"] + estimate["cost_cents_high"] + 1) // 2
-    async with ctx.uow() as work:
-        await Costs(work.conn).add_job({
-            "job_id": event.job_id, "name": view.get("name", ""), "tags": view.get("tags", []),
+    return {"job_id": event.job_id, "name": event.name, "tags": event.tags,
             "gpu_type": event.gpu_type, "pricing": event.pricing, "rate_cents_per_hour": rate,
             "parameter_count": event.model.parameter_count, "estimate": estimate,
             "estimate_cents": centre, "queued_event_id": event.event_id,
-            "created_at": view.get("created_at") or event.occurred_at})
-        await evaluate(work, event.job_id, ctx)
+            "parent_job_id": event.parent_job_id,
+            "created_at": event.created_at or event.occurred_at}
 
 
 async def on_status_changed(event: JobStatusChanged, ctx: CostContext) -> None:
     async with ctx.uow() as work:
         await Costs(work.conn).set_status(event.job_id, event.status, event.occurred_at,
-                                          event.status in TERMINAL_STATUSES)
+                                          event.status in TERMINAL_STATUSES, event.attempt)
         await evaluate(work, event.job_id, ctx)
 
 
@@ -107,6 +112,8 @@ async def on_instance_event(event: Any, ctx: CostContext) -> None:
             fields = {"exited_at": event.occurred_at, "exited_event_id": event.event_id}
         case InstanceInterrupted():
             fields = {"interrupted": True, "interrupted_event_id": event.event_id}
+        case InstanceFailedToStart():
+            fields = {"failed_to_start_event_id": event.event_id}
         case _:
             return
     async with ctx.uow() as work:
@@ -156,7 +163,8 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
     job = await repo.job(job_id, lock=True)  # serialises concurrent checks of one job
     if job is None:
         return  # known once JobQueued is handled; that handler evaluates again
-    await settle(repo, job)
+    attempts = await repo.attempts(job_id)
+    await settle(repo, job, attempts)
     cost = await repo.job_cost(job)
     spend = cost.spend_cents(now)
     for threshold in live.crossed(spend, job["estimate_cents"], ctx.job_thresholds):
@@ -170,16 +178,24 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
             work.emit(alert)
     await check_budget_and_caps(work, repo, job, cost, now, ctx)
     status = await repo.status(job_id)
-    # Final only once every attempt's instance is known both started and gone: the start of
-    # one may still be on its way (each subject has its own consumer).
-    settled = all(a.started_at and a.exited_at for a in cost.attempts)
-    if status["finished_at"] and settled and job["final"] is None:
+    if status["finished_at"] and job["final"] is None and all_over(attempts, status["attempt"]):
         await finalise(repo, job, cost, status, now, ctx)
 
 
-async def settle(repo: Costs, job: dict[str, Any]) -> None:
+def all_over(attempts: list[dict[str, Any]], count: int) -> bool:
+    """UJ6.3.1 "after GPU terminated": each of the job's `count` attempts has had its instance
+    started and gone, or failed to start. The final status, each start and each exit travel on
+    subjects of their own, so any of them may come first: a final status seen before an
+    attempt's events must not settle the job at what is known so far."""
+    over = {a["attempt"] for a in attempts
+            if (a["started_at"] and a["exited_at"]) or a["failed_to_start_event_id"]}
+    running = any(a["started_at"] and not a["exited_at"] for a in attempts)
+    return over >= set(range(1, count + 1)) and not running
+
+
+async def settle(repo: Costs, job: dict[str, Any], attempts: list[dict[str, Any]]) -> None:
     """Each attempt whose instance has started and exited becomes one ledger entry."""
-    for a in await repo.attempts(job["job_id"]):
+    for a in attempts:
         if not (a["started_at"] and a["exited_at"]):
             continue
         ms = live.Attempt(a["attempt"], a["started_at"], a["exited_at"]).billable_ms(a["exited_at"])
@@ -193,6 +209,13 @@ async def settle(repo: Costs, job: dict[str, Any]) -> None:
 
 async def month_spend_cents(repo: Costs, now: datetime) -> int:
     return money.cents(await repo.month_units(month_of(now)) + await repo.open_units(now))
+
+
+async def lineage_units(repo: Costs, job_id: uuid.UUID, now: datetime) -> int:
+    """A per-job cap bounds the work, not one record of it: a retry or a resume counts what
+    the jobs it continues have cost, so it cannot start the cap afresh."""
+    chain = await repo.lineage(job_id)
+    return await repo.ledger_units(chain) + await repo.open_units(now, chain)
 
 
 async def check_budget_and_caps(work: Any, repo: Costs, job: dict[str, Any], cost: live.JobCost,
@@ -213,6 +236,8 @@ async def check_budget_and_caps(work: Any, repo: Costs, job: dict[str, Any], cos
     if not cost.running():
         return
     job_spend = cost.spend_cents(now)
+    if budget["job_cap_cents"] is not None and job["parent_job_id"] is not None:
+        job_spend = money.cents(cost.units(now) + await lineage_units(repo, job["parent_job_id"], now))
     caps = [("job", budget["job_cap_cents"], job_spend), ("month", budget["monthly_cap_cents"], spent)]
     for scope, cap, amount in caps:
         if cap is None or amount < cap:

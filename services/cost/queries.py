@@ -13,7 +13,7 @@ from proto.api import ServiceError
 from proto.base import utcnow
 from proto.cost import CheckBudget, ExportCosts, GetJobCost, GetMonthCosts, SetBudget
 from services.cost import money
-from services.cost.handlers import CostContext, month_of, month_spend_cents
+from services.cost.handlers import CostContext, lineage_units, month_of, month_spend_cents
 from services.cost.repository import Costs
 
 
@@ -97,23 +97,52 @@ async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:
 
 
 async def check_budget(cmd: CheckBudget, ctx: CostContext) -> dict[str, Any]:
-    """UJ6.3.2: refuse a job whose estimate does not fit in what is left of the month."""
+    """UJ6.3.2: refuse a job — a retry or a resume too — whose estimate does not fit in what is
+    left of the month, or of the per-job cap (which a linked job shares with its parents)."""
     state = await budget(ctx)
+    parent, parent_spent = await _lineage(cmd, ctx)
+    what = f"Job {cmd.job_name!r}" if cmd.job_name else \
+        f"The job linked to {parent!r}" if parent else "This job"
+    estimate = money.dollars(cmd.estimate_cents)
     remaining = state["remaining_cents"]
     if remaining is not None and cmd.estimate_cents > remaining:
-        what = f"Job {cmd.job_name!r}" if cmd.job_name else "This job"
         raise ServiceError(
             "budget_exceeded",
-            f"{what} is estimated at up to {money.dollars(cmd.estimate_cents)}, more than the "
+            f"{what} is estimated at up to {estimate}, more than the "
             f"{money.dollars(remaining)} left of this month's "
             f"{money.dollars(state['monthly_limit_cents'])} budget "
             f"({money.dollars(state['spent_cents'])} spent in {state['month']}).",
-            "Choose a cheaper configuration (spot pricing, fewer epochs, a smaller preset or GPU), "
-            "or raise the monthly limit with PUT /api/v1/budget.",
+            f"{CHEAPER}, or raise the monthly limit with PUT /api/v1/budget.",
             {"estimate_cents": cmd.estimate_cents, "remaining_cents": remaining,
              "monthly_limit_cents": state["monthly_limit_cents"],
              "spent_cents": state["spent_cents"], "month": state["month"]}, 422)
-    return {"allowed": True, "remaining_cents": remaining}
+    cap = state["job_cap_cents"]
+    cap_left = None if cap is None else max(0, cap - parent_spent)
+    if cap_left is not None and cmd.estimate_cents > cap_left:
+        spent = f" ({money.dollars(parent_spent)} already spent by {parent!r} and the jobs it " \
+                "continues)" if parent_spent else ""
+        raise ServiceError(
+            "job_cap_exceeded",
+            f"{what} is estimated at up to {estimate}, more than the {money.dollars(cap_left)} "
+            f"left of the {money.dollars(cap)} per-job cost cap{spent}.",
+            f"{CHEAPER}, or raise the per-job cap (job_cap_cents) with PUT /api/v1/budget.",
+            {"estimate_cents": cmd.estimate_cents, "job_cap_cents": cap,
+             "cap_left_cents": cap_left, "parent_spent_cents": parent_spent}, 422)
+    return {"allowed": True, "remaining_cents": remaining, "job_cap_left_cents": cap_left}
+
+
+CHEAPER = "Choose a cheaper configuration (spot pricing, fewer epochs, a smaller preset or GPU)"
+
+
+async def _lineage(cmd: CheckBudget, ctx: CostContext) -> tuple[str, int]:
+    """The name of the job a retry or resume continues, and what it and its parents cost."""
+    if cmd.parent_job_id is None:
+        return "", 0
+    async with ctx.uow() as work:
+        repo = Costs(work.conn)
+        parent = await repo.job(cmd.parent_job_id)
+        units = await lineage_units(repo, cmd.parent_job_id, utcnow())
+    return (parent or {}).get("name", ""), money.cents(units)
 
 
 # --- the month and the export -------------------------------------------------------------------

@@ -13,7 +13,8 @@ from services.cost.live import Attempt, JobCost
 from services.cost.timemodel import Correction, Observation
 
 ATTEMPT_FIELDS = ("instance_id", "started_at", "started_event_id", "exited_at", "exited_event_id",
-                  "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id")
+                  "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id",
+                  "failed_to_start_event_id")
 
 
 class Costs:
@@ -68,19 +69,20 @@ class Costs:
     async def attempts(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
         return await self._all("SELECT * FROM attempts WHERE job_id = %s ORDER BY attempt", (job_id,))
 
-    async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool) -> None:
+    async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool,
+                         attempt: int) -> None:
         """Keep the newest status; a terminal one is final (a late event cannot revive it)."""
         await self.conn.execute(
-            "INSERT INTO statuses (job_id, status, changed_at, finished_at) VALUES (%(j)s, %(s)s, "
-            "%(at)s, CASE WHEN %(t)s THEN %(at)s::timestamptz END) ON CONFLICT (job_id) DO UPDATE "
-            "SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, finished_at = "
-            "EXCLUDED.finished_at WHERE statuses.finished_at IS NULL AND "
-            "statuses.changed_at <= EXCLUDED.changed_at",
-            {"j": job_id, "s": status, "at": at, "t": terminal})
+            "INSERT INTO statuses (job_id, status, changed_at, finished_at, attempt) VALUES "
+            "(%(j)s, %(s)s, %(at)s, CASE WHEN %(t)s THEN %(at)s::timestamptz END, %(a)s) "
+            "ON CONFLICT (job_id) DO UPDATE SET status = EXCLUDED.status, changed_at = "
+            "EXCLUDED.changed_at, finished_at = EXCLUDED.finished_at, attempt = EXCLUDED.attempt "
+            "WHERE statuses.finished_at IS NULL AND statuses.changed_at <= EXCLUDED.changed_at",
+            {"j": job_id, "s": status, "at": at, "t": terminal, "a": attempt})
 
     async def status(self, job_id: uuid.UUID) -> dict[str, Any]:
         return await self._one("SELECT * FROM statuses WHERE job_id = %s", (job_id,)) or {
-            "status": "queued", "finished_at": None}
+            "status": "queued", "finished_at": None, "attempt": 1}
 
     async def set_progress(self, job_id: uuid.UUID, step: int, total_steps: int) -> None:
         await self.conn.execute(
@@ -115,13 +117,24 @@ class Costs:
                                "WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL")
         return [r["job_id"] for r in rows]
 
-    async def open_units(self, now: datetime) -> int:
-        """What every running instance has cost so far (billed to the month it ends in)."""
+    async def open_units(self, now: datetime, job_ids: list[uuid.UUID] | None = None) -> int:
+        """What running instances have cost so far (billed to the month they end in): every
+        one, or those of `job_ids`."""
         row = await self._one(
             "SELECT COALESCE(sum(j.rate_cents_per_hour::bigint * GREATEST(0, floor(extract(epoch "
-            "FROM (%s - a.started_at)) * 1000)::bigint)), 0)::bigint AS u FROM attempts a JOIN jobs "
-            "j USING (job_id) WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL", (now,))
+            "FROM (%(now)s - a.started_at)) * 1000)::bigint)), 0)::bigint AS u FROM attempts a "
+            "JOIN jobs j USING (job_id) WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL "
+            "AND (%(ids)s::uuid[] IS NULL OR a.job_id = ANY(%(ids)s::uuid[]))",
+            {"now": now, "ids": job_ids})
         return int(row["u"])
+
+    async def lineage(self, job_id: uuid.UUID) -> list[uuid.UUID]:
+        """The job and every job it retries or resumes, back to the first."""
+        rows = await self._all(
+            "WITH RECURSIVE chain(job_id) AS (SELECT %s::uuid UNION SELECT j.parent_job_id "
+            "FROM jobs j JOIN chain c USING (job_id) WHERE j.parent_job_id IS NOT NULL) "
+            "SELECT job_id FROM chain", (job_id,))
+        return [r["job_id"] for r in rows]
 
     # --- the ledger ----------------------------------------------------------------------------
 
@@ -141,6 +154,11 @@ class Costs:
             "JOIN jobs j USING (job_id) WHERE (%(job)s::uuid IS NULL OR e.job_id = %(job)s) "
             "AND (%(month)s::text IS NULL OR e.billed_month = %(month)s) ORDER BY e.id",
             {"job": job_id, "month": month})
+
+    async def ledger_units(self, job_ids: list[uuid.UUID]) -> int:
+        row = await self._one("SELECT COALESCE(sum(units), 0)::bigint AS u FROM cost_entries "
+                              "WHERE job_id = ANY(%s::uuid[])", (job_ids,))
+        return int(row["u"])
 
     async def month_units(self, month: str) -> int:
         row = await self._one("SELECT COALESCE(sum(units), 0)::bigint AS u FROM cost_entries "

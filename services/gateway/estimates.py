@@ -24,13 +24,15 @@ class EstimateBody(msgspec.Struct, frozen=True, kw_only=True):
     model: ModelRef = msgspec.field(default_factory=ModelRef)
 
 
-async def estimate_for(bus: NamedDependency[GatewayBus], body: Any) -> dict[str, Any]:
+async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_step: int = 0
+                       ) -> dict[str, Any]:
     training_file = await bus.ask(GetTrainingFile(training_file_id=body.training_file_id))
     stats = training_file["stats"]
     return await bus.ask(EstimateRequest(
         estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
         preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
         pricing=body.pricing, model_parameter_count=body.model.parameter_count,
+        resume_from_step=resume_from_step,
     ))
 
 

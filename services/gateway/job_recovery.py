@@ -11,7 +11,7 @@ import msgspec
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 
-from proto.api import ServiceError
+from proto.cost import CheckBudget
 from proto.jobs import GetJob, HyperparameterOverrides, ResumeJob, RetryJob
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
@@ -37,8 +37,9 @@ class ResumeBody(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, Any]
-                          ) -> dict[str, Any] | None:
-    """The estimate for the new configuration; without the cost service, the parent's stands."""
+                          ) -> dict[str, Any]:
+    """The estimate for the new configuration; for a resume, for the steps left after its
+    checkpoint (UJ4.3.2)."""
     parent = await bus.ask(GetJob(job_id=job_id))
     fields = set(HyperparameterOverrides.__struct_fields__)
     settings = {**plan["hyperparameters"], **plan["lora"]}
@@ -48,10 +49,7 @@ async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, An
                                   HyperparameterOverrides),
         gpu_type=plan["gpu_type"], pricing=plan["pricing"],
         model=msgspec.convert(parent["model"], ModelRef))
-    try:
-        return await estimate_for(bus, body)
-    except ServiceError:
-        return None
+    return await estimate_for(bus, body, resume_from_step=plan.get("checkpoint_step") or 0)
 
 
 async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
@@ -60,6 +58,10 @@ async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
     if dry_run:
         return Response(plan, status_code=200)
     estimate = await _fresh_estimate(bus, job_id, plan)
+    # UJ6.3.2: a linked job is a new job, refused like one when its estimate does not fit the
+    # month's budget or what its parents left of the per-job cap.
+    await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"],
+                              job_name=request.name or "", parent_job_id=job_id))
     return Response(await bus.ask(msgspec.structs.replace(request, estimate=estimate)),
                     status_code=201)
 

@@ -140,7 +140,7 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
 
 def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None = None
                  ) -> JobQueued:
-    """What provisioning needs to run (an attempt of) the job."""
+    """What provisioning needs to run (an attempt of) the job, and cost to account for it."""
     return JobQueued(
         job_id=config["id"], attempt=attempt, training_file_key=config["training_file_key"],
         model=msgspec.convert(config["model"], ModelRef),
@@ -151,6 +151,8 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
         resume_from=resume_from,
         fault_injection=msgspec.convert(config["fault_injection"], FaultInjection)
         if config["fault_injection"] else None,
+        name=config["name"], tags=list(config["tags"]), estimate=config["estimate"],
+        created_at=config["created_at"], parent_job_id=config["parent_job_id"],
     )
 
 
@@ -188,4 +190,5 @@ async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
 
 def emit_changes(work: Any, job: domain.Job) -> None:
     for previous, status, message in job.changes:
-        work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message))
+        work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message,
+                                   attempt=job.attempt))

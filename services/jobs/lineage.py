@@ -126,7 +126,7 @@ async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore) -> Any
                "parent_name": parent["name"], "changes": planned["changes"],
                "checkpoint_step": step, "checkpoint_key": key}
     return await _create_linked(uow, parent, planned, lineage, cmd.name or
-                                f"{parent['name']} (resumed)", _remaining(cmd.estimate, step),
+                                f"{parent['name']} (resumed)", cmd.estimate,
                                 (store, key, step))
 
 
@@ -152,16 +152,6 @@ async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: 
             "from the start.", {"step": step, "problem": str(exc),
                                 "available_steps": [s for s in steps if s != step]}, 422) from exc
     return step, available[step], size
-
-
-def _remaining(estimate: dict[str, Any] | None, step: int) -> dict[str, Any] | None:
-    """UJ4.3.2: the estimate for the work left after the checkpoint, not the whole run."""
-    if not estimate or not estimate.get("total_steps"):
-        return estimate
-    left = max(0.0, 1 - step / estimate["total_steps"])
-    scaled = {k: round(v * left) for k, v in estimate.items()
-              if k.startswith(("duration_s", "cost_cents")) or k.endswith("_cost_cents_high")}
-    return {**estimate, **scaled, "remaining_fraction": round(left, 4), "resumed_at_step": step}
 
 
 async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[str, Any],

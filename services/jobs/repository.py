@@ -129,7 +129,8 @@ class Jobs:
         cur = await self.conn.execute(
             "SELECT j.id, j.name, j.notes, j.description, j.tags, j.training_file_id, j.preset, "
             "j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.fault_injection, "
-            "j.status, j.error, j.estimate, f.storage_key AS training_file_key, f.eligibility "
+            "j.status, j.error, j.estimate, j.created_at, j.parent_job_id, "
+            "f.storage_key AS training_file_key, f.eligibility "
             "FROM jobs j JOIN training_files f ON f.id = j.training_file_id WHERE j.id = %s",
             (job_id,))
         return await cur.fetchone()

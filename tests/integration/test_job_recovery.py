@@ -3,12 +3,10 @@ retry (UJ4.2.2), resume from a checkpoint (UJ4.3.2), stuck stages (UJ3.3.1)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 
 import pytest
-from support import eventually, training_file
+from support import eventually, training_file, write_checkpoint
 
 from libs.common.storage import open_store
 from proto.base import decode
@@ -176,18 +174,6 @@ async def test_retry_is_refused_for_a_live_job_and_a_bad_suggestion(jobs, bus, s
     manual = await bus.ask(RetryJob(job_id=job_id, apply_suggested=False,
                                     overrides=HyperparameterOverrides(learning_rate=1e-5)))
     assert manual["notes"].endswith("with learning_rate reduced")
-
-
-def write_checkpoint(store, job_id, step: int) -> str:
-    key = f"jobs/{job_id}/checkpoints/step-{step:08d}"
-    files = {"adapter/adapter_model.safetensors": b"weights-%d" % step,
-             "trainer_state.json": json.dumps({"step": step}).encode()}
-    for name, data in files.items():
-        store.put_bytes(f"{key}/{name}", data)
-    manifest = {"step": step, "files": {n: {"sha256": hashlib.sha256(d).hexdigest(),
-                                            "size_bytes": len(d)} for n, d in files.items()}}
-    store.put_bytes(f"{key}/manifest.json", json.dumps(manifest).encode())
-    return key
 
 
 async def test_resume_validates_the_checkpoint_and_starts_a_linked_job(jobs, bus, settings):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from proto.cost import EstimateRequest
 from services.cost import domain
 from services.cost.timemodel import Observation, fit, fit_all, size_class
@@ -34,3 +36,17 @@ def test_an_estimate_uses_the_fitted_correction_for_its_gpu_and_size():
     centre = (fitted.duration_s_low + fitted.duration_s_high) / 2
     assert abs(centre - (10.0 + 2.0 * seed_s)) <= 1
     assert seed.tokens_to_train == fitted.tokens_to_train
+
+
+def test_a_resume_estimate_covers_the_steps_left_and_a_whole_start_up():
+    whole = EstimateRequest(estimated_tokens=200_000, usable_pairs=500, gpu_type="H100-80GB",
+                            model_parameter_count=70_000_000_000)
+    full = domain.estimate(whole)
+    step = full.total_steps // 2
+    resumed = domain.estimate(msgspec.structs.replace(whole, resume_from_step=step))
+    left = (full.total_steps - step) / full.total_steps
+    gpu = domain.GPU_TYPES["H100-80GB"]
+    training_s = full.duration_s_high / 1.15 - gpu.overhead_s
+    assert resumed.tokens_to_train == round(full.tokens_to_train * left)
+    assert abs(resumed.duration_s_high / 1.15 - (gpu.overhead_s + training_s * left)) <= 1
+    assert (resumed.total_steps, resumed.resumed_at_step) == (full.total_steps, step)
