@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import uuid
 
+from support import eventually
+
 from libs.common.batches import consume_batches
 from proto.training import Heartbeat, TrainingEventReported
 
@@ -32,12 +34,6 @@ async def consuming(bus, handle, consumer: str = "test-batches"):
             await task
 
 
-async def until(condition, timeout_s: float = 15.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not condition():
-            await asyncio.sleep(0.05)
-
-
 async def test_a_backlog_arrives_in_order_in_batches_and_each_event_once(bus) -> None:
     sent = await published(bus, range(1, 151))  # waiting before the consumer starts
     batches: list[list[int]] = []
@@ -46,7 +42,7 @@ async def test_a_backlog_arrives_in_order_in_batches_and_each_event_once(bus) ->
         batches.append([e.step for e in events])
 
     async with consuming(bus, handle):
-        await until(lambda: sum(map(len, batches)) >= len(sent))
+        await eventually(lambda: sum(map(len, batches)) >= len(sent))
         await asyncio.sleep(0.5)  # anything redelivered would show up now
     assert [step for batch in batches for step in batch] == sent
     assert max(map(len, batches)) > 1
@@ -65,7 +61,7 @@ async def test_a_failing_event_is_redelivered_and_the_rest_of_its_batch_applied(
         applied.extend(e.step for e in events)
 
     async with consuming(bus, handle):
-        await until(lambda: sorted(applied) == sent)
+        await eventually(lambda: sorted(applied) == sent)
     assert applied.count(7) == 1
     assert [s for s in applied if s != 7] == [s for s in sent if s != 7]
 
@@ -79,7 +75,7 @@ async def test_an_undecodable_message_is_terminated_not_retried(bus) -> None:
         applied.extend(e.step for e in events)
 
     async with consuming(bus, handle):
-        await until(lambda: applied == sent)
+        await eventually(lambda: applied == sent)
         await asyncio.sleep(1.5)  # a nak'd message would come back after its delay
     info = await bus.nc.jetstream().consumer_info("TRAINING", "test-batches")
     assert applied == sent
