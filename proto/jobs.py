@@ -13,6 +13,7 @@ from proto.training import Hyperparameters, LoraSettings, ModelRef
 
 JobStatus = Literal[
     "queued",
+    "waiting_for_gpu",  # UJ2.1.2: no GPU to rent; the user chooses how to go on
     "provisioning",
     "preprocessing",
     "model_loading",
@@ -27,6 +28,8 @@ JobStatus = Literal[
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 Pricing = Literal["spot", "on_demand"]
 Tag = Literal["experiment", "production", "client-delivery", "test"]
+# UJ2.1.2: the ways on when no GPU can be rented.
+GpuChoice = Literal["auto_retry", "on_demand", "cancel"]
 
 
 class FaultInjection(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,6 +106,31 @@ class StageStuck(Message, frozen=True, kw_only=True):
     message: str = ""
 
 
+class GpuUnavailable(Message, frozen=True, kw_only=True):
+    """UJ2.1.2: provisioning found no GPU to rent; the job waits for the user's choice (or for
+    its next auto-retry). What the console's modal shows."""
+
+    subject: ClassVar[str] = "jobs.job.gpu_unavailable.v1"
+    job_id: uuid.UUID
+    attempt: int
+    gpu_type: str
+    pricing: Pricing
+    tries: int  # provisioning tries that found nothing, this one included
+    message: str
+    options: list[GpuChoice]
+    recommended: GpuChoice
+    next_retry_at: datetime | None = None  # while auto-retrying
+
+
+class GpuChoiceMade(Message, frozen=True, kw_only=True):
+    """UJ2.1.2: the user's choice for a job waiting for a GPU, as recorded."""
+
+    subject: ClassVar[str] = "jobs.job.gpu_choice_made.v1"
+    job_id: uuid.UUID
+    choice: GpuChoice
+    message: str
+
+
 # --- RPC (request/reply) -------------------------------------------------------------------------
 
 
@@ -176,6 +204,14 @@ class CancelJob(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = "cancelled by user"
 
 
+class ChooseGpuOption(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ2.1.2: how a job waiting for a GPU goes on."""
+
+    subject: ClassVar[str] = "rpc.jobs.choose_gpu_option"
+    job_id: uuid.UUID
+    choice: GpuChoice
+
+
 class JobView(msgspec.Struct, frozen=True, kw_only=True):
     """What the jobs service answers about a job."""
 
@@ -206,6 +242,9 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     # "extra_cost_cents", "items": [{attempt, step, cause, downtime_s, steps_lost, ...}]}
     interruption_history: dict = msgspec.field(default_factory=dict)
     lineage: dict | None = None  # retry/resume: {"kind", "parent_job_id", "changes", ...}
+    # UJ2.1.2: {"since", "tries", "choice", "choices": [{"choice", "at"}], "next_retry_at",
+    # "retry_until", ...} once provisioning found no GPU to rent
+    gpu_wait: dict | None = None
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

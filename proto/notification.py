@@ -19,6 +19,7 @@ Trigger = Literal[
     "interrupted",  # → recovering (UJ4.1.1)
     "recovered",  # recovering → training again
     "stage_stuck",  # a stage ran past twice its expected time (UJ3.3.1)
+    "gpu_unavailable",  # no GPU to rent: the job waits for the user's choice (UJ2.1.2)
     "completed",
     "failed",
     "cancelled",

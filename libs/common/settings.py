@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, kw_only=True):
     runpod_start_timeout_s: float = 900.0  # a pod not booted by then is given up (UJ2.1.1)
     runpod_bid_headroom_pct: float = 10.0  # spot bid above the current minimum bid
     gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
+    # UJ2.1.2: with no GPU to rent, "auto-retry every 5 minutes (up to 1 hour)".
+    gpu_retry_interval_s: float = 300.0
+    gpu_retry_limit_s: float = 3600.0
     # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -102,8 +102,21 @@ class Stack:
     def restart_service(self, name: str) -> int:
         """Start one service again (after a crash or a kill), with the stack's settings."""
         info = json.loads(self.manifest.read_text())
-        settings = Settings.from_env(info["env"])
-        pid = self._spawn(name, settings, {**os.environ})
+        pid = self._spawn(name, Settings.from_env(info["env"]), {**os.environ})
+        return self._record_pid(info, name, pid)
+
+    def restart_nats(self, down_s: float = 0.0) -> int:
+        """Stop the embedded NATS server and start it again on its port and store, as an
+        operator's restart or upgrade does; every client rides it out by reconnecting."""
+        info = json.loads(self.manifest.read_text())
+        _signal(info["pids"]["nats"], signal.SIGTERM)  # graceful: JetStream flushes its store
+        _wait_gone([info["pids"]["nats"]], 20.0)
+        time.sleep(down_s)
+        port = int(Settings.from_env(info["env"]).nats_url.rsplit(":", 1)[1])
+        server = EmbeddedNats(self.state_dir / "nats", port)
+        return self._record_pid(info, "nats", server.start(self.logs / "nats.log", detach=True))
+
+    def _record_pid(self, info: dict, name: str, pid: int) -> int:
         info["pids"][name] = pid
         self.manifest.write_text(json.dumps(info, indent=2))
         return pid

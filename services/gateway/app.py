@@ -20,6 +20,7 @@ from services.gateway.bus import GatewayBus
 from services.gateway.costs import CostsController
 from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.estimates import EstimatesController
+from services.gateway.gpu_choices import GpuChoicesController
 from services.gateway.gpu_types import GpuTypesController
 from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(
         path="/api/v1",
         route_handlers=[TrainingFilesController, EstimatesController, JobsController,
-                        JobRecoveryController, CostsController, GpuTypesController,
+                        JobRecoveryController, GpuChoicesController, CostsController, GpuTypesController,
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live],
     )

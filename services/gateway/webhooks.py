@@ -45,6 +45,10 @@ class RecentEvents:
         self._seen[event_id] = now
         return True
 
+    def forget(self, event_id: uuid.UUID) -> None:
+        """The event was not passed on after all: the trainer's retry must get through."""
+        self._seen.pop(event_id, None)
+
 
 RECENT = RecentEvents()
 
@@ -80,5 +84,13 @@ class WebhooksController(Controller):
         if not RECENT.first_time(event.event_id):
             log.info("replayed trainer event %s for job %s ignored", event.event_id, job_id)
             return {"status": "duplicate"}
-        await bus.report_trainer_event(event)
+        try:
+            await bus.report_trainer_event(event)
+        except Exception as exc:  # the bus is down or restarting (a NATS restart, say)
+            RECENT.forget(event.event_id)
+            log.warning("trainer event %s for job %s not published: %r", event.event_id,
+                        job_id, exc)
+            raise ServiceError("bus_unavailable", "The event could not be passed on to the "
+                               "services right now.", "Post it again shortly; the trainer "
+                               "retries on its own.", status=503) from exc
         return {"status": "accepted"}

@@ -16,6 +16,7 @@ from proto.base import decode
 from proto.cost import CostCapReached
 from proto.jobs import (
     CancelJob,
+    ChooseGpuOption,
     CreateJob,
     GetJob,
     GetTrainingFile,
@@ -28,7 +29,7 @@ from proto.jobs import (
 )
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
 from proto.training import TrainingEventReported
-from services.jobs import handlers, lifecycle, lineage
+from services.jobs import gpu_retry, handlers, lifecycle, lineage
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -76,6 +77,11 @@ def build(settings: Settings) -> ServiceRuntime:
     async def resume_job(cmd: ResumeJob):
         return await lineage.resume_job(cmd, uow, store)
 
+    @rpc(broker, ChooseGpuOption)
+    async def choose_gpu_option(cmd: ChooseGpuOption):
+        return await gpu_retry.choose_gpu_option(cmd, uow, settings.gpu_retry_interval_s,
+                                                 settings.gpu_retry_limit_s)
+
     runtime.batches(TrainingEventReported.subject, "jobs-on-training-event",
                     TrainingEventReported.unwrap,
                     lambda events: lifecycle.on_trainer_events(events, uow))
@@ -95,6 +101,11 @@ def build(settings: Settings) -> ServiceRuntime:
     @runtime.background
     async def watchdog() -> None:
         await lifecycle.watchdog(uow, settings.heartbeat_timeout_s)
+
+    @runtime.background
+    async def gpu_auto_retry() -> None:
+        # Checked a few times per interval, so a try is at most a fifth of one late.
+        await gpu_retry.auto_retry(uow, min(5.0, settings.gpu_retry_interval_s / 5))
 
     return runtime
 

@@ -13,7 +13,7 @@ from proto.presets import PRESETS
 
 # The order a job moves through; a trainer stage event can skip ahead, never move back.
 LIFECYCLE = [
-    "queued", "provisioning", "preprocessing", "model_loading", "training",
+    "queued", "waiting_for_gpu", "provisioning", "preprocessing", "model_loading", "training",
     "finalizing", "validating", "completed",
 ]
 
@@ -33,6 +33,9 @@ class Job:
     failed_recoveries: int = 0
     interruptions: list[dict[str, Any]] = field(default_factory=list)
     status_since: datetime | None = None
+    gpu_type: str = "cpu"
+    pricing: str = "spot"
+    gpu_wait: dict[str, Any] | None = None  # UJ2.1.2, see gpu_wait.py
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (previous, new, message)
 
     @property
@@ -90,6 +93,12 @@ class Job:
             )
         self._move("cancelled", reason, at)
 
+    def wait_for_gpu(self, message: str, at: datetime) -> None:
+        """UJ2.1.2: no GPU to rent; the job waits for a choice (the rules: gpu_wait.py)."""
+        if self.status == "waiting_for_gpu":
+            self.status_message = message
+        else:
+            self._move("waiting_for_gpu", message, at)
 
     # --- UJ4.1: interruptions and their recovery ---------------------------------------------
 

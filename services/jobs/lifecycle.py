@@ -14,7 +14,7 @@ from proto.base import utcnow
 from proto.jobs import JobCancelled, StageStuck
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
 from proto.training import Completed, Failed, Heartbeat, Progress, StageChanged, TrainerEvent
-from services.jobs import domain
+from services.jobs import domain, gpu_retry
 from services.jobs.handlers import emit_changes, queued_event
 from services.jobs.repository import Jobs
 
@@ -110,6 +110,8 @@ async def on_instance_event(
         job = await jobs.get_for_update(event.job_id)
         if job is None or event.attempt != job.attempt:
             return
+        if gpu_retry.is_no_gpu(job, event):  # UJ2.1.2: wait, and offer the ways on
+            return await gpu_retry.wait_for_gpu(work, jobs, job, event)
         if _apply_instance_event(job, event):
             await _queue_next_attempt(work, jobs, job)
         elif isinstance(event, InstanceStarted) and job.status == "cancelled":

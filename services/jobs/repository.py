@@ -15,10 +15,11 @@ JOB_COLUMNS = (
     "j.id, j.name, j.description, j.notes, j.tags, j.training_file_id, f.name AS training_file_name, "
     "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
     "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
-    "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage"
+    "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage, j.gpu_wait"
 )
 JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at, adapter_key, "
-             "error, last_step, failed_recoveries, interruptions, status_since")
+             "error, last_step, failed_recoveries, interruptions, status_since, gpu_type, pricing, "
+             "gpu_wait")
 
 
 def _json(value: Any) -> Jsonb:
@@ -105,13 +106,15 @@ class Jobs:
             "attempt = %(attempt)s, started_at = %(started_at)s, finished_at = %(finished_at)s, "
             "adapter_key = %(adapter_key)s, error = %(error)s, last_step = %(last_step)s, "
             "failed_recoveries = %(failed_recoveries)s, interruptions = %(interruptions)s, "
-            "status_since = COALESCE(%(status_since)s, status_since) WHERE id = %(id)s",
+            "status_since = COALESCE(%(status_since)s, status_since), pricing = %(pricing)s, "
+            "gpu_wait = %(gpu_wait)s WHERE id = %(id)s",
             {"status": job.status, "status_message": job.status_message, "attempt": job.attempt,
              "started_at": job.started_at, "finished_at": job.finished_at,
              "adapter_key": job.adapter_key, "last_step": job.last_step,
              "error": Jsonb(job.error) if job.error is not None else None,
              "failed_recoveries": job.failed_recoveries, "interruptions": Jsonb(job.interruptions),
-             "status_since": job.status_since, "id": job.id},
+             "status_since": job.status_since, "pricing": job.pricing,
+             "gpu_wait": Jsonb(job.gpu_wait) if job.gpu_wait is not None else None, "id": job.id},
         )
         for _previous, status, message in job.changes:
             await self._history(job.id, status, message)
@@ -152,6 +155,14 @@ class Jobs:
         cur = await self.conn.execute("SELECT last_seen_at FROM jobs WHERE id = %s", (job_id,))
         row = await cur.fetchone()
         return row["last_seen_at"] if row else None
+
+    async def gpu_retries_due(self) -> list[uuid.UUID]:
+        """UJ2.1.2: jobs whose next automatic try for a GPU is due."""
+        cur = await self.conn.execute(
+            "SELECT id FROM jobs WHERE status = 'waiting_for_gpu' "
+            "AND gpu_wait->>'choice' = 'auto_retry' "
+            "AND (gpu_wait->>'next_retry_at')::timestamptz <= now()")
+        return [r["id"] for r in await cur.fetchall()]
 
     async def in_stages(self) -> list[dict[str, Any]]:
         cur = await self.conn.execute(

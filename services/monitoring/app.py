@@ -10,7 +10,7 @@ from libs.common.bus import durable, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
-from proto.jobs import JobStatusChanged, StageStuck
+from proto.jobs import GpuChoiceMade, GpuUnavailable, JobStatusChanged, StageStuck
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.provisioning import (
     InstanceExited,
@@ -42,6 +42,8 @@ def build(settings: Settings) -> ServiceRuntime:
     recorder(InstanceFailedToStart, "monitoring-on-instance-failed-to-start")
     recorder(InstanceInterrupted, "monitoring-on-instance-interrupted")
     recorder(StageStuck, "monitoring-on-stage-stuck")
+    recorder(GpuUnavailable, "monitoring-on-gpu-unavailable")
+    recorder(GpuChoiceMade, "monitoring-on-gpu-choice-made")
 
     @rpc(broker, GetEventLog)
     async def event_log(q: GetEventLog):

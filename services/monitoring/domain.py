@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from proto.jobs import JobStatusChanged, StageStuck
+from proto.jobs import GpuChoiceMade, GpuUnavailable, JobStatusChanged, StageStuck
 from proto.provisioning import (
     InstanceExited,
     InstanceFailedToStart,
@@ -64,7 +64,8 @@ def describe(event: Any) -> tuple[str, str, str]:
         case Heartbeat():
             return "heartbeat", "metrics", f"Heartbeat at step {event.step}"
         case JobStatusChanged():
-            category = {"failed": "error", "recovering": "warning"}.get(event.status, "status")
+            category = {"failed": "error", "recovering": "warning",
+                        "waiting_for_gpu": "warning"}.get(event.status, "status")
             return "status", category, (
                 f"Status: {event.status}" + (f" — {event.message}" if event.message else ""))
         case InstanceStarted():
@@ -79,6 +80,12 @@ def describe(event: Any) -> tuple[str, str, str]:
                 f"Instance {event.instance_id} reclaimed at step {event.step}")
         case StageStuck():
             return "stage_stuck", "warning", event.message
+        case GpuUnavailable():
+            return "gpu_unavailable", "warning", (
+                f"No GPU available (try {event.tries}): {event.message} Options: "
+                f"{', '.join(event.options)}; recommended: {event.recommended}.")
+        case GpuChoiceMade():
+            return "gpu_choice", "status", f"Chosen: {event.choice.replace('_', ' ')}. {event.message}"
     raise TypeError(f"no description for {type(event).__name__}")
 
 

@@ -17,7 +17,8 @@ from proto.notification import Channel, NotificationPreferences, Trigger
 ALL_CHANNELS: tuple[Channel, ...] = ("in_app", "email", "slack")
 # Everything that needs a person, on by default; plain stage changes only for listed stages.
 DEFAULT_TRIGGERS: tuple[Trigger, ...] = (
-    "job_started", "stage_changed", "interrupted", "recovered", "stage_stuck", "completed",
+    "job_started", "stage_changed", "interrupted", "recovered", "stage_stuck", "gpu_unavailable",
+    "completed",
     "failed", "cancelled", "cost_alert", "budget_alert",
 )
 MAX_ATTEMPTS = 4  # the first try and 3 retries (UJ5.1.2: "Email delivery failed - retry 3 times")
@@ -48,8 +49,10 @@ def retry_delay(attempts_made: int, base_s: float) -> timedelta | None:
 def trigger_of(event: Any) -> Trigger | None:
     """The trigger an event fires, or None when it is nothing to tell anyone about."""
     match event:
-        case JobStatusChanged(status="provisioning", previous="queued"):
+        case JobStatusChanged(status="provisioning", previous="queued" | "waiting_for_gpu"):
             return "job_started"
+        case JobStatusChanged(status="waiting_for_gpu"):
+            return "gpu_unavailable"
         case JobStatusChanged(status="recovering"):
             return "interrupted"
         case JobStatusChanged(status=status, previous="recovering") if status not in TERMINAL_STATUSES:

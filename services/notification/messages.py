@@ -17,8 +17,8 @@ from proto.notification import Severity, Trigger
 
 SEVERITY: dict[Trigger, Severity] = {
     "job_started": "info", "stage_changed": "info", "interrupted": "warning",
-    "recovered": "success", "stage_stuck": "warning", "completed": "success", "failed": "error",
-    "cancelled": "warning", "cost_alert": "warning", "budget_alert": "warning",
+    "recovered": "success", "stage_stuck": "warning", "gpu_unavailable": "warning",
+    "completed": "success", "failed": "error", "cancelled": "warning", "cost_alert": "warning", "budget_alert": "warning",
 }
 EMOJI = {"info": ":information_source:", "success": ":white_check_mark:",
          "warning": ":warning:", "error": ":x:"}
@@ -43,6 +43,9 @@ def job_links(gateway_url: str, job_id: Any, trigger: Trigger) -> dict[str, str]
     links = {"details": f"{base}/#/jobs/{job_id}"}
     if trigger == "completed":
         links["adapter"] = f"{base}/api/v1/jobs/{job_id}/artifacts/adapter"
+    if trigger == "gpu_unavailable":
+        # UJ2.1.2: each option is one POST with {"choice": "auto_retry"|"on_demand"|"cancel"}.
+        links["choose"] = f"{base}/api/v1/jobs/{job_id}/gpu-choice"
     if trigger in ("failed", "cancelled"):
         # UJ5.1.2 "retry options": the API's retry (POST) makes a new job with the fix applied.
         links["retry"] = f"{base}/api/v1/jobs/{job_id}/retry"
@@ -78,6 +81,7 @@ def _job_text(trigger: Trigger, event: Any, name: str, job: dict[str, Any] | Non
         "job_started": f"Training job started: {name}",
         "interrupted": f"Training interrupted: {name}",
         "recovered": f"Training recovered: {name}",
+        "gpu_unavailable": f"No GPU available for {name}: choose how to go on",
         "completed": f"Training Job Completed: {name}",
         "cancelled": f"Training job cancelled: {name}",
         "stage_changed": f"{name}: {event.status.replace('_', ' ')}",
@@ -101,7 +105,9 @@ def _failure_text(event: JobStatusChanged, name: str, error: dict[str, Any]
 # --- Renderings ----------------------------------------------------------------------------------
 
 LINK_LABELS = {"details": "View details", "adapter": "Download adapter",
-               "retry": "Retry (POST)"}
+               "retry": "Retry (POST)",
+               "choose": "Choose: auto_retry, on_demand or cancel (POST)"}
+POST_LINKS = {"retry", "choose"}  # API calls, not pages: no Slack button can POST them
 
 
 def plain_text(title: str, body: str, facts: list, links: dict[str, str]) -> str:
@@ -143,7 +149,7 @@ def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
             for label, value in row["facts"][:10]]})
     buttons = [{"type": "button", "text": {"type": "plain_text", "text": LINK_LABELS.get(k, k)},
                 "url": url, "action_id": f"brightrun-{k}"}
-               for k, url in row["links"].items() if k != "retry"]
+               for k, url in row["links"].items() if k not in POST_LINKS]
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     if "retry" in row["links"]:

@@ -6,7 +6,7 @@ It speaks the wire protocol the `runpod` SDK uses: `POST <base>/graphql` with a 
 executed by graphql-core against the part of RunPod's schema we use (pods, GPU types), so a field
 or argument RunPod does not have fails here as it would there.
 
-Scriptable: `no_capacity` (RunPod's own error text), `boot_polls` (a pod stays booting for N
+Scriptable: `no_capacity` (RunPod's own error text; `no_spot_capacity` for spot alone), `boot_polls` (a pod stays booting for N
 polls), `preempt()` (a spot pod goes EXITED), `fail_next()` (HTTP 5xx), `stop()` (unreachable).
 `created` and `terminated` record what the code under test asked for.
 """
@@ -93,6 +93,7 @@ class FakeRunPod:
         self.api_key = api_key
         self.gpu_types = {g["id"]: dict(g) for g in CATALOGUE}
         self.no_capacity: set[str] = set()  # GPU type ids with nothing to rent
+        self.no_spot_capacity: set[str] = set()  # ... with on-demand still to rent
         self.boot_polls = 0  # pod queries a new pod answers as still booting
         self.pods: dict[str, dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []  # every deploy input, in order
@@ -117,9 +118,11 @@ class FakeRunPod:
             pod.update(desiredStatus="EXITED", runtime=None,
                        lastStatusChange="Exited by RunPod: spot instance interrupted")
 
-    def set_stock(self, gpu_id: str, available: bool) -> None:
+    def set_stock(self, gpu_id: str, available: bool, spot_only: bool = False) -> None:
+        """No `gpu_id` to rent (or, `spot_only`, none as spot), or stock again."""
         with self._lock:
-            (self.no_capacity.discard if available else self.no_capacity.add)(gpu_id)
+            empty = self.no_spot_capacity if spot_only else self.no_capacity
+            (empty.discard if available else empty.add)(gpu_id)
 
     def live_pods(self) -> list[str]:
         with self._lock:
@@ -191,7 +194,8 @@ class FakeRunPod:
         def resolve(info: Any, input: dict) -> dict[str, Any]:
             if gpu["id"] in self.no_capacity:
                 return {"minimumBidPrice": None, "uninterruptablePrice": None, "stockStatus": None}
-            return {"minimumBidPrice": gpu["communitySpotPrice"] * input["gpuCount"],
+            no_spot = gpu["id"] in self.no_spot_capacity
+            return {"minimumBidPrice": None if no_spot else gpu["communitySpotPrice"] * input["gpuCount"],
                     "uninterruptablePrice": gpu["communityPrice"] * input["gpuCount"],
                     "stockStatus": "High"}
         return resolve
@@ -215,9 +219,10 @@ class FakeRunPod:
     def _deploy(self, info: Any, input: dict) -> dict[str, Any]:
         self.operations.append(info.field_name)
         gpu = self.gpu_types.get(input.get("gpuTypeId") or "")
-        if gpu is None or gpu["id"] in self.no_capacity:
-            raise GraphQLError(NO_CAPACITY)
         spot = info.field_name == "podRentInterruptable"
+        if gpu is None or gpu["id"] in self.no_capacity or (spot and gpu["id"] in
+                                                             self.no_spot_capacity):
+            raise GraphQLError(NO_CAPACITY)
         if spot and input["bidPerGpu"] < gpu["communitySpotPrice"]:
             raise GraphQLError("Your bid price is below the minimum bid price for this GPU type.")
         pod_id = next(self._ids)

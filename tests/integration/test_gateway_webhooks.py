@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from litestar.testing import TestClient
+from support import eventually
 
 from libs.common.signing import MAX_BODY_BYTES, derive_job_secret, sign
 from proto.base import decode, encode
@@ -90,3 +91,20 @@ async def test_event_for_another_job_than_the_url_is_rejected(client, settings, 
         headers=sign(derive_job_secret(settings.webhook_secret, url_job), body))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "job_mismatch"
+
+
+async def test_post_that_meets_a_bus_outage_gets_503_and_its_retry_gets_through(
+        client, settings, bus, nats_server):
+    event = stage()
+    nats_server.stop()  # the publish waits out its timeout, then gives up
+    during = await asyncio.to_thread(post, client, settings, event)
+    nats_server.start()  # same port, same store: clients reconnect
+    assert during.status_code == 503  # a 5xx: the trainer posts it again
+    assert during.json()["error"]["code"] == "bus_unavailable"
+
+    async def retried():
+        response = await asyncio.to_thread(post, client, settings, event)
+        return response if response.status_code == 202 else None
+    assert (await eventually(retried, timeout_s=30, interval_s=1.0)).json() == {
+        "status": "accepted"}  # not taken for a replay of the post that was not passed on
+    assert [r.event for r in await eventually(lambda: stored_events(bus))] == [event]

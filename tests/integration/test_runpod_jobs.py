@@ -57,11 +57,3 @@ async def test_preempted_pod_recovers_the_job_on_a_new_pod(services, bus, settin
     assert job["attempt"] == 2
     assert fake.terminated == [first_pod] and fake.live_pods() == [fake.created[1]["id"]]
 
-
-async def test_no_spot_capacity_fails_the_job_with_the_options(services, bus, settings, fake):
-    fake.set_stock("NVIDIA H100 PCIe", False)
-    job_id = await create_gpu_job(bus, settings)
-    job = await eventually(status_is(bus, job_id, "failed"))
-    # UJ2.1.2: the problem, then the three ways on.
-    assert "No H100-80GB spot instances are currently available" in job["status_message"]
-    assert "switch to on-demand" in job["status_message"] and fake.created == []

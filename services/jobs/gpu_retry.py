@@ -1,0 +1,89 @@
+"""UJ2.1.2 handlers: a job that found no GPU waits, the user's choice is applied and recorded,
+and the auto-retry loop tries again when a try is due. The rules are in gpu_wait.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from proto.api import ServiceError
+from proto.base import utcnow
+from proto.jobs import ChooseGpuOption, GpuChoiceMade, GpuUnavailable, JobCancelled, JobView
+from proto.provisioning import InstanceFailedToStart
+from services.jobs import domain, gpu_wait
+from services.jobs.handlers import emit_changes, job_view, queued_event
+from services.jobs.repository import Jobs
+
+log = logging.getLogger(__name__)
+UnitOfWork = Callable[[], Any]
+# Before the first trained step only: a recovering job that finds no GPU goes through UJ4.1's
+# failed-recovery count instead, which ends in the same advice (on-demand).
+WAITING_STAGES = ("queued", "provisioning", "waiting_for_gpu")
+
+
+def is_no_gpu(job: domain.Job, event: Any) -> bool:
+    return (isinstance(event, InstanceFailedToStart) and event.code == "no_capacity"
+            and job.status in WAITING_STAGES)
+
+
+async def wait_for_gpu(work: Any, jobs: Jobs, job: domain.Job,
+                       event: InstanceFailedToStart) -> None:
+    """Inside the caller's transaction: the job waits (or its auto-retry hour is over)."""
+    waiting = gpu_wait.no_gpu(job, event.message, event.occurred_at)
+    await jobs.save(job)
+    emit_changes(work, job)
+    if waiting:
+        work.emit(_unavailable(job))
+
+
+def _unavailable(job: domain.Job) -> GpuUnavailable:
+    due = (job.gpu_wait or {}).get("next_retry_at")
+    return GpuUnavailable(
+        job_id=job.id, attempt=job.attempt, gpu_type=job.gpu_type, pricing=job.pricing,
+        tries=job.gpu_wait["tries"], message=job.status_message, options=gpu_wait.options(job),
+        recommended=gpu_wait.recommended(job),
+        next_retry_at=datetime.fromisoformat(due) if due else None)
+
+
+async def choose_gpu_option(cmd: ChooseGpuOption, uow: UnitOfWork, every_s: float,
+                            limit_s: float) -> JobView:
+    async with uow() as work:
+        jobs = Jobs(work.conn)
+        job = await jobs.get_for_update(cmd.job_id)
+        if job is None:
+            raise ServiceError.not_found("job", cmd.job_id)
+        message = gpu_wait.choose(job, cmd.choice, utcnow(), every_s, limit_s)
+        await jobs.save(job)
+        emit_changes(work, job)
+        work.emit(GpuChoiceMade(job_id=job.id, choice=cmd.choice, message=message))
+        if cmd.choice == "on_demand":
+            work.emit(queued_event(await jobs.run_config(job.id), attempt=job.attempt))
+        elif cmd.choice == "cancel":
+            work.emit(JobCancelled(job_id=job.id, reason=message))
+        return job_view(await jobs.view(job.id))
+
+
+async def auto_retry(uow: UnitOfWork, poll_s: float) -> None:
+    """Queue each due try as a new attempt; provisioning's answer schedules the next one."""
+    while True:
+        try:
+            await retry_due(uow)
+        except Exception:
+            log.exception("GPU auto-retry pass failed; retrying")
+        await asyncio.sleep(poll_s)
+
+
+async def retry_due(uow: UnitOfWork) -> None:
+    async with uow() as work:
+        due = await Jobs(work.conn).gpu_retries_due()
+    for job_id in due:
+        async with uow() as work:
+            jobs = Jobs(work.conn)
+            job = await jobs.get_for_update(job_id)
+            if job is None or not gpu_wait.retry_due(job, utcnow()):
+                continue  # chosen otherwise, or cancelled, since the query
+            await jobs.save(job)
+            work.emit(queued_event(await jobs.run_config(job.id), attempt=job.attempt))
