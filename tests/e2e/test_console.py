@@ -90,3 +90,57 @@ def test_console_uploads_a_file_shows_it_eligible_offers_presets_with_an_estimat
     expect(page.get_by_test_id("live-indicator")).to_have_attribute("data-state", "live")
 
     assert errors == [], f"the console raised JavaScript errors: {errors}"
+
+
+@pytest.mark.timeout(300)  # two tiny training runs before the browser opens the pages
+def test_console_job_page_shows_interruptions_and_cost_and_retries_a_cancelled_job(
+    stack, console
+):
+    import time
+
+    import httpx
+    from journey import TINY_MODEL, start_job, upload, wait_for_status
+
+    page, errors = console
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        file_id = upload(api, "sample.json", stack.sample_file.read_bytes()).json()["id"]
+        # A job reclaimed once (SIGTERM, as a spot notice) and recovered on its own.
+        recovered = api.post("/jobs", json={
+            "training_file_id": file_id, "model": TINY_MODEL, "tags": ["test"],
+            "fault_injection": {"random_interruptions": 1, "signals": ["sigterm"],
+                                "grace_s": 20, "seed": 3},
+            "overrides": {"epochs": 1, "max_seq_len": 256, "micro_batch_size": 2,
+                          "grad_accumulation": 1, "max_steps": 12,
+                          "checkpoint_every_steps": 3}}).json()
+        assert wait_for_status(api, recovered["id"], {"completed", "failed"})["status"] == \
+            "completed"
+        # A job cancelled after its first checkpoint: it can be retried or resumed.
+        cancelled = start_job(api, file_id, max_steps=500, checkpoint_every_steps=2)
+        deadline = time.monotonic() + 120
+        while api.get(f"/jobs/{cancelled['id']}").json()["progress"]["step"] < 3:
+            assert time.monotonic() < deadline, "the job never reached step 3"
+            time.sleep(0.2)
+        api.post(f"/jobs/{cancelled['id']}/cancel", json={"reason": "Testing"})
+
+    page.goto(f"{stack.gateway_url.rstrip('/')}/#/jobs/{recovered['id']}")
+    expect(page.get_by_test_id("interruption-badge")).to_have_text(
+        "Interrupted 1x (auto-recovered)")
+    cost = page.get_by_test_id("cost-panel")
+    expect(cost.get_by_test_id("cost-rate")).to_contain_text("Free")  # the local CPU
+    expect(cost.get_by_test_id("cost-spend")).to_contain_text("$0.00")
+    expect(cost.get_by_test_id("cost-billable")).to_contain_text(re.compile(r"\d"))
+
+    page.goto(f"{stack.gateway_url.rstrip('/')}/#/jobs/{cancelled['id']}")
+    expect(page.get_by_test_id("cancelled-panel")).to_be_visible()
+    expect(page.get_by_test_id("resume-button")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("retry-button").click()
+    expect(page).to_have_url(re.compile(r"#/jobs/(?!" + cancelled["id"] + r")[0-9a-f-]{36}$"))
+    expect(page.get_by_test_id("parent-job-link")).to_have_attribute(
+        "href", f"#/jobs/{cancelled['id']}")
+    new_id = page.url.rsplit("/", 1)[1]
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        assert api.get(f"/jobs/{new_id}").json()["parent_job_id"] == cancelled["id"]
+        api.post(f"/jobs/{new_id}/cancel", json={"reason": "Testing"})
+
+    assert errors == [], f"the console raised JavaScript errors: {errors}"
