@@ -23,6 +23,11 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
     # (and a fresh start-up), not the whole run.
     resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # Prices the provisioning service has from RunPod now (cents per GPU-hour); None: the
+    # cost service's catalogue price. `price_notice` says when they are last-known, not live.
+    spot_cents_per_hour: int | None = None
+    on_demand_cents_per_hour: int | None = None
+    price_notice: str = ""
 
 
 class Estimate(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,6 +45,8 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     accuracy_note: str = "±15% based on historical data"
     resumed_at_step: int = 0  # non-zero: durations, costs and tokens are for the steps left
     warnings: list[str] = msgspec.field(default_factory=list)
+    price_source: Literal["runpod", "catalogue"] = "catalogue"
+    price_notice: str = ""
 
 
 # --- Live cost, budgets and caps (UJ3.2.1, UJ3.2.2, UJ6.3.1, UJ6.3.2) ---------------------------

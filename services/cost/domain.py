@@ -76,7 +76,10 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
     fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
     seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
-    rate = list_rate_cents(gpu.name, req.pricing)
+    spot = gpu.spot_cents_per_hour if req.spot_cents_per_hour is None else req.spot_cents_per_hour
+    on_demand = gpu.on_demand_cents_per_hour if req.on_demand_cents_per_hour is None \
+        else req.on_demand_cents_per_hour
+    rate = spot if req.pricing == "spot" else on_demand
 
     def cost(rate_cents: int, s: float) -> int:
         return math.ceil(rate_cents * s / 3600)
@@ -89,8 +92,8 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         gpu_type=gpu.name, pricing=req.pricing, hourly_rate_cents=rate,
         duration_s_low=int(low), duration_s_high=math.ceil(high),
         cost_cents_low=cost(rate, low), cost_cents_high=cost(rate, high),
-        spot_cost_cents_high=cost(gpu.spot_cents_per_hour, high),
-        on_demand_cost_cents_high=cost(gpu.on_demand_cents_per_hour, high),
+        spot_cost_cents_high=cost(spot, high), on_demand_cost_cents_high=cost(on_demand, high),
         total_steps=steps, tokens_to_train=tokens, warnings=warnings,
-        resumed_at_step=req.resume_from_step,
+        resumed_at_step=req.resume_from_step, price_notice=req.price_notice,
+        price_source="catalogue" if req.spot_cents_per_hour is None else "runpod",
     )

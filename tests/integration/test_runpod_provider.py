@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import msgspec
 import pytest
 from support import eventually
 
@@ -218,3 +219,30 @@ async def test_local_provider_answers_gpu_prices_without_runpod(start_service, b
     await start_service(build)
     answer = await bus.ask(GetGpuPrices())
     assert [g["gpu_type"] for g in answer["gpu_types"]] == ["cpu"] and answer["stale"] is False
+
+
+async def test_estimates_price_gpus_at_runpods_live_rates_and_fall_back_to_the_catalogue(
+        provisioning, bus, fake):
+    from proto.cost import EstimateRequest
+    from services.cost import domain
+    from services.gateway.estimates import LivePrices
+
+    live = await LivePrices().row(bus, "H100-80GB")
+    assert live["spot_cents_per_hour"] == 112  # the fake's minimum bid, not our list price
+    assert live["spot_cents_per_hour"] != domain.GPU_TYPES["H100-80GB"].spot_cents_per_hour
+    request = EstimateRequest(estimated_tokens=400_000, usable_pairs=200, gpu_type="H100-80GB",
+                              model_parameter_count=70_600_000_000)
+    priced = domain.estimate(msgspec.structs.replace(request, **live))
+    listed = domain.estimate(request)
+    assert priced.hourly_rate_cents == 112 and priced.price_source == "runpod"
+    assert listed.price_source == "catalogue"
+    assert priced.duration_s_high == listed.duration_s_high  # only the price differs
+    assert priced.on_demand_cost_cents_high != listed.on_demand_cost_cents_high
+    assert await LivePrices().row(bus, "cpu") == {}  # free: nothing to ask
+
+
+async def test_without_a_runpod_provider_estimates_use_catalogue_prices(start_service, bus):
+    from services.gateway.estimates import LivePrices
+
+    await start_service(build)  # the local provider knows only this machine's CPU
+    assert await LivePrices(wait_s=0.5).row(bus, "H100-80GB") == {}
