@@ -35,6 +35,9 @@ class ServiceRuntime:
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
+        # (subject, consumer) of each batch consumer: they are not FastStream subscribers, so
+        # this is how the AsyncAPI generator (proto/asyncapi) lists them.
+        self.batch_consumers: list[tuple[str, str]] = []
 
         @self.broker.subscriber(f"rpc.{name}.ping", include_in_schema=False)
         async def ping() -> bytes:  # readiness probe for `brightrun up` and the tests
@@ -58,6 +61,7 @@ class ServiceRuntime:
 
         consume.__name__ = consumer
         self.background(consume)
+        self.batch_consumers.append((subject, consumer))
 
     def on_start(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         self._on_start.append(fn)

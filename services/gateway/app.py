@@ -45,13 +45,19 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def wire_bus(settings: Settings, channels: ChannelsPlugin) -> GatewayBus:
+    """The gateway's bus with every subscription it makes; proto/asyncapi reads them from here."""
+    bus = GatewayBus(settings, channels)
+    feed_in_app(bus)
+    return bus
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure("gateway", settings.log_level)
     channels = ChannelsPlugin(backend=MemoryChannelsBackend(history=0),
                               arbitrary_channels_allowed=True, subscriber_max_backlog=10_000)
-    bus = GatewayBus(settings, channels)
-    feed_in_app(bus)
+    bus = wire_bus(settings, channels)
     store = open_store(settings.resolved_storage_url)
 
     @asynccontextmanager

@@ -1,0 +1,47 @@
+"""The checked-in AsyncAPI document (proto/asyncapi.yaml) says what the code does."""
+
+from __future__ import annotations
+
+import difflib
+
+import msgspec
+import pytest
+import yaml
+
+from proto.asyncapi import COMMAND, DOCUMENT
+from proto.asyncapi.document import render
+from proto.asyncapi.messages import SCHEMA_REF, bus_messages, to_asyncapi_dialect
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return yaml.safe_load(DOCUMENT.read_text())
+
+
+def test_committed_document_is_what_the_code_generates_now():
+    committed, generated = DOCUMENT.read_text(), render()
+    diff = list(difflib.unified_diff(committed.splitlines(), generated.splitlines(),
+                                     "committed", "generated", lineterm="", n=1))
+    assert not diff, (f"{DOCUMENT} is out of date with the code: run `{COMMAND}` and commit "
+                      "the result.\n" + "\n".join(diff[:60]))
+
+
+def test_every_proto_message_with_a_subject_has_its_channel_and_schema(document):
+    for subject, cls in bus_messages().items():
+        name = cls.__name__
+        channel = document["channels"][subject]
+        assert channel["address"] == subject
+        assert channel["messages"][name] == {"$ref": f"#/components/messages/{name}"}
+        assert document["components"]["messages"][name]["payload"] == {
+            "$ref": f"#/components/schemas/{name}"}
+        _, components = msgspec.json.schema_components([cls], ref_template=SCHEMA_REF)
+        assert document["components"]["schemas"][name] == to_asyncapi_dialect(components[name])
+
+
+def test_every_received_subject_has_a_sender_and_every_request_a_responder(document):
+    by_action: dict[str, set[str]] = {"send": set(), "receive": set()}
+    for operation in document["operations"].values():
+        by_action[operation["action"]].add(operation["channel"]["$ref"].rsplit("/", 1)[1])
+    assert by_action["receive"] - by_action["send"] == set(), "consumed, never published"
+    requests = {s for s in by_action["send"] if s.startswith("rpc.")}
+    assert requests - by_action["receive"] == set(), "requested, never answered"
