@@ -59,6 +59,11 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str
 
 
+# The longest a trainer waits between webhook tries: the jobs watchdog allows for it after a
+# bus outage before it calls a silent trainer lost.
+WEBHOOK_RETRY_MAX_S = 30.0
+
+
 class TrainingJobSpec(msgspec.Struct, frozen=True, kw_only=True):
     job_id: uuid.UUID
     attempt: int = 1
@@ -72,6 +77,10 @@ class TrainingJobSpec(msgspec.Struct, frozen=True, kw_only=True):
     webhook_secret: str
     resume_from: str | None = None  # checkpoint key; None resumes from the newest valid one, if any
     heartbeat_s: float = 5.0
+    # While the gateway (or the bus behind it) is down, webhooks wait in order and are retried
+    # with backoff capped at `webhook_retry_max_s`; an outage past the horizon drops them.
+    webhook_retry_max_s: Annotated[float, msgspec.Meta(gt=0)] = WEBHOOK_RETRY_MAX_S
+    webhook_retry_horizon_s: Annotated[float, msgspec.Meta(ge=0)] = 900.0
 
 
 # --- Events the trainer reports (a tagged union, one webhook body each) --------------------------

@@ -1,25 +1,23 @@
 """Reporting: every TrainerEvent goes out as one signed webhook body, in order, without ever
 making the training loop wait for the network.
 
-`webhook_url` is `http(s)://…` (a background sender thread with a queue, retries with
-backoff) or `file:///path/events.jsonl` (JSON lines appended synchronously — standalone and
-offline runs, tests; a line written before a SIGKILL is on disk).
+`webhook_url` is `http(s)://…` (webhook.HttpSink: a background sender thread with a queue,
+retrying with capped backoff through an outage) or `file:///path/events.jsonl` (JSON lines
+appended synchronously — standalone and offline runs, tests; a line written before a SIGKILL
+is on disk).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import msgspec
 
-from libs.common.signing import sign
 from proto.base import encode
 from proto.training import (
     CheckpointSaved,
@@ -29,6 +27,7 @@ from proto.training import (
     StageChanged,
     TrainingJobSpec,
 )
+from trainer.webhook import Backoff, HttpSink
 
 log = logging.getLogger("trainer.report")
 
@@ -50,76 +49,20 @@ class FileSink:
         self._file.close()
 
 
-class HttpSink:
-    """POSTs bodies in order from one thread; a failing post is retried with exponential
-    backoff (fresh timestamp and signature each try, so the gateway's replay window holds)."""
-
-    def __init__(self, url: str, secret: str, max_tries: int = 8, max_queue: int = 10_000) -> None:
-        import httpx
-
-        self.url, self.secret, self.max_tries = url, secret, max_tries
-        self._client = httpx.Client(timeout=10.0)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=max_queue)
-        self.dropped = 0
-        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
-        self._thread.start()
-
-    def send(self, body: bytes) -> None:
-        try:
-            self._queue.put_nowait(body)
-        except queue.Full:  # the gateway has been unreachable for thousands of events
-            self.dropped += 1
-
-    def _run(self) -> None:
-        while (body := self._queue.get()) is not None:
-            self._post(body)
-
-    def _post(self, body: bytes) -> None:
-        delay = 0.5
-        for attempt in range(1, self.max_tries + 1):
-            try:
-                headers = {"Content-Type": "application/json", **sign(self.secret, body)}
-                response = self._client.post(self.url, content=body, headers=headers)
-                if response.status_code < 400:
-                    return
-                if response.status_code < 500 and response.status_code not in (408, 429):
-                    log.error("webhook rejected (%s): %s", response.status_code, response.text[:200])
-                    return  # a 4xx will not change on retry
-                why = f"HTTP {response.status_code}"
-            except Exception as exc:  # network errors: retry
-                why = f"{type(exc).__name__}: {exc}"
-            if attempt < self.max_tries:
-                log.warning("webhook post failed (%s), retry %d in %.1fs", why, attempt, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        self.dropped += 1
-        log.error("webhook post given up after %d tries", self.max_tries)
-
-    def close(self, timeout_s: float) -> None:
-        try:
-            self._queue.put(None, timeout=timeout_s)
-        except queue.Full:
-            pass
-        self._thread.join(timeout_s)
-        left = self._queue.qsize()
-        if left or self.dropped:
-            log.error("webhook: %d events not delivered, %d still queued", self.dropped, left)
-        self._client.close()
-
-
-def open_sink(url: str, secret: str) -> FileSink | HttpSink:
+def open_sink(url: str, secret: str, backoff: Backoff | None = None) -> FileSink | HttpSink:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FileSink(Path(unquote(parsed.path)))
     if parsed.scheme in ("http", "https"):
-        return HttpSink(url, secret)
+        return HttpSink(url, secret, backoff)
     raise ValueError(f"unsupported webhook_url {url!r}: use http(s)://… or file:///path.jsonl")
 
 
 class Reporter:
     def __init__(self, spec: TrainingJobSpec, generation: int = 0, sink: Any = None) -> None:
         self.job_id, self.attempt = spec.job_id, spec.attempt
-        self.sink = sink or open_sink(spec.webhook_url, spec.webhook_secret)
+        self.sink = sink or open_sink(spec.webhook_url, spec.webhook_secret, Backoff(
+            max_s=spec.webhook_retry_max_s, horizon_s=spec.webhook_retry_horizon_s))
         self._seq = generation * SEQ_STRIDE
         self._lock = threading.Lock()
         self._stop = threading.Event()

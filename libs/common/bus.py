@@ -81,6 +81,13 @@ async def ensure_streams(broker: NatsBroker) -> None:
             await js.update_stream(config)
 
 
+def connected(broker: NatsBroker) -> bool:
+    """Whether the broker's NATS client is connected right now: not before its first connect,
+    nor while it is reconnecting after NATS went away (a publish would wait out its timeout)."""
+    state = broker.config.connection_state
+    return bool(state) and state.connection.is_connected
+
+
 async def publish_event(broker: NatsBroker, event: Any, subject: str | None = None) -> None:
     """Publish one event to its stream; the event id makes a re-publish a no-op."""
     subject = subject or type(event).subject

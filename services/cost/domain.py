@@ -45,6 +45,20 @@ def list_rate_cents(gpu_type: str, pricing: str) -> int:
     return gpu.spot_cents_per_hour if pricing == "spot" else gpu.on_demand_cents_per_hour
 
 
+def billed_rate_cents(gpu_type: str, pricing: str, estimate: dict | None,
+                      estimated_for: tuple[str, str]) -> int:
+    """What an attempt on `gpu_type`/`pricing` costs an hour: the estimate's rate (the price the
+    user was shown) while it runs on what was estimated, else the list price. A job switched to
+    on-demand (UJ2.1.2) keeps its spot estimate, but the provider bills on-demand from then on.
+    `estimated_for` says what the estimate priced when it does not say so itself."""
+    estimate = estimate or {}
+    priced = (estimate.get("gpu_type", estimated_for[0]), estimate.get("pricing", estimated_for[1]))
+    rate = estimate.get("hourly_rate_cents")
+    if rate is None or (gpu_type, pricing) != priced:
+        return list_rate_cents(gpu_type, pricing)
+    return rate
+
+
 def throughput(gpu: GpuType, parameter_count: int) -> float:
     return gpu.tokens_per_s_at_70b * 70e9 / max(parameter_count, 1)
 

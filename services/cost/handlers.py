@@ -71,19 +71,21 @@ def once_id(*parts: object) -> uuid.UUID:
 
 
 async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
-    """The job as cost accounts it, all from the event; a later attempt's or a redelivered
-    event finds it known and changes nothing."""
+    """The job as cost accounts it, all from the event (a later attempt's or a redelivered
+    event finds it known and changes nothing), and the price of the attempt this one starts."""
     async with ctx.uow() as work:
-        await Costs(work.conn).add_job(job_row(event))
+        repo = Costs(work.conn)
+        await repo.add_job(job_row(event))
+        job = await repo.job(event.job_id)
+        await repo.set_attempt(event.job_id, event.attempt, **attempt_price(event, job))
         await evaluate(work, event.job_id, ctx)
 
 
 def job_row(event: JobQueued) -> dict[str, Any]:
     """The rate is the one the user was shown with the estimate; without one, the list price."""
     estimate = event.estimate or None
-    rate = (estimate or {}).get("hourly_rate_cents")
-    if rate is None:
-        rate = domain.list_rate_cents(event.gpu_type, event.pricing)
+    rate = domain.billed_rate_cents(event.gpu_type, event.pricing, estimate,
+                                    (event.gpu_type, event.pricing))
     centre = None
     if estimate:
         centre = (estimate["cost_cents_low"] + estimate["cost_cents_high"] + 1) // 2
@@ -93,6 +95,15 @@ def job_row(event: JobQueued) -> dict[str, Any]:
             "estimate_cents": centre, "queued_event_id": event.event_id,
             "parent_job_id": event.parent_job_id,
             "created_at": event.created_at or event.occurred_at}
+
+
+def attempt_price(event: JobQueued, job: dict[str, Any]) -> dict[str, Any]:
+    """Each attempt is billed at the price of the JobQueued that started it; an estimate that
+    does not say what it priced priced what the job was first queued on."""
+    rate = domain.billed_rate_cents(event.gpu_type, event.pricing, event.estimate,
+                                    (job["gpu_type"], job["pricing"]))
+    return {"gpu_type": event.gpu_type, "pricing": event.pricing, "rate_cents_per_hour": rate,
+            "queued_event_id": event.event_id}
 
 
 async def on_status_changed(event: JobStatusChanged, ctx: CostContext) -> None:
@@ -163,7 +174,7 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
     job = await repo.job(job_id, lock=True)  # serialises concurrent checks of one job
     if job is None:
         return  # known once JobQueued is handled; that handler evaluates again
-    attempts = await repo.attempts(job_id)
+    attempts = await repo.attempts(job)
     await settle(repo, job, attempts)
     cost = await repo.job_cost(job)
     spend = cost.spend_cents(now)
@@ -184,27 +195,34 @@ async def evaluate(work: Any, job_id: uuid.UUID, ctx: CostContext, now: datetime
 
 def all_over(attempts: list[dict[str, Any]], count: int) -> bool:
     """UJ6.3.1 "after GPU terminated": each of the job's `count` attempts has had its instance
-    started and gone, or failed to start. The final status, each start and each exit travel on
-    subjects of their own, so any of them may come first: a final status seen before an
-    attempt's events must not settle the job at what is known so far."""
-    over = {a["attempt"] for a in attempts
-            if (a["started_at"] and a["exited_at"]) or a["failed_to_start_event_id"]}
+    started and gone (and is priced), or failed to start. The final status, each start and each
+    exit travel on subjects of their own, so any of them may come first: a final status seen
+    before an attempt's events must not settle the job at what is known so far."""
+    over = {a["attempt"] for a in attempts if settleable(a) or a["failed_to_start_event_id"]}
     running = any(a["started_at"] and not a["exited_at"] for a in attempts)
     return over >= set(range(1, count + 1)) and not running
+
+
+def settleable(a: dict[str, Any]) -> bool:
+    """An attempt's instance has started and exited, and its own JobQueued has said its price.
+    The ledger is written once: an exit handled before its attempt's JobQueued (consumers drain
+    their backlogs independently after an outage) waits rather than bill the wrong rate."""
+    return bool(a["started_at"] and a["exited_at"] and a["priced"])
 
 
 async def settle(repo: Costs, job: dict[str, Any], attempts: list[dict[str, Any]]) -> None:
     """Each attempt whose instance has started and exited becomes one ledger entry."""
     for a in attempts:
-        if not (a["started_at"] and a["exited_at"]):
+        if not settleable(a):
             continue
         ms = live.Attempt(a["attempt"], a["started_at"], a["exited_at"]).billable_ms(a["exited_at"])
         await repo.add_entry({
             "job_id": job["job_id"], "attempt": a["attempt"], "kind": "instance_time",
-            "billable_ms": ms, "rate_cents_per_hour": job["rate_cents_per_hour"],
-            "units": money.units(job["rate_cents_per_hour"], ms), "started_at": a["started_at"],
-            "ended_at": a["exited_at"], "billed_month": month_of(a["exited_at"]),
-            "start_event_id": a["started_event_id"], "end_event_id": a["exited_event_id"]})
+            "billable_ms": ms, "rate_cents_per_hour": a["rate_cents_per_hour"],
+            "units": money.units(a["rate_cents_per_hour"], ms), "gpu_type": a["gpu_type"],
+            "pricing": a["pricing"], "started_at": a["started_at"], "ended_at": a["exited_at"],
+            "billed_month": month_of(a["exited_at"]), "start_event_id": a["started_event_id"],
+            "end_event_id": a["exited_event_id"]})
 
 
 async def month_spend_cents(repo: Costs, now: datetime) -> int:

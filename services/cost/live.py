@@ -1,7 +1,8 @@
 """A job's spend, live and final (UJ3.2.1, UJ3.2.2, UJ6.3.1). Plain Python, no I/O.
 
 Billable time is what the provider charges: instance started → exited, each attempt at the
-job's rate. Productive time is what trains: the trainer's first training step → its last
+rate of the JobQueued that started it (a switch to on-demand or to another GPU type changes
+the price mid-job). Productive time is what trains: the trainer's first training step → its last
 report, per attempt. Provisioning, loading and recovery are billed but train nothing.
 """
 
@@ -22,6 +23,9 @@ class Attempt:
     training_started_at: datetime | None = None
     last_progress_at: datetime | None = None
     interrupted: bool = False
+    rate_cents_per_hour: int | None = None  # None: the job's rate (JobCost.rate_cents_per_hour)
+    gpu_type: str = ""
+    pricing: str = ""
 
     def billable_ms(self, now: datetime) -> int:
         if self.started_at is None:
@@ -50,14 +54,21 @@ def _ms(delta) -> int:
 
 @dataclass(frozen=True)
 class JobCost:
-    rate_cents_per_hour: int
+    rate_cents_per_hour: int  # the job's: for an attempt that carries no rate of its own
     estimate_cents: int | None
     attempts: list[Attempt] = field(default_factory=list)
     step: int = 0
     total_steps: int = 0
 
+    def rate(self, attempt: Attempt) -> int:
+        return self.rate_cents_per_hour if attempt.rate_cents_per_hour is None \
+            else attempt.rate_cents_per_hour
+
+    def attempt_units(self, attempt: Attempt, now: datetime) -> int:
+        return money.units(self.rate(attempt), attempt.billable_ms(now))
+
     def units(self, now: datetime) -> int:
-        return sum(money.units(self.rate_cents_per_hour, a.billable_ms(now)) for a in self.attempts)
+        return sum(self.attempt_units(a, now) for a in self.attempts)
 
     def spend_cents(self, now: datetime) -> int:
         return money.cents(self.units(now))
@@ -71,14 +82,20 @@ class JobCost:
         spend = self.spend_cents(now)
         per_step_ms = self._ms_per_step(now)
         if not self.running():  # over (or between attempts): what it cost; unstarted: the estimate
-            return spend if self.attempts else max(spend, self.estimate_cents or 0)
+            started = any(a.started_at for a in self.attempts)  # a queued attempt cost nothing
+            return spend if started else max(spend, self.estimate_cents or 0)
         if per_step_ms is None:
             return max(spend, self.estimate_cents or 0)
         remaining_ms = int(per_step_ms * max(0, self.total_steps - self.step))
-        return money.cents(self.units(now) + money.units(self.rate_cents_per_hour, remaining_ms))
+        rate = self.rate(self._current())  # the rest runs at the running attempt's price
+        return money.cents(self.units(now) + money.units(rate, remaining_ms))
+
+    def _current(self) -> Attempt:
+        """The latest attempt that started: a later one may be queued (a row) but not running."""
+        return next(a for a in reversed(self.attempts) if a.started_at)
 
     def _ms_per_step(self, now: datetime) -> Fraction | None:
-        current = self.attempts[-1] if self.attempts else None
+        current = self._current() if self.running() else None
         if current is None or not self.step or not current.productive_ms(now):
             return None
         return Fraction(current.productive_ms(now), max(self.step, 1))
@@ -116,11 +133,13 @@ def alert_level(threshold: int) -> str:
 
 
 def final_breakdown(cost: JobCost, now: datetime, estimate_cents: int | None) -> dict:
-    """UJ6.3.1: compute, interruption overhead, storage, total, variance; parts sum to total."""
+    """UJ6.3.1: compute, interruption overhead, storage, total, variance; parts sum to total.
+    Compute and overhead are split by what each cost (its time at its attempt's rate), not by
+    time alone: an on-demand restart costs more per minute than the spot run it recovers."""
     total = cost.spend_cents(now)
     billable = sum(a.billable_ms(now) for a in cost.attempts)
-    overhead_ms = sum(a.overhead_ms(now) for a in cost.attempts)
-    compute, overhead = money.allocate(total, [billable - overhead_ms, overhead_ms])
+    overhead_units = sum(money.units(cost.rate(a), a.overhead_ms(now)) for a in cost.attempts)
+    compute, overhead = money.allocate(total, [cost.units(now) - overhead_units, overhead_units])
     variance = None
     if estimate_cents:
         variance = money.percent(total - estimate_cents, estimate_cents) if total >= estimate_cents \
@@ -132,4 +151,19 @@ def final_breakdown(cost: JobCost, now: datetime, estimate_cents: int | None) ->
         "storage_cents": 0,  # object storage is included; the field keeps the bill's shape
         "total_cents": total, "estimate_cents": estimate_cents, "variance_pct": variance,
         "within_target": variance is not None and abs(variance) <= 15,
+        "by_rate": by_rate(cost, now, total),
     }
+
+
+def by_rate(cost: JobCost, now: datetime, total_cents: int) -> list[dict]:
+    """The bill per price the job ran at (spot, then on-demand, or another GPU type): billable
+    hours and cents of each, the cents adding up to the total."""
+    groups: dict[tuple[str, str, int], list[int]] = {}
+    for a in cost.attempts:
+        ms_units = groups.setdefault((a.gpu_type, a.pricing, cost.rate(a)), [0, 0])
+        ms_units[0] += a.billable_ms(now)
+        ms_units[1] += cost.attempt_units(a, now)
+    shares = money.allocate(total_cents, [u for _, u in groups.values()])
+    return [{"gpu_type": gpu, "pricing": pricing, "rate_cents_per_hour": rate,
+             "billable_hours": money.hours(ms), "cents": cents}
+            for ((gpu, pricing, rate), (ms, _)), cents in zip(groups.items(), shares, strict=True)]

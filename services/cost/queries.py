@@ -14,6 +14,7 @@ from proto.base import utcnow
 from proto.cost import CheckBudget, ExportCosts, GetJobCost, GetMonthCosts, SetBudget
 from services.cost import money
 from services.cost.handlers import CostContext, lineage_units, month_of, month_spend_cents
+from services.cost.live import JobCost
 from services.cost.repository import Costs
 
 
@@ -29,13 +30,13 @@ async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
         month_spent, limits = await month_spend_cents(repo, now), await repo.budget()
         counts = await repo.month_jobs(month_of(now))
     spend, estimate = cost.spend_cents(now), job["estimate_cents"]
-    rate = job["rate_cents_per_hour"]
+    gpu_type, pricing, rate = _price_now(job, cost)
     final = job["final"]
     return {
         "job_id": job["job_id"], "name": job["name"], "tags": job["tags"],
-        "status": status["status"], "gpu_type": job["gpu_type"], "pricing": job["pricing"],
+        "status": status["status"], "gpu_type": gpu_type, "pricing": pricing,
         "hourly_rate_cents": rate,
-        "hourly_rate": f"{money.dollars(rate)}/hr ({job['pricing'].replace('_', '-')})",
+        "hourly_rate": f"{money.dollars(rate)}/hr ({pricing.replace('_', '-')})",
         "estimate": _estimate(job), "spend_cents": spend,
         "percent_of_estimate": money.percent(spend, estimate) if estimate else None,
         "projected_final_cents": cost.projected_cents(now), "colour": cost.colour(now),
@@ -55,6 +56,15 @@ async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
     }
 
 
+def _price_now(job: dict[str, Any], cost: JobCost) -> tuple[str, str, int]:
+    """What the job runs on, and pays, now: its latest attempt's price (a switch to on-demand
+    shows at once), the job's before any attempt."""
+    if not cost.attempts:
+        return job["gpu_type"], job["pricing"], job["rate_cents_per_hour"]
+    latest = cost.attempts[-1]
+    return latest.gpu_type, latest.pricing, cost.rate(latest)
+
+
 def _estimate(job: dict[str, Any]) -> dict[str, Any] | None:
     est = job["estimate"]
     if not est:
@@ -68,6 +78,7 @@ def _entry(e: dict[str, Any]) -> dict[str, Any]:
     """A ledger entry with the events it came from: every figure traces back."""
     return {"id": e["id"], "attempt": e["attempt"], "kind": e["kind"],
             "billable_ms": e["billable_ms"], "rate_cents_per_hour": e["rate_cents_per_hour"],
+            "gpu_type": e["gpu_type"], "pricing": e["pricing"],
             "cents_exact": str(money.exact_cents(e["units"])), "started_at": e["started_at"],
             "ended_at": e["ended_at"], "billed_month": e["billed_month"],
             "start_event_id": e["start_event_id"], "end_event_id": e["end_event_id"]}

@@ -14,7 +14,30 @@ from services.cost.timemodel import Correction, Observation
 
 ATTEMPT_FIELDS = ("instance_id", "started_at", "started_event_id", "exited_at", "exited_event_id",
                   "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id",
-                  "failed_to_start_event_id")
+                  "failed_to_start_event_id", "gpu_type", "pricing", "rate_cents_per_hour",
+                  "queued_event_id")
+
+
+# An open attempt's hourly rate in SQL, as `priced` has it: its own, else the latest earlier
+# attempt's, else the job's.
+RATE_SQL = ("COALESCE(a.rate_cents_per_hour, (SELECT p.rate_cents_per_hour FROM attempts p "
+            "WHERE p.job_id = a.job_id AND p.attempt < a.attempt AND p.rate_cents_per_hour IS "
+            "NOT NULL ORDER BY p.attempt DESC LIMIT 1), j.rate_cents_per_hour)")
+
+
+def priced(rows: list[dict[str, Any]], job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each attempt with the GPU type, pricing and rate it is billed at: those of its own
+    JobQueued (`priced` true). One whose JobQueued is not in yet goes on at the price of the
+    attempt before it (the job's for the first) while it runs, and is not settled meanwhile;
+    a job queued before prices were kept per attempt has the job's price throughout."""
+    price = {k: job[k] for k in ("gpu_type", "pricing", "rate_cents_per_hour")}
+    out = []
+    for row in rows:
+        known = row["rate_cents_per_hour"] is not None or not job["priced_per_attempt"]
+        if row["rate_cents_per_hour"] is not None:
+            price = {k: row[k] for k in price}
+        out.append({**row, **price, "priced": known})
+    return out
 
 
 class Costs:
@@ -66,8 +89,11 @@ class Costs:
             "ON CONFLICT (job_id, attempt) DO UPDATE SET last_progress_at = "
             "GREATEST(attempts.last_progress_at, EXCLUDED.last_progress_at)", (job_id, attempt, at))
 
-    async def attempts(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
-        return await self._all("SELECT * FROM attempts WHERE job_id = %s ORDER BY attempt", (job_id,))
+    async def attempts(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """The job's attempts, each with the price it is billed at (see `priced`)."""
+        rows = await self._all("SELECT * FROM attempts WHERE job_id = %s ORDER BY attempt",
+                               (job["job_id"],))
+        return priced(rows, job)
 
     async def set_status(self, job_id: uuid.UUID, status: str, at: datetime, terminal: bool,
                          attempt: int) -> None:
@@ -103,12 +129,13 @@ class Costs:
             "step": 0, "total_steps": 0, "completed_event_id": None}
 
     async def job_cost(self, job: dict[str, Any]) -> JobCost:
-        rows = await self.attempts(job["job_id"])
+        rows = await self.attempts(job)
         training = await self.training(job["job_id"])
         return JobCost(
             rate_cents_per_hour=job["rate_cents_per_hour"], estimate_cents=job["estimate_cents"],
             attempts=[Attempt(r["attempt"], r["started_at"], r["exited_at"],
-                              r["training_started_at"], r["last_progress_at"], r["interrupted"])
+                              r["training_started_at"], r["last_progress_at"], r["interrupted"],
+                              r["rate_cents_per_hour"], r["gpu_type"], r["pricing"])
                       for r in rows],
             step=training["step"], total_steps=training["total_steps"])
 
@@ -121,7 +148,7 @@ class Costs:
         """What running instances have cost so far (billed to the month they end in): every
         one, or those of `job_ids`."""
         row = await self._one(
-            "SELECT COALESCE(sum(j.rate_cents_per_hour::bigint * GREATEST(0, floor(extract(epoch "
+            f"SELECT COALESCE(sum(({RATE_SQL})::bigint * GREATEST(0, floor(extract(epoch "
             "FROM (%(now)s - a.started_at)) * 1000)::bigint)), 0)::bigint AS u FROM attempts a "
             "JOIN jobs j USING (job_id) WHERE a.started_at IS NOT NULL AND a.exited_at IS NULL "
             "AND (%(ids)s::uuid[] IS NULL OR a.job_id = ANY(%(ids)s::uuid[]))",
@@ -141,16 +168,19 @@ class Costs:
     async def add_entry(self, row: dict[str, Any]) -> bool:
         cur = await self.conn.execute(
             "INSERT INTO cost_entries (job_id, attempt, kind, billable_ms, rate_cents_per_hour, "
-            "units, started_at, ended_at, billed_month, start_event_id, end_event_id) VALUES "
-            "(%(job_id)s, %(attempt)s, %(kind)s, %(billable_ms)s, %(rate_cents_per_hour)s, "
-            "%(units)s, %(started_at)s, %(ended_at)s, %(billed_month)s, %(start_event_id)s, "
-            "%(end_event_id)s) ON CONFLICT (job_id, attempt, kind) DO NOTHING", row)
+            "units, gpu_type, pricing, started_at, ended_at, billed_month, start_event_id, "
+            "end_event_id) VALUES (%(job_id)s, %(attempt)s, %(kind)s, %(billable_ms)s, "
+            "%(rate_cents_per_hour)s, %(units)s, %(gpu_type)s, %(pricing)s, %(started_at)s, "
+            "%(ended_at)s, %(billed_month)s, %(start_event_id)s, %(end_event_id)s) "
+            "ON CONFLICT (job_id, attempt, kind) DO NOTHING", row)
         return cur.rowcount == 1
 
     async def entries(self, job_id: uuid.UUID | None = None, month: str | None = None
                       ) -> list[dict[str, Any]]:
         return await self._all(
-            "SELECT e.*, j.name, j.tags, j.gpu_type, j.pricing FROM cost_entries e "
+            # an entry written before entries kept their own GPU and pricing had the job's
+            "SELECT e.*, j.name, j.tags, COALESCE(e.gpu_type, j.gpu_type) AS gpu_type, "
+            "COALESCE(e.pricing, j.pricing) AS pricing FROM cost_entries e "
             "JOIN jobs j USING (job_id) WHERE (%(job)s::uuid IS NULL OR e.job_id = %(job)s) "
             "AND (%(month)s::text IS NULL OR e.billed_month = %(month)s) ORDER BY e.id",
             {"job": job_id, "month": month})

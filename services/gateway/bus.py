@@ -8,7 +8,7 @@ from typing import Any
 from faststream.nats import NatsBroker, NatsMessage
 from litestar.channels import ChannelsPlugin
 
-from libs.common.bus import call, ensure_streams, make_broker, publish_event
+from libs.common.bus import call, connected, ensure_streams, make_broker, publish_event
 from libs.common.settings import Settings
 from proto.base import decode, to_builtins
 from proto.jobs import JobStatusChanged
@@ -57,6 +57,9 @@ class GatewayBus:
 
     async def ask(self, request: Any) -> Any:
         return await call(self.broker, request, self.settings.rpc_timeout_s)
+
+    def connected(self) -> bool:
+        return connected(self.broker)
 
     async def report_trainer_event(self, event: TrainerEvent) -> None:
         await publish_event(self.broker, TrainingEventReported(event=event))

@@ -81,6 +81,10 @@ class WebhooksController(Controller):
         if event.job_id != job_id:
             raise ServiceError("job_mismatch", "The event names another job than the URL.",
                                "Post each event to its own job's webhook URL.")
+        if not bus.connected():  # NATS is down: say so now, not after the publish's timeout
+            log.warning("trainer event %s for job %s not published: the bus is not connected",
+                        event.event_id, job_id)
+            raise bus_unavailable()
         if not RECENT.first_time(event.event_id):
             log.info("replayed trainer event %s for job %s ignored", event.event_id, job_id)
             return {"status": "duplicate"}
@@ -90,7 +94,12 @@ class WebhooksController(Controller):
             RECENT.forget(event.event_id)
             log.warning("trainer event %s for job %s not published: %r", event.event_id,
                         job_id, exc)
-            raise ServiceError("bus_unavailable", "The event could not be passed on to the "
-                               "services right now.", "Post it again shortly; the trainer "
-                               "retries on its own.", status=503) from exc
+            raise bus_unavailable() from exc
         return {"status": "accepted"}
+
+
+def bus_unavailable() -> ServiceError:
+    """A 503: the trainer keeps the event and posts it again (a 4xx it would drop)."""
+    return ServiceError("bus_unavailable", "The event could not be passed on to the services "
+                        "right now.", "Post it again shortly; the trainer retries on its own.",
+                        status=503)

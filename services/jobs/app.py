@@ -7,7 +7,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import durable, durable_each, rpc
+from libs.common.bus import connected, durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from libs.common.storage import open_store
@@ -100,7 +100,8 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @runtime.background
     async def watchdog() -> None:
-        await lifecycle.watchdog(uow, settings.heartbeat_timeout_s)
+        await lifecycle.watchdog(uow, settings.heartbeat_timeout_s,
+                                 bus_up=lambda: connected(runtime.broker))
 
     @runtime.background
     async def gpu_auto_retry() -> None:

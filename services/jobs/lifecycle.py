@@ -13,7 +13,15 @@ from typing import Any
 from proto.base import utcnow
 from proto.jobs import JobCancelled, StageStuck
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
-from proto.training import Completed, Failed, Heartbeat, Progress, StageChanged, TrainerEvent
+from proto.training import (
+    WEBHOOK_RETRY_MAX_S,
+    Completed,
+    Failed,
+    Heartbeat,
+    Progress,
+    StageChanged,
+    TrainerEvent,
+)
 from services.jobs import domain, gpu_retry
 from services.jobs.handlers import emit_changes, queued_event
 from services.jobs.repository import Jobs
@@ -145,13 +153,18 @@ def _apply_instance_event(job: domain.Job, event: Any) -> bool:
 # --- The watchdog --------------------------------------------------------------------------------
 
 
-async def watchdog(uow: UnitOfWork, heartbeat_timeout_s: float, interval_s: float = 2.0) -> None:
+async def watchdog(uow: UnitOfWork, heartbeat_timeout_s: float, interval_s: float = 2.0,
+                   bus_up: Callable[[], bool] = lambda: True) -> None:
     """UJ4.1.1: a trainer silent past the timeout is lost (detected within 30 s); UJ3.3.1: a
     stage past twice its expected duration gets a warning."""
     # Judge heartbeats only once this process has listened for a full timeout: after a restart,
-    # the backlog of events it missed has to land before silence means anything.
+    # the backlog of events it missed has to land before silence means anything. A bus outage
+    # is the same: no trainer can be heard through it, and once it is over each trainer's
+    # webhook sink may still be waiting out its backoff (up to WEBHOOK_RETRY_MAX_S).
     listening_since = time.monotonic()
     while True:
+        if not bus_up():
+            listening_since = time.monotonic() + WEBHOOK_RETRY_MAX_S
         try:
             if time.monotonic() - listening_since >= heartbeat_timeout_s:
                 await recover_silent(uow, heartbeat_timeout_s)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from support import eventually
-from test_cost_service import FAST, _where, create_job, instance
+from test_cost_service import FAST, _where, create_job, instance, queue_attempt
 
 from proto.base import utcnow
 from proto.jobs import JobStatusChanged
@@ -56,7 +56,9 @@ async def test_final_cost_waits_for_each_attempt_and_counts_one_that_never_start
     for event in instance(job_id, now - timedelta(minutes=50), now - timedelta(minutes=40)):
         await bus.publish(event)
     await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    await queue_attempt(bus, job_id, 2)
     await bus.publish(InstanceFailedToStart(job_id=job_id, attempt=2, message="no capacity"))
+    await queue_attempt(bus, job_id, 3)
     # Attempt 3 ran; the job's end, which says so, comes before its instance's events.
     await bus.publish(JobStatusChanged(job_id=job_id, status="completed", attempt=3))
     await asyncio.sleep(0.5)

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from support import eventually, training_file
@@ -61,6 +62,16 @@ async def create_job(bus, settings, rate_cents_per_hour: int, estimate_cents: in
     job_id = uuid.UUID(job["id"])
     await eventually(lambda: known(bus, job_id))
     return job_id
+
+
+async def queue_attempt(bus, job_id: uuid.UUID, attempt: int, **changes) -> JobQueued:
+    """Queue another attempt of the job as the jobs service would: its first JobQueued again,
+    as a new event with the attempt's number and what changed (pricing, GPU type)."""
+    [first] = [q for q in await stored(bus, JobQueued) if q.job_id == job_id and q.attempt == 1]
+    event = msgspec.structs.replace(first, attempt=attempt, event_id=uuid.uuid4(),
+                                    occurred_at=utcnow(), **changes)
+    await bus.publish(event)
+    return event
 
 
 async def known(bus, job_id: uuid.UUID) -> dict | None:
@@ -213,6 +224,7 @@ async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service
     await cost.stop()  # killed: what follows waits in the streams
     now = utcnow()  # a short, recent second attempt: live spend stays under 100% meanwhile
     second = instance(job_id, now - timedelta(minutes=25), now - timedelta(minutes=5), 2)
+    await queue_attempt(bus, job_id, 2)
     for event in (*first, *second):
         await bus.publish(event, msg_id=str(uuid.uuid4()))  # old ones again, and new ones
     await start_service(build_cost, **FAST)

@@ -1,0 +1,73 @@
+"""Each attempt is billed at the price of the JobQueued that started it: a job whose first
+attempt ran on spot and whose second runs on-demand (UJ2.1.2) costs each rate for its own time."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from support import eventually
+from test_cost_service import FAST, _where, create_job, instance, queue_attempt
+
+from proto.base import utcnow
+from proto.cost import ExportCosts
+from proto.jobs import JobStatusChanged
+from services.cost.app import build as build_cost
+from services.jobs.app import build as build_jobs
+
+SPOT, ON_DEMAND = 249, 799  # H100-80GB: the estimate's spot rate, then the on-demand list price
+
+
+@pytest.fixture
+async def services(start_service):
+    await start_service(build_jobs)
+    return await start_service(build_cost, **FAST)
+
+
+async def test_an_attempt_switched_to_on_demand_is_billed_on_demand_for_its_own_time(
+        services, bus, settings):
+    job_id = await create_job(bus, settings, rate_cents_per_hour=SPOT, estimate_cents=2_000)
+    t0 = utcnow() - timedelta(hours=2, minutes=20)
+    for event in instance(job_id, t0, t0 + timedelta(hours=1)):  # attempt 1: 1 h on spot
+        await bus.publish(event)
+    await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    await queue_attempt(bus, job_id, 2, pricing="on_demand")
+    started, exited = instance(job_id, t0 + timedelta(hours=1, minutes=10),
+                               t0 + timedelta(hours=2, minutes=10), 2)
+    await bus.publish(started)
+    live = await eventually(lambda: _where(bus, job_id, lambda c: c["running"]))
+    assert live["hourly_rate"] == "$7.99/hr (on-demand)"
+    # 1 h spot + 70 min (and counting) on-demand; at the spot rate it would be under $5.40
+    assert live["spend_cents"] >= SPOT + 932 and live["projected_final_cents"] >= SPOT + 932
+    await bus.publish(exited)
+    done = await eventually(lambda: _where(bus, job_id, lambda c: len(c["ledger"]) == 2))
+    assert done["spend_cents"] == SPOT + ON_DEMAND and done["billable_s"] == 7200
+    assert [(e["pricing"], e["rate_cents_per_hour"], e["billable_ms"]) for e in done["ledger"]] \
+        == [("spot", SPOT, 3_600_000), ("on_demand", ON_DEMAND, 3_600_000)]
+    await bus.publish(JobStatusChanged(job_id=job_id, status="completed", attempt=2))
+    final = (await eventually(lambda: _where(bus, job_id, lambda c: c["final"])))["final"]
+    assert final["total_cents"] == 1_048 and final["billable_hours"] == "2.0000"
+    assert [(r["pricing"], r["billable_hours"], r["cents"]) for r in final["by_rate"]] == [
+        ("spot", "1.0000", SPOT), ("on_demand", "1.0000", ON_DEMAND)]
+    rows = list(csv.DictReader(io.StringIO(await bus.ask(ExportCosts()))))
+    mine = [r for r in rows if r["job_id"] == str(job_id)]
+    assert [(r["pricing"], r["amount_cents"]) for r in mine] == [("spot", "249"), ("on_demand", "799")]
+
+
+async def test_an_attempt_over_before_its_queued_event_is_settled_at_its_own_rate(
+        services, bus, settings):
+    # After an outage each consumer drains its own backlog: the exit may come first.
+    job_id = await create_job(bus, settings, rate_cents_per_hour=SPOT, estimate_cents=2_000)
+    t0 = utcnow() - timedelta(hours=1)
+    for event in instance(job_id, t0, t0 + timedelta(minutes=30), 2):
+        await bus.publish(event)
+    await asyncio.sleep(0.6)  # handled, ticks re-check: not settled at a guessed rate
+    assert (await _where(bus, job_id, lambda c: True))["ledger"] == []
+    await queue_attempt(bus, job_id, 2, pricing="on_demand")
+    done = await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
+    assert [(e["pricing"], e["rate_cents_per_hour"]) for e in done["ledger"]] == [
+        ("on_demand", ON_DEMAND)]
+    assert done["spend_cents"] == 400  # 30 min at $7.99/h = 399.5, half-up once
