@@ -24,6 +24,7 @@ log = logging.getLogger("trainer")
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
+SIGTERM_DELIVERY_S = 20.0  # inside any provider's grace period (ours: 60 s, RunPod's spot: ~30 s)
 MAX_SKIPPED_LISTED = 200  # keeps the DataReport body well under the webhook size limit
 
 
@@ -164,4 +165,6 @@ def main(spec_path: Path) -> int:
         print(f"training failed ({failure.failure_class}): {failure.message}", file=sys.stderr)
         return EXIT_INTERRUPTED if failure.failure_class == "interrupted" else EXIT_FAILED
     finally:
-        reporter.close()
+        # After SIGTERM (a spot reclaim, `brightrun down`) the machine is going: deliver what
+        # fits in its grace period rather than wait out an outage that may be the shutdown.
+        reporter.close(SIGTERM_DELIVERY_S if stop.requested else None)

@@ -45,7 +45,7 @@ class FileSink:
         self._file.write(body + b"\n")
         self._file.flush()
 
-    def close(self, timeout_s: float) -> None:
+    def close(self, timeout_s: float | None = None) -> None:
         self._file.close()
 
 
@@ -104,8 +104,9 @@ class Reporter:
         if self._heartbeat is not None:
             self._heartbeat.join(timeout_s)
 
-    def close(self, timeout_s: float = 30.0) -> None:
-        self.stop_heartbeat(timeout_s)
+    def close(self, timeout_s: float | None = None) -> None:
+        """`timeout_s` None: the sink may wait out a bus outage (its horizon)."""
+        self.stop_heartbeat(30.0 if timeout_s is None else timeout_s)
         with self._lock:
             self.sink.close(timeout_s)
 

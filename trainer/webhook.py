@@ -116,10 +116,12 @@ class HttpSink:
             return None  # a 4xx will not change on retry
         return f"HTTP {response.status_code}"
 
-    def close(self, timeout_s: float) -> None:
-        """Deliver what is queued, then stop. Through an outage this waits up to the horizon:
-        the run's last events (Completed, Failed) are the ones that matter most."""
-        timeout_s = max(timeout_s, self.backoff.horizon_s + self.backoff.max_s)
+    def close(self, timeout_s: float | None = None) -> None:
+        """Deliver what is queued, then stop. Through an outage this waits up to the horizon
+        (`timeout_s` None): the run's last events (Completed, Failed) are the ones that matter
+        most — unless the caller has less time than that (a SIGTERM's grace period)."""
+        if timeout_s is None:
+            timeout_s = self.backoff.horizon_s + self.backoff.max_s
         try:
             self._queue.put(None, timeout=timeout_s)
         except queue.Full:
