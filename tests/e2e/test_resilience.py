@@ -35,14 +35,15 @@ def settled_event_log(api, job_id: str, timeout_s: float = 60.0) -> list[dict]:
         time.sleep(0.25)
 
 
-@pytest.mark.parametrize("victims", [("jobs", "monitoring"), ("provisioning",)])
+@pytest.mark.parametrize("victims", [("jobs", "monitoring"), ("provisioning",), ("gateway",)],
+                         ids=["jobs+monitoring", "provisioning", "gateway"])
 def test_killed_services_restart_and_the_job_completes_exactly_once(stack, api, victims):
     file_id = upload(api, "sample.json", stack.sample_file.read_bytes()).json()["id"]
     job = start_job(api, file_id, max_steps=40, checkpoint_every_steps=10)
     wait_for_status(api, job["id"], {"training"}, 120)
     for name in victims:
         _kill(stack, name)
-    time.sleep(2.0)  # the trainer keeps posting while they are down
+    time.sleep(2.0)  # the trainer keeps posting while they are down (to a dead gateway: retries)
     for name in victims:
         stack.stack.restart_service(name)
     stack.stack.wait_ready(stack.settings)
