@@ -144,3 +144,33 @@ def test_console_job_page_shows_interruptions_and_cost_and_retries_a_cancelled_j
         api.post(f"/jobs/{new_id}/cancel", json={"reason": "Testing"})
 
     assert errors == [], f"the console raised JavaScript errors: {errors}"
+
+
+@pytest.mark.timeout(240)
+def test_console_notifications_arrive_live_and_are_marked_read(stack, console):
+    import httpx
+    from journey import start_job, upload, wait_for_status
+
+    page, errors = console
+    page.get_by_test_id("nav-notifications").click()
+    inbox = page.get_by_test_id("notification-inbox")
+    expect(inbox).to_be_visible()
+    unread_before = page.get_by_test_id("unread-count")
+    before = int(unread_before.text_content() or 0) if unread_before.is_visible() else 0
+
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        file_id = upload(api, "sample.json", stack.sample_file.read_bytes()).json()["id"]
+        job = start_job(api, file_id, max_steps=4)
+        wait_for_status(api, job["id"], {"completed", "failed"})
+
+    # Pushed over the websocket while the page is open: the badge counts up, the list grows.
+    expect(page.get_by_test_id("unread-count")).not_to_have_text(str(before))
+    item = inbox.get_by_test_id("notification-item").filter(has_text=job["name"]).first
+    expect(item).to_be_visible()
+    unread = int(page.get_by_test_id("unread-count").text_content())
+    item.get_by_test_id("notification-ack").click()
+    expect(item).to_have_attribute("data-read", "true")
+    expect(page.get_by_test_id("unread-count")).to_have_text(str(unread - 1)) if unread > 1 \
+        else expect(page.get_by_test_id("unread-count")).to_be_hidden()
+
+    assert errors == [], f"the console raised JavaScript errors: {errors}"
