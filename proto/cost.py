@@ -20,6 +20,7 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
     model_parameter_count: int = 135_000_000
+    gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
     # (and a fresh start-up), not the whole run.
     resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0
@@ -34,6 +35,7 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str
     pricing: str
     hourly_rate_cents: int
+    gpu_count: int = 1  # the rate and costs are for this many GPUs together
     duration_s_low: int
     duration_s_high: int
     cost_cents_low: int

@@ -62,6 +62,7 @@ class JobQueued(Message, frozen=True, kw_only=True):
     provider: Literal["local", "runpod"] = "local"
     gpu_type: str = "cpu"
     pricing: Pricing = "spot"
+    gpu_count: int = 1
     resume_from: str | None = None
     fault_injection: FaultInjection | None = None
     # What cost accounts the job by, so it asks no one (events stored before these fields
@@ -182,6 +183,7 @@ class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[Tag] = msgspec.field(default_factory=list)
     gpu_type: str = "cpu"
     pricing: Pricing = "spot"
+    gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1  # GPUs of `gpu_type` per instance
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     estimate: dict | None = None  # the estimate the user saw, kept with the job
     fault_injection: FaultInjection | None = None
@@ -228,6 +230,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     hyperparameters: Hyperparameters
     gpu_type: str
     pricing: Pricing
+    gpu_count: int = 1
     status: JobStatus
     status_message: str
     attempt: int

@@ -210,8 +210,10 @@ def load_base(source: str | None, tokenizer: Any, on: str, nf4: bool) -> torch.n
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                                    bnb_4bit_compute_dtype=torch.bfloat16,
                                    bnb_4bit_use_double_quant=True)
+        # Several GPUs on the instance (gpu_count): layers spread over them, for memory.
+        placement = "auto" if torch.cuda.device_count() > 1 else {"": 0}
         model = AutoModelForCausalLM.from_pretrained(source, quantization_config=quant,
-                                                     dtype=torch.bfloat16, device_map={"": 0})
+                                                     dtype=torch.bfloat16, device_map=placement)
     else:
         dtype = torch.bfloat16 if on == "cuda" else torch.float32
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)

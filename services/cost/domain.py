@@ -46,17 +46,25 @@ def list_rate_cents(gpu_type: str, pricing: str) -> int:
 
 
 def billed_rate_cents(gpu_type: str, pricing: str, estimate: dict | None,
-                      estimated_for: tuple[str, str]) -> int:
+                      estimated_for: tuple[str, str], gpu_count: int = 1) -> int:
     """What an attempt on `gpu_type`/`pricing` costs an hour: the estimate's rate (the price the
     user was shown) while it runs on what was estimated, else the list price. A job switched to
     on-demand (UJ2.1.2) keeps its spot estimate, but the provider bills on-demand from then on.
-    `estimated_for` says what the estimate priced when it does not say so itself."""
+    `estimated_for` says what the estimate priced when it does not say so itself. Rates are per
+    instance: `gpu_count` GPUs of the type."""
     estimate = estimate or {}
     priced = (estimate.get("gpu_type", estimated_for[0]), estimate.get("pricing", estimated_for[1]))
     rate = estimate.get("hourly_rate_cents")
-    if rate is None or (gpu_type, pricing) != priced:
-        return list_rate_cents(gpu_type, pricing)
+    if rate is None or (gpu_type, pricing) != priced or estimate.get("gpu_count", 1) != gpu_count:
+        return list_rate_cents(gpu_type, pricing) * gpu_count
     return rate
+
+
+def parallel_speedup(gpu_count: int) -> float:
+    """How much faster `gpu_count` GPUs train: not at all, yet. The trainer shards a model too
+    big for one GPU across them (layer by layer, one working at a time): more memory, the same
+    speed. Data-parallel training would make this ~0.9 per doubling."""
+    return 1.0
 
 
 def throughput(gpu: GpuType, parameter_count: int) -> float:
@@ -87,12 +95,13 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     # A resume trains only the steps left, but starts an instance and loads the model anew:
     # the overhead below is paid in full.
     tokens = int(max(0, steps - req.resume_from_step) * examples_per_step * per_example)
-    seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
+    seed_s = seed_seconds(gpu, tokens, req.model_parameter_count) / parallel_speedup(req.gpu_count)
     fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
     seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
     spot = gpu.spot_cents_per_hour if req.spot_cents_per_hour is None else req.spot_cents_per_hour
     on_demand = gpu.on_demand_cents_per_hour if req.on_demand_cents_per_hour is None \
         else req.on_demand_cents_per_hour
+    spot, on_demand = spot * req.gpu_count, on_demand * req.gpu_count  # an instance's price
     rate = spot if req.pricing == "spot" else on_demand
 
     def cost(rate_cents: int, s: float) -> int:
@@ -103,7 +112,7 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     if cost(rate, high) > COST_WARNING_CENTS:
         warnings.append(f"This job may cost more than ${COST_WARNING_CENTS // 100}.")
     return Estimate(
-        gpu_type=gpu.name, pricing=req.pricing, hourly_rate_cents=rate,
+        gpu_type=gpu.name, pricing=req.pricing, hourly_rate_cents=rate, gpu_count=req.gpu_count,
         duration_s_low=int(low), duration_s_high=math.ceil(high),
         cost_cents_low=cost(rate, low), cost_cents_high=cost(rate, high),
         spot_cost_cents_high=cost(spot, high), on_demand_cost_cents_high=cost(on_demand, high),

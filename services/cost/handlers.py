@@ -85,7 +85,7 @@ def job_row(event: JobQueued) -> dict[str, Any]:
     """The rate is the one the user was shown with the estimate; without one, the list price."""
     estimate = event.estimate or None
     rate = domain.billed_rate_cents(event.gpu_type, event.pricing, estimate,
-                                    (event.gpu_type, event.pricing))
+                                    (event.gpu_type, event.pricing), event.gpu_count)
     centre = None
     if estimate:
         centre = (estimate["cost_cents_low"] + estimate["cost_cents_high"] + 1) // 2
@@ -101,7 +101,7 @@ def attempt_price(event: JobQueued, job: dict[str, Any]) -> dict[str, Any]:
     """Each attempt is billed at the price of the JobQueued that started it; an estimate that
     does not say what it priced priced what the job was first queued on."""
     rate = domain.billed_rate_cents(event.gpu_type, event.pricing, event.estimate,
-                                    (job["gpu_type"], job["pricing"]))
+                                    (job["gpu_type"], job["pricing"]), event.gpu_count)
     return {"gpu_type": event.gpu_type, "pricing": event.pricing, "rate_cents_per_hour": rate,
             "queued_event_id": event.event_id}
 

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -28,6 +28,7 @@ class EstimateBody(msgspec.Struct, frozen=True, kw_only=True):
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
+    gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     model: ModelRef = msgspec.field(default_factory=ModelRef)
 
 
@@ -40,7 +41,7 @@ async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_
         estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
         preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
         pricing=body.pricing, model_parameter_count=body.model.parameter_count,
-        resume_from_step=resume_from_step, **prices,
+        resume_from_step=resume_from_step, gpu_count=getattr(body, "gpu_count", 1), **prices,
     ))
 
 

@@ -41,6 +41,7 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[Tag] = msgspec.field(default_factory=list)
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
+    gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1  # several GPUs of gpu_type
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     fault_injection: FaultInjection | None = None  # local provider: simulated spot reclaims
 

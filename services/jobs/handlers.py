@@ -114,6 +114,10 @@ def _ineligible(row: dict[str, Any]) -> ServiceError:
 
 async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
     lora, hyper = resolve(cmd.preset, cmd.overrides)
+    if cmd.gpu_type == "cpu" and cmd.gpu_count != 1:
+        raise ServiceError("invalid_gpu_count", "This machine's CPU trains as one: gpu_count "
+                           f"must be 1 with gpu_type 'cpu', not {cmd.gpu_count}.",
+                           "Set gpu_count to 1, or choose a GPU type.", {"allowed": [1]}, 422)
     now = utcnow()
     async with uow() as work:
         file_row = await TrainingFiles(work.conn).get(cmd.training_file_id)
@@ -129,6 +133,7 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
             "description": cmd.description, "notes": cmd.notes, "tags": list(dict.fromkeys(cmd.tags)),
             "training_file_id": file_row["id"], "preset": cmd.preset, "model": cmd.model,
             "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
+            "gpu_count": cmd.gpu_count,
             "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
             "parent_job_id": None,
             "fault_injection": cmd.fault_injection,
@@ -147,7 +152,7 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
         lora=msgspec.convert(config["lora"], LoraSettings),
         hyperparameters=msgspec.convert(config["hyperparameters"], Hyperparameters),
         gpu_type=config["gpu_type"], pricing=config["pricing"],
-        provider="local" if config["gpu_type"] == "cpu" else "runpod",
+        gpu_count=config.get("gpu_count") or 1, provider="local" if config["gpu_type"] == "cpu" else "runpod",
         resume_from=resume_from,
         fault_injection=msgspec.convert(config["fault_injection"], FaultInjection)
         if config["fault_injection"] else None,

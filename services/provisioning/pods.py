@@ -116,7 +116,7 @@ async def _find_or_create(provider: PodProvider, spec: Any, event: JobQueued,
         try:
             found = await asyncio.to_thread(provider.find, name)
             return found or await asyncio.to_thread(
-                provider.create, spec, event.gpu_type, event.pricing, 1, bid)
+                provider.create, spec, event.gpu_type, event.pricing, event.gpu_count, bid)
         except ApiUnavailable:
             if delay is None:
                 raise

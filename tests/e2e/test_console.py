@@ -79,9 +79,14 @@ def test_console_uploads_a_file_shows_it_eligible_offers_presets_with_an_estimat
         re.compile(r" - Balanced - \d{4}-\d{2}-\d{2}$"))
 
     # A paid GPU turns the estimate into dollars, spot against on-demand.
+    expect(page.get_by_test_id("gpu-count")).to_be_hidden()  # the CPU is one machine
     page.get_by_test_id("gpu-type").select_option("H100-80GB")
     expect(page.get_by_test_id("estimate-cost")).to_contain_text("$")
     expect(page.get_by_test_id("estimate-compare")).to_contain_text("On-demand")
+    one_gpu = page.get_by_test_id("estimate-rate").text_content()
+    page.get_by_test_id("gpu-count").select_option("2")
+    expect(page.get_by_test_id("estimate-rate")).to_contain_text("2 × H100-80GB")
+    assert page.get_by_test_id("estimate-rate").text_content() != one_gpu
 
     # The job list opens, with its live connection to the firehose.
     page.get_by_test_id("nav-jobs").click()

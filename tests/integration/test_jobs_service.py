@@ -104,6 +104,16 @@ async def test_created_job_is_queued_named_and_announced(jobs, bus, settings):
     assert [str(q.job_id) for q in queued] == [job["id"]]
 
 
+async def test_several_gpus_are_kept_and_queued_and_the_cpu_counts_as_one(jobs, bus, settings):
+    job = await create(bus, settings, gpu_type="H100-80GB", gpu_count=2)
+    assert job["gpu_count"] == 2
+    [queued] = [decode(b, JobQueued) for b in await bus.stored(JobQueued.subject)]
+    assert queued.gpu_count == 2 and queued.gpu_type == "H100-80GB"
+    file = await register(bus, settings, training_file())
+    error = await bus.ask_error(CreateJob(training_file_id=file["id"], gpu_count=2))
+    assert error.error.code == "invalid_gpu_count" and error.error.status == 422
+
+
 async def test_duplicate_job_name_gets_a_timestamp(jobs, bus, settings):
     file = await register(bus, settings, training_file())
     first = await bus.ask(CreateJob(training_file_id=file["id"], name="Run A"))

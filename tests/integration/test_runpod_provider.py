@@ -246,3 +246,9 @@ async def test_without_a_runpod_provider_estimates_use_catalogue_prices(start_se
 
     await start_service(build)  # the local provider knows only this machine's CPU
     assert await LivePrices(wait_s=0.5).row(bus, "H100-80GB") == {}
+
+
+async def test_a_job_of_several_gpus_rents_one_pod_with_that_many(provisioning, bus, fake):
+    event = msgspec.structs.replace(queued(pricing="on_demand"), gpu_count=4)
+    await started_pod(bus, fake, event)
+    assert fake.created[-1]["gpuCount"] == 4
