@@ -59,11 +59,17 @@ def measure(log: list[dict]) -> list[dict]:
         attempt = fault["payload"]["attempt"]
         recovering = next(e for e in log if e["kind"] == "status" and _at(e) >= _at(fault)
                           and e["payload"]["status"] == "recovering")
-        resumed = next(e for e in log if e["kind"] == "progress"
-                       and e["payload"]["attempt"] == attempt + 1)
-        restored = next(e for e in log if e["kind"] == "stage"
-                        and e["payload"]["attempt"] == attempt + 1
-                        and e["payload"]["stage"] == "training")
+        resumed = next((e for e in log if e["kind"] == "progress"
+                        and e["payload"]["attempt"] == attempt + 1), None)
+        restored = next((e for e in log if e["kind"] == "stage"
+                         and e["payload"]["attempt"] == attempt + 1
+                         and e["payload"]["stage"] == "training"), None)
+        if resumed is None or restored is None:
+            # The next attempt trained no step: it was itself reclaimed before its first one
+            # (or nothing was left), so this interruption has no time-to-resume of its own.
+            print(f"interruption at step {fault['payload'].get('step')} of attempt {attempt}: "
+                  "the next attempt trained no step; not counted", flush=True)
+            continue
         reached = max(e["payload"]["step"] for e in log if e["kind"] == "progress"
                       and e["payload"]["attempt"] == attempt)
         rows.append({
