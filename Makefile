@@ -54,7 +54,7 @@ lint: install
 # proto/asyncapi.yaml, the bus as AsyncAPI 3.0, regenerated from proto/ and the services' wiring
 # (tests/unit/test_asyncapi.py fails until it is rerun after a contract or subscriber change).
 asyncapi: install
-	$(BIN)/python -m proto.asyncapi
+	$(BIN)/python -m services.cli.asyncapi
 
 clean:
 	rm -rf $(VENV) .state brightrun-output

@@ -36,7 +36,7 @@ class ServiceRuntime:
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
         # (subject, consumer) of each batch consumer: they are not FastStream subscribers, so
-        # this is how the AsyncAPI generator (proto/asyncapi) lists them.
+        # this is how the AsyncAPI generator (services/cli/asyncapi) lists them.
         self.batch_consumers: list[tuple[str, str]] = []
 
         @self.broker.subscriber(f"rpc.{name}.ping", include_in_schema=False)

@@ -46,7 +46,7 @@ async def healthz() -> dict[str, str]:
 
 
 def wire_bus(settings: Settings, channels: ChannelsPlugin) -> GatewayBus:
-    """The gateway's bus with every subscription it makes; proto/asyncapi reads them from here."""
+    """The gateway's bus with every subscription it makes; services/cli/asyncapi reads them from here."""
     bus = GatewayBus(settings, channels)
     feed_in_app(bus)
     return bus

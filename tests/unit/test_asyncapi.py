@@ -8,9 +8,9 @@ import msgspec
 import pytest
 import yaml
 
-from proto.asyncapi import COMMAND, DOCUMENT
-from proto.asyncapi.document import render
-from proto.asyncapi.messages import SCHEMA_REF, bus_messages, to_asyncapi_dialect
+from services.cli.asyncapi import COMMAND, DOCUMENT
+from services.cli.asyncapi.document import render
+from services.cli.asyncapi.messages import SCHEMA_REF, bus_messages, to_asyncapi_dialect
 
 
 @pytest.fixture(scope="module")

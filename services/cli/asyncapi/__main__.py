@@ -1,7 +1,7 @@
-"""`python -m proto.asyncapi`: write proto/asyncapi.yaml from the code."""
+"""`python -m services.cli.asyncapi`: write proto/asyncapi.yaml from the code."""
 
-from proto.asyncapi import DOCUMENT
-from proto.asyncapi.document import render
+from services.cli.asyncapi import DOCUMENT
+from services.cli.asyncapi.document import render
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ def _wired(service: str, settings: Settings) -> list[Endpoint]:
         channels = ChannelsPlugin(backend=MemoryChannelsBackend(), arbitrary_channels_allowed=True)
         return _subscribed(service, app.wire_bus(settings, channels).broker)
     raise RuntimeError(f"services/{service}/app.py has neither build() nor wire_bus(): "
-                       "teach proto/asyncapi/wiring.py how to read its subscribers")
+                       "teach services/cli/asyncapi/wiring.py how to read its subscribers")
 
 
 def _subscribed(service: str, broker: Any) -> list[Endpoint]:

@@ -9,9 +9,9 @@ import yaml
 
 from libs.common.bus import STREAMS, stream_for
 from libs.common.settings import Settings
-from proto.asyncapi import COMMAND
-from proto.asyncapi.messages import bus_messages, schemas
-from proto.asyncapi.wiring import Endpoint, receivers, senders
+from services.cli.asyncapi import COMMAND
+from services.cli.asyncapi.messages import bus_messages, schemas
+from services.cli.asyncapi.wiring import Endpoint, receivers, senders
 
 REPLY_CHANNEL = "rpcReply"
 HOW = {
@@ -26,7 +26,7 @@ HOW = {
 }
 HEADER = f"""\
 # The Bright Run bus, generated from the code: do not edit; run `{COMMAND}`
-# (or `python -m proto.asyncapi`).
+# (or `python -m services.cli.asyncapi`).
 # tests/unit/test_asyncapi.py fails when this file and the code disagree.
 """
 
