@@ -8,6 +8,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
+from libs.common.batches import one_by_one
 from libs.common.bus import durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
@@ -65,12 +66,10 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_job_status_changed(msg: NatsMessage) -> None:
         await handlers.on_status_changed(decode(msg.body, JobStatusChanged), ctx)
 
-    async def on_trainer_events(events: list) -> None:
-        for event in events:  # most are throttled Progress: no transaction at all
-            await handlers.on_trainer_event(event, ctx)
-
+    # Most are Progress inside the 10 s throttle: no transaction at all.
     runtime.batches(TrainingEventReported.subject, "cost-on-training-event",
-                    TrainingEventReported.unwrap, on_trainer_events)
+                    TrainingEventReported.unwrap,
+                    one_by_one(lambda event: handlers.on_trainer_event(event, ctx)))
 
     durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted,
                           InstanceFailedToStart),

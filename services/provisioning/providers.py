@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from libs.common.batches import one_by_one
 from libs.common.bus import rpc
 from proto.provisioning import GetGpuPrices
 from proto.training import TrainingEventReported, TrainingJobSpec
@@ -73,12 +74,10 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
     async def runpod_gpu_prices(_: GetGpuPrices) -> dict[str, Any]:
         return await prices.current()
 
-    async def on_trainer_events(events: list) -> None:
-        for event in events:  # only Completed/Failed matter here; the rest are skipped
-            await pods.on_trainer_event(event, runtime.uow)
-
+    # Only Completed/Failed matter here; the rest are skipped without a transaction.
     runtime.batches(TrainingEventReported.subject, "provisioning-on-trainer-event",
-                    TrainingEventReported.unwrap, on_trainer_events)
+                    TrainingEventReported.unwrap,
+                    one_by_one(lambda event: pods.on_trainer_event(event, runtime.uow)))
 
     runtime.background(watcher.run)
     return RunPodWiring(runtime, provider, prices)
