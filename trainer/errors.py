@@ -145,7 +145,10 @@ def out_of_memory(spec: TrainingJobSpec, device: str, parameter_count: int | Non
     changes: dict[str, float | int | str] = {}
     # Halving the micro-batch and doubling accumulation keeps the effective batch (and so the
     # training dynamics) unchanged; only when that is exhausted do we trade away quality.
-    if hp.micro_batch_size > 1 and hp.grad_accumulation * 2 <= 256:
+    # On the CPU a micro-batch runs one sequence at a time (batching.forward_passes), so its
+    # size does not bound memory there: the sequence length does.
+    on_cuda = device.startswith("cuda")
+    if on_cuda and hp.micro_batch_size > 1 and hp.grad_accumulation * 2 <= 256:
         half = hp.micro_batch_size // 2
         changes = {"micro_batch_size": half,
                    "grad_accumulation": math.ceil(hp.micro_batch_size * hp.grad_accumulation / half)}
@@ -162,7 +165,7 @@ def out_of_memory(spec: TrainingJobSpec, device: str, parameter_count: int | Non
         parameter_count=parameter_count or spec.model.parameter_count,
         quantization=spec.model.quantization, lora_r=lora.r,
         micro_batch_size=hp.micro_batch_size, max_seq_len=hp.max_seq_len,
-        device="cuda" if device.startswith("cuda") else "cpu", target_modules=lora.target_modules,
+        device="cuda" if on_cuda else "cpu", target_modules=lora.target_modules,
     )
     message = (f"The {device.upper()} ran out of memory ({detail}). With micro_batch_size="
                f"{hp.micro_batch_size} and max_seq_len={hp.max_seq_len} this run needs "

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from libs.common.storage import ObjectStore
 from proto.training import CheckpointSaved, Evaluation, Progress, TrainingJobSpec
 from trainer import checkpoint
-from trainer.batching import collate, eval_batches, plan_epoch, step_groups
+from trainer.batching import collate, eval_batches, forward_passes, plan_epoch, step_groups
 from trainer.checkpoint import TrainerState
 from trainer.data import IGNORE_INDEX, Example, PreparedData
 from trainer.errors import Interrupted, NaNLossError
@@ -144,9 +144,10 @@ def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, i
     n_targets = sum(_targets(examples) for examples in micro)
     total, tokens = 0.0, 0
     for examples in micro:
-        summed, _ = loss_sum(run.model, _to(collate(examples, run.pad_id), run.device))
-        (summed / n_targets).backward()
-        total += summed.item()
+        for rows in forward_passes(examples, run.device):
+            summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
+            (summed / n_targets).backward()
+            total += summed.item()
         tokens += sum(len(e.input_ids) for e in examples)
     loss = total / n_targets
     if not math.isfinite(loss):
@@ -169,9 +170,9 @@ def evaluate(run: Run) -> tuple[float, float]:
     run.model.eval()
     total, count = 0.0, 0
     for batch in eval_batches(examples, run.spec.hyperparameters.micro_batch_size):
-        summed, n = loss_sum(run.model, _to(collate([examples[i] for i in batch], run.pad_id),
-                                            run.device))
-        total, count = total + summed.item(), count + n
+        for rows in forward_passes([examples[i] for i in batch], run.device):
+            summed, n = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
+            total, count = total + summed.item(), count + n
     run.model.train()
     val_loss = total / max(count, 1)
     perplexity = math.exp(val_loss) if val_loss < 700 else float("inf")

@@ -82,19 +82,29 @@ def test_a_missing_training_file_is_a_storage_failure(tmp_path: Path) -> None:
     assert failure(tmp_path).failure_class == "network_storage"
 
 
-def test_out_of_memory_in_a_memory_limited_process_suggests_a_smaller_micro_batch(
+def test_out_of_memory_in_a_memory_limited_process_suggests_a_shorter_max_seq_len(
         tmp_path: Path) -> None:
-    limit = int(3.5 * 2**30)  # address space: ample for a tiny run, not for these batches
-    data = training_file(conversations=8, turns=3, target_words=600)
-    spec = make_job(tmp_path, data, micro_batch_size=32, grad_accumulation=2, max_seq_len=2048)
+    limit = int(3.5 * 2**30)  # address space: ample for a tiny run, not for these sequences
+    data = training_file(conversations=4, turns=2, target_words=3000)
+    spec = make_job(tmp_path, data, micro_batch_size=4, grad_accumulation=2, max_seq_len=8192)
 
     result = run(spec, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
 
     assert result.returncode == 1, result.stdout
     failed = failure(tmp_path)
     assert failed.failure_class == "out_of_memory", failed.message
-    assert failed.suggested_changes == {"micro_batch_size": 16, "grad_accumulation": 4}
+    # The CPU runs one sequence per pass: a smaller micro-batch would not help there.
+    assert failed.suggested_changes == {"max_seq_len": 4096}
     assert "GiB" in failed.message  # the memory estimate for these settings
+
+
+def test_on_cuda_an_oom_halves_the_micro_batch_and_keeps_the_effective_batch(
+        tmp_path: Path) -> None:
+    spec = load_spec(make_job(tmp_path, micro_batch_size=32, grad_accumulation=2))
+
+    verdict = errors.out_of_memory(spec, "cuda", 8_000_000_000, detail="CUDA out of memory")
+
+    assert verdict.suggested_changes == {"micro_batch_size": 16, "grad_accumulation": 4}
 
 
 # --- classification of real exceptions, one kind each ------------------------------------------
@@ -113,7 +123,7 @@ def raised(action: Any) -> BaseException:
     raise AssertionError("expected an exception")
 
 
-def test_cpu_allocator_failure_is_oom_and_shrinks_max_seq_len_once_batch_is_1(spec: Any) -> None:
+def test_cpu_allocator_failure_is_oom_and_shrinks_max_seq_len(spec: Any) -> None:
     exc = raised(lambda: torch.empty(2**50, dtype=torch.uint8))
 
     verdict = errors.classify(exc, spec)

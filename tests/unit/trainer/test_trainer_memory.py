@@ -7,7 +7,7 @@ from trainer.memory import GIB, estimate_training_memory
 
 def estimate(**overrides: object) -> int:
     settings = {"parameter_count": 135_000_000, "quantization": "auto", "lora_r": 16,
-                "micro_batch_size": 4, "max_seq_len": 2048, "device": "cpu", **overrides}
+                "micro_batch_size": 4, "max_seq_len": 2048, "device": "cuda", **overrides}
     return estimate_training_memory(**settings).total_bytes  # type: ignore[arg-type]
 
 
@@ -18,8 +18,14 @@ def test_memory_grows_with_batch_sequence_and_rank() -> None:
     assert estimate(lora_r=64) > base
 
 
-def test_halving_the_micro_batch_is_what_an_oom_suggests_and_it_helps() -> None:
-    assert estimate(micro_batch_size=2) < 0.6 * estimate(micro_batch_size=4)
+def test_halving_the_micro_batch_is_what_an_oom_suggests_on_cuda_and_it_helps() -> None:
+    assert estimate(micro_batch_size=2, max_seq_len=8192) < 0.6 * estimate(max_seq_len=8192)
+
+
+def test_on_the_cpu_the_micro_batch_does_not_count_but_the_sequence_length_does() -> None:
+    # The CPU runs one sequence per pass (batching.forward_passes).
+    assert estimate(device="cpu", micro_batch_size=8) == estimate(device="cpu")
+    assert estimate(device="cpu", max_seq_len=1024) < 0.8 * estimate(device="cpu")
 
 
 def test_nf4_on_cuda_needs_far_less_weight_memory_than_bf16() -> None:
