@@ -13,7 +13,8 @@ Model refs:
 - anything else: a local path or hub id for from_pretrained.
 On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", gradient checkpointing,
 bf16 autocast in the loop.
-On CPU: float32, no checkpointing (recompute costs more than the memory it saves there).
+On CPU: float32, no checkpointing (recompute costs more than the memory it saves there), and
+the adapters' dropout drawn by trainer.dropout.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import torch
 
 from proto.training import LoraSettings, ModelRef
+from trainer.dropout import use_lane_dropout
 
 log = logging.getLogger("trainer.model")
 
@@ -239,6 +241,8 @@ def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
         # peft still calls transformers' deprecated is_gradient_checkpointing; not ours to fix.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
         peft_model = get_peft_model(model, config)
+    if on == "cpu":  # CUDA draws dropout masks in parallel; the CPU's generator is the cost
+        use_lane_dropout(peft_model)
     return peft_model.to(on) if not nf4 else peft_model
 
 

@@ -1,5 +1,5 @@
 """The CPU's fast paths change how the work is done, never what is learned: one sequence per
-pass gives the padded batch's gradient."""
+pass gives the padded batch's gradient, and lane dropout is dropout."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from proto.training import LoraSettings
 from trainer import loop, model
 from trainer.batching import collate, forward_passes
 from trainer.data import build_example
+from trainer.dropout import LaneDropout
 
 
 def examples(tokenizer: Any) -> list:
@@ -44,3 +45,37 @@ def test_one_sequence_per_pass_gives_the_padded_batch_loss_and_gradient(tokenize
     assert alone[0] == pytest.approx(padded[0], rel=1e-5)
     for a, p in zip(alone[1], padded[1], strict=True):
         torch.testing.assert_close(a, p, rtol=1e-4, atol=1e-6)
+
+
+def test_lane_dropout_drops_p_keeps_the_expectation_and_passes_its_mask_back() -> None:
+    dropout = LaneDropout(0.05)
+    x = torch.ones(1_000_000, requires_grad=True)
+
+    y = dropout(x)
+    y.sum().backward()
+
+    dropped = (y == 0).float().mean().item()
+    assert dropped == pytest.approx(0.05, abs=0.002)
+    assert y.mean().item() == pytest.approx(1.0, abs=0.005)
+    torch.testing.assert_close(x.grad, y.detach())  # d(mask·x·scale)/dx = mask·scale
+
+
+def test_lane_dropout_replays_under_the_same_seed_and_is_off_in_eval() -> None:
+    dropout, x = LaneDropout(0.1), torch.randn(4, 333)
+
+    torch.manual_seed(7)
+    first = dropout(x)
+    torch.manual_seed(7)
+    again = dropout(x)
+
+    assert torch.equal(first, again) and not torch.equal(first, x)
+    assert torch.equal(dropout.eval()(x), x)
+
+
+def test_the_cpu_adapters_use_lane_dropout(tokenizer: Any) -> None:
+    base = model.load_base(None, tokenizer, "cpu", False)
+    lora = model.attach_lora(base, LoraSettings(r=4, alpha=8, dropout=0.05), 1, "cpu", False)
+
+    kinds = {type(m).__name__ for m in lora.modules() if "dropout" in type(m).__name__.lower()}
+
+    assert kinds == {"LaneDropout"}
