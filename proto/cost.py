@@ -49,6 +49,11 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     warnings: list[str] = msgspec.field(default_factory=list)
     price_source: Literal["runpod", "catalogue"] = "catalogue"
     price_notice: str = ""
+    # What the run needs at its peak (trainer.memory) against what the instance has; over it,
+    # a warning and the smallest change that fits better, as a retry would apply it.
+    memory_needed_bytes: int = 0
+    memory_available_bytes: int = 0
+    memory_suggested_changes: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 # --- Live cost, budgets and caps (UJ3.2.1, UJ3.2.2, UJ6.3.1, UJ6.3.2) ---------------------------

@@ -8,7 +8,6 @@ walking `__cause__`/`__context__` so a wrapped error is still recognised.
 
 from __future__ import annotations
 
-import math
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from libs.common.storage import ObjectNotFound
 from libs.common.training_format import TrainingFormatError
 from proto.training import FailureClass, TrainingJobSpec
-from trainer.memory import estimate_training_memory
+from trainer.memory import estimate_training_memory, shrink
 
 
 class TrainerError(Exception):
@@ -142,25 +141,9 @@ def _known(e: BaseException, spec: TrainingJobSpec) -> Failure:
 def out_of_memory(spec: TrainingJobSpec, device: str, parameter_count: int | None,
                   detail: str = "") -> Failure:
     hp, lora = spec.hyperparameters, spec.lora
-    changes: dict[str, float | int | str] = {}
-    # Halving the micro-batch and doubling accumulation keeps the effective batch (and so the
-    # training dynamics) unchanged; only when that is exhausted do we trade away quality.
-    # On the CPU a micro-batch runs one sequence at a time (batching.forward_passes), so its
-    # size does not bound memory there: the sequence length does.
     on_cuda = device.startswith("cuda")
-    if on_cuda and hp.micro_batch_size > 1 and hp.grad_accumulation * 2 <= 256:
-        half = hp.micro_batch_size // 2
-        changes = {"micro_batch_size": half,
-                   "grad_accumulation": math.ceil(hp.micro_batch_size * hp.grad_accumulation / half)}
-        fix = "Halve micro_batch_size and double grad_accumulation (same effective batch)."
-    elif hp.max_seq_len > 512:
-        changes = {"max_seq_len": max(512, hp.max_seq_len // 2)}
-        fix = "Lower max_seq_len: longer examples are truncated from their oldest history turns."
-    elif lora.r > 4:
-        changes = {"r": lora.r // 2}
-        fix = "Lower the LoRA rank r."
-    else:
-        fix = "Use a machine with more memory, or a smaller base model."
+    smaller = shrink(micro_batch_size=hp.micro_batch_size, grad_accumulation=hp.grad_accumulation,
+                     max_seq_len=hp.max_seq_len, lora_r=lora.r, device="cuda" if on_cuda else "cpu")
     estimate = estimate_training_memory(
         parameter_count=parameter_count or spec.model.parameter_count,
         quantization=spec.model.quantization, lora_r=lora.r,
@@ -170,4 +153,4 @@ def out_of_memory(spec: TrainingJobSpec, device: str, parameter_count: int | Non
     message = (f"The {device.upper()} ran out of memory ({detail}). With micro_batch_size="
                f"{hp.micro_batch_size} and max_seq_len={hp.max_seq_len} this run needs "
                f"{estimate.describe()}.")
-    return Failure("out_of_memory", message, fix, changes)
+    return Failure("out_of_memory", message, smaller.fix, dict(smaller.changes))

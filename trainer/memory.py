@@ -72,6 +72,36 @@ class MemoryEstimate:
                 f"runtime {gib(self.overhead_bytes)})")
 
 
+@dataclass(frozen=True)
+class Shrink:
+    """A config change that needs less memory, in the order that costs training least."""
+
+    changes: dict[str, int]
+    fix: str
+
+
+def shrink(*, micro_batch_size: int, grad_accumulation: int, max_seq_len: int, lora_r: int,
+           device: Device) -> Shrink:
+    # Halving the micro-batch and doubling accumulation keeps the effective batch (and so the
+    # training dynamics) unchanged; only when that is exhausted do we trade away quality.
+    # On the CPU a micro-batch runs one sequence at a time (batching.forward_passes), so its
+    # size does not bound memory there: the sequence length does.
+    if device == "cuda" and micro_batch_size > 1 and grad_accumulation * 2 <= 256:
+        half = micro_batch_size // 2
+        return Shrink({"micro_batch_size": half,
+                       "grad_accumulation": math.ceil(micro_batch_size * grad_accumulation / half)},
+                      f"Halve micro_batch_size to {half} and double grad_accumulation (same "
+                      "effective batch).")
+    if max_seq_len > 512:
+        shorter = max(512, max_seq_len // 2)
+        return Shrink({"max_seq_len": shorter},
+                      f"Lower max_seq_len to {shorter}: longer examples are truncated from their "
+                      "oldest history turns.")
+    if lora_r > 4:
+        return Shrink({"r": lora_r // 2}, f"Lower the LoRA rank r to {lora_r // 2}.")
+    return Shrink({}, "Use a machine with more memory, or a smaller base model.")
+
+
 def shape_for(parameter_count: int) -> ModelShape:
     nearest = min(KNOWN_SHAPES, key=lambda n: abs(math.log(n / max(parameter_count, 1))))
     base = KNOWN_SHAPES[nearest]

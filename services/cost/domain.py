@@ -9,11 +9,13 @@ parameter count; `timemodel.py` re-fits them from this installation's finished j
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from proto.cost import Estimate, EstimateRequest
 from proto.jobs import HyperparameterOverrides
 from proto.presets import resolve
+from services.cost.memory_fit import memory_check
 from services.cost.timemodel import Correction, size_class
 
 
@@ -24,14 +26,19 @@ class GpuType:
     on_demand_cents_per_hour: int
     tokens_per_s_at_70b: float  # LoRA/QLoRA training throughput on a 70 B model
     overhead_s: float  # provisioning + weights + quantisation, before step 1
+    memory_bytes: int  # what one GPU lets a process allocate (nvidia-smi's total)
 
+
+MIB = 2**20
+# The CPU runs on this host (the local provider): its physical memory.
+HOST_MEMORY_BYTES = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 GPU_TYPES: dict[str, GpuType] = {
     # The local CPU costs nothing; DESIGN.md measures ~200 tok/s for the 135 M embedded model.
-    "cpu": GpuType("cpu", 0, 0, 200 * 135e6 / 70e9, 40),
-    "H100-80GB": GpuType("H100-80GB", 249, 799, 420.0, 900),
-    "A100-80GB": GpuType("A100-80GB", 119, 189, 250.0, 1100),
-    "L40S-48GB": GpuType("L40S-48GB", 79, 114, 140.0, 1200),
+    "cpu": GpuType("cpu", 0, 0, 200 * 135e6 / 70e9, 40, HOST_MEMORY_BYTES),
+    "H100-80GB": GpuType("H100-80GB", 249, 799, 420.0, 900, 81_559 * MIB),
+    "A100-80GB": GpuType("A100-80GB", 119, 189, 250.0, 1100, 81_920 * MIB),
+    "L40S-48GB": GpuType("L40S-48GB", 79, 114, 140.0, 1200, 46_068 * MIB),
 }
 RANGE = 0.15  # the ±15% the spec promises; the back-test in issue 5 keeps us honest
 COST_WARNING_CENTS = 100_00
@@ -84,7 +91,7 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
 
         raise ServiceError("unknown_gpu_type", f"There is no GPU type {req.gpu_type!r}.",
                            f"Choose one of: {', '.join(GPU_TYPES)}.", {"allowed": list(GPU_TYPES)}, 422)
-    _, hyper = resolve(req.preset, req.overrides or HyperparameterOverrides())
+    lora, hyper = resolve(req.preset, req.overrides or HyperparameterOverrides())
     pairs = max(req.usable_pairs, 1)
     per_example = min(req.estimated_tokens / pairs, hyper.max_seq_len)
     examples_per_step = hyper.micro_batch_size * hyper.grad_accumulation
@@ -111,6 +118,9 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     warnings = []
     if cost(rate, high) > COST_WARNING_CENTS:
         warnings.append(f"This job may cost more than ${COST_WARNING_CENTS // 100}.")
+    memory = memory_check(gpu, req.gpu_count, req.model_parameter_count, lora, hyper)
+    if memory.warning:
+        warnings.append(memory.warning)
     return Estimate(
         gpu_type=gpu.name, pricing=req.pricing, hourly_rate_cents=rate, gpu_count=req.gpu_count,
         duration_s_low=int(low), duration_s_high=math.ceil(high),
@@ -119,4 +129,6 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         total_steps=steps, tokens_to_train=tokens, warnings=warnings,
         resumed_at_step=req.resume_from_step, price_notice=req.price_notice,
         price_source="catalogue" if req.spot_cents_per_hour is None else "runpod",
+        memory_needed_bytes=memory.needed_bytes, memory_available_bytes=memory.available_bytes,
+        memory_suggested_changes=memory.changes,
     )

@@ -88,6 +88,17 @@ def test_console_uploads_a_file_shows_it_eligible_offers_presets_with_an_estimat
     expect(page.get_by_test_id("estimate-rate")).to_contain_text("2 × H100-80GB")
     assert page.get_by_test_id("estimate-rate").text_content() != one_gpu
 
+    # A run too big for its GPUs says so before it starts, and one click makes it fit.
+    expect(page.get_by_test_id("estimate-memory")).to_contain_text("GiB")
+    page.get_by_test_id("overrides").locator("summary").click()
+    page.get_by_test_id("override-micro-batch-size").fill("128")
+    page.get_by_test_id("override-max-seq-len").fill("32768")
+    expect(page.get_by_test_id("estimate-warnings")).to_contain_text("run out of memory")
+    page.get_by_test_id("apply-memory-fix").click()
+    expect(page.get_by_test_id("override-micro-batch-size")).not_to_have_value("128")
+    expect(page.get_by_test_id("apply-memory-fix")).to_have_count(0)
+    expect(page.get_by_test_id("estimate-memory")).to_contain_text("GiB")
+
     # The job list opens, with its live connection to the firehose.
     page.get_by_test_id("nav-jobs").click()
     expect(page.get_by_test_id("jobs-view")).to_be_visible()
