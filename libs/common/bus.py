@@ -6,13 +6,16 @@ discards a message whose handler raised; we want it redelivered instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.errors import NoRespondersError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from proto.api import ApiError, Reply, ServiceError
@@ -167,15 +170,34 @@ def rpc(
     return register
 
 
-async def call(broker: NatsBroker, request: Any, timeout_s: float = 10.0) -> Any:
-    """Ask a service; return its result or raise the `ServiceError` it answered with."""
-    try:
-        response = await broker.request(encode(request), type(request).subject, timeout=timeout_s)
-    except TimeoutError as exc:
-        raise ServiceError("service_unavailable", f"No answer to {type(request).__name__}.",
-                           "Check that every service is running (brightrun status).",
-                           status=503) from exc
+async def call(broker: NatsBroker, request: Any, timeout_s: float = 10.0, *,
+               wait_for_service: bool = True) -> Any:
+    """Ask a service; return its result or raise the `ServiceError` it answered with.
+
+    NATS says at once when nobody serves the subject. That is a service starting or
+    restarting more often than one that is gone, so the question is asked again, with backoff,
+    until `timeout_s` has passed: a caller never sees a restart shorter than its timeout.
+    Callers with a fallback of their own pass `wait_for_service=False` and hear it at once."""
+    deadline = time.monotonic() + timeout_s
+    pause = 0.02
+    while True:
+        try:
+            response = await broker.request(encode(request), type(request).subject,
+                                            timeout=max(deadline - time.monotonic(), 0.001))
+            break
+        except NoRespondersError as exc:
+            if not wait_for_service or time.monotonic() + pause >= deadline:
+                raise _unavailable(request) from exc
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        except TimeoutError as exc:
+            raise _unavailable(request) from exc
     reply = msgspec.json.decode(response.body, type=Reply)
     if not reply.ok:
         raise ServiceError(**msgspec.structs.asdict(reply.error))
     return reply.result
+
+
+def _unavailable(request: Any) -> ServiceError:
+    return ServiceError("service_unavailable", f"No answer to {type(request).__name__}.",
+                        "Check that every service is running (brightrun status).", status=503)

@@ -61,7 +61,8 @@ class LivePrices:
         if time.monotonic() - self._at > self.ttl_s:
             self._at = time.monotonic()  # one refresh at a time; failures retry after the TTL
             try:
-                self._answer = await call(bus.broker, GetGpuPrices(), self.wait_s)
+                self._answer = await call(bus.broker, GetGpuPrices(), self.wait_s,
+                                          wait_for_service=False)
             except Exception as exc:  # no RunPod provider configured, or it is slow: catalogue
                 log.info("estimates use catalogue GPU prices: %s", exc)
         rows = (self._answer or {}).get("gpu_types", [])

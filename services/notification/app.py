@@ -46,7 +46,8 @@ def build(settings: Settings) -> ServiceRuntime:
     async def lookup_job(job_id: uuid.UUID) -> dict[str, Any] | None:
         # The job's name and error make a better message; without them it still goes out.
         try:
-            return await call(broker, GetJob(job_id=job_id), timeout_s=2.0)
+            return await call(broker, GetJob(job_id=job_id), timeout_s=2.0,
+                              wait_for_service=False)
         except Exception as exc:
             log.info("job %s not looked up (%s); notifying by id", job_id, exc)
             return None
