@@ -141,14 +141,14 @@ def _known(e: BaseException, spec: TrainingJobSpec) -> Failure:
 def out_of_memory(spec: TrainingJobSpec, device: str, parameter_count: int | None,
                   detail: str = "") -> Failure:
     hp, lora = spec.hyperparameters, spec.lora
-    on_cuda = device.startswith("cuda")
+    kind = "cuda" if device.startswith("cuda") else "cpu"
     smaller = shrink(micro_batch_size=hp.micro_batch_size, grad_accumulation=hp.grad_accumulation,
-                     max_seq_len=hp.max_seq_len, lora_r=lora.r, device="cuda" if on_cuda else "cpu")
+                     max_seq_len=hp.max_seq_len, lora_r=lora.r, device=kind)
     estimate = estimate_training_memory(
         parameter_count=parameter_count or spec.model.parameter_count,
         quantization=spec.model.quantization, lora_r=lora.r,
         micro_batch_size=hp.micro_batch_size, max_seq_len=hp.max_seq_len,
-        device="cuda" if on_cuda else "cpu", target_modules=lora.target_modules,
+        device=kind, target_modules=lora.target_modules,
     )
     message = (f"The {device.upper()} ran out of memory ({detail}). With micro_batch_size="
                f"{hp.micro_batch_size} and max_seq_len={hp.max_seq_len} this run needs "
