@@ -41,7 +41,7 @@ async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_
         estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
         preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
         pricing=body.pricing, model_parameter_count=body.model.parameter_count,
-        resume_from_step=resume_from_step, gpu_count=getattr(body, "gpu_count", 1), **prices,
+        resume_from_step=resume_from_step, gpu_count=body.gpu_count, **prices,
     ))
 
 

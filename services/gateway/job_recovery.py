@@ -47,7 +47,7 @@ async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, An
         training_file_id=parent["training_file_id"], preset=parent["preset"],
         overrides=msgspec.convert({k: v for k, v in settings.items() if k in fields},
                                   HyperparameterOverrides),
-        gpu_type=plan["gpu_type"], pricing=plan["pricing"],
+        gpu_type=plan["gpu_type"], gpu_count=parent["gpu_count"], pricing=plan["pricing"],
         model=msgspec.convert(parent["model"], ModelRef))
     return await estimate_for(bus, body, resume_from_step=plan.get("checkpoint_step") or 0)
 

@@ -152,7 +152,7 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
         lora=msgspec.convert(config["lora"], LoraSettings),
         hyperparameters=msgspec.convert(config["hyperparameters"], Hyperparameters),
         gpu_type=config["gpu_type"], pricing=config["pricing"],
-        gpu_count=config.get("gpu_count") or 1, provider="local" if config["gpu_type"] == "cpu" else "runpod",
+        gpu_count=config["gpu_count"], provider="local" if config["gpu_type"] == "cpu" else "runpod",
         resume_from=resume_from,
         fault_injection=msgspec.convert(config["fault_injection"], FaultInjection)
         if config["fault_injection"] else None,

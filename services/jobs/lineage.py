@@ -171,7 +171,7 @@ async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[
             "tags": parent["tags"], "training_file_id": parent["training_file_id"],
             "preset": parent["preset"], "model": parent["model"], "lora": planned["lora"],
             "hyperparameters": planned["hyperparameters"], "gpu_type": planned["gpu_type"],
-            "gpu_count": parent.get("gpu_count") or 1,
+            "gpu_count": parent["gpu_count"],
             "pricing": planned["pricing"], "status": "queued",
             "estimate": estimate if estimate is not None else parent["estimate"],
             "parent_job_id": parent["id"], "lineage": lineage,

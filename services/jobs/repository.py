@@ -58,7 +58,7 @@ class Jobs:
     async def add(self, row: dict[str, Any]) -> None:
         json_fields = ("model", "lora", "hyperparameters", "estimate", "fault_injection",
                        "lineage")
-        row = {"fault_injection": None, "lineage": None, "gpu_count": 1, **row}
+        row = {"fault_injection": None, "lineage": None, **row}
         await self.conn.execute(
             "INSERT INTO jobs (id, name, description, notes, tags, training_file_id, preset, model, "
             "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id, "

@@ -25,6 +25,7 @@ from proto.jobs import (
 )
 from proto.provisioning import InstanceStarted
 from proto.training import ModelRef
+from services.cost import domain
 from services.cost.app import build as build_cost
 from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
@@ -141,3 +142,15 @@ async def _spent(bus, job_id: uuid.UUID, cents: int) -> dict | None:
 
 async def _caps(bus, job_id: uuid.UUID) -> list | None:
     return [c for c in await stored(bus, CostCapReached) if c.job_id == job_id] or None
+
+
+async def test_a_retry_of_a_job_on_several_gpus_is_estimated_for_as_many(
+        services, bus, settings):
+    job_id = await cancelled_job(bus, settings, gpu_count=2)
+    with TestClient(create_app(settings)) as client:
+        retried = await post(client, f"/jobs/{job_id}/retry", {"pricing": "on_demand"})
+    assert retried.status_code == 201, retried.text
+    child = retried.json()
+    assert child["gpu_count"] == 2 and child["estimate"]["gpu_count"] == 2
+    assert child["estimate"]["hourly_rate_cents"] == \
+        2 * domain.list_rate_cents("H100-80GB", "on_demand")  # catalogue: no RunPod here
