@@ -67,13 +67,6 @@ def billed_rate_cents(gpu_type: str, pricing: str, estimate: dict | None,
     return rate
 
 
-def parallel_speedup(gpu_count: int) -> float:
-    """How much faster `gpu_count` GPUs train: not at all, yet. The trainer shards a model too
-    big for one GPU across them (layer by layer, one working at a time): more memory, the same
-    speed. Data-parallel training would make this ~0.9 per doubling."""
-    return 1.0
-
-
 def throughput(gpu: GpuType, parameter_count: int) -> float:
     return gpu.tokens_per_s_at_70b * 70e9 / max(parameter_count, 1)
 
@@ -102,7 +95,9 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     # A resume trains only the steps left, but starts an instance and loads the model anew:
     # the overhead below is paid in full.
     tokens = int(max(0, steps - req.resume_from_step) * examples_per_step * per_example)
-    seed_s = seed_seconds(gpu, tokens, req.model_parameter_count) / parallel_speedup(req.gpu_count)
+    # gpu_count does not shorten it: the trainer shards a model too big for one GPU across
+    # several, layer by layer, one working at a time (memory, not speed; no data parallelism).
+    seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)
     fitted = (corrections or {}).get((gpu.name, size_class(req.model_parameter_count)))
     seconds = fitted.duration_s(seed_s) if fitted else seed_s + gpu.overhead_s
     spot = gpu.spot_cents_per_hour if req.spot_cents_per_hour is None else req.spot_cents_per_hour

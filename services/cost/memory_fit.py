@@ -41,21 +41,21 @@ def memory_check(gpu: GpuType, gpu_count: int, parameter_count: int, lora: LoraS
     needed = needs(config)
     if needed.total_bytes <= available:
         return MemoryCheck(needed.total_bytes, available, None, {})
+
+    def too_big(fix: str, changes: dict[str, int]) -> MemoryCheck:
+        where = "this machine" if device == "cpu" else f"{gpu_count} × {gpu.name}"
+        warning = (f"micro_batch_size={hyper.micro_batch_size} with r={lora.r} and max_seq_len="
+                   f"{hyper.max_seq_len} needs {needed.describe()}; {where} has "
+                   f"{available / GIB:.0f} GiB, so the run would run out of memory. {fix}")
+        return MemoryCheck(needed.total_bytes, available, warning, changes)
+
     changes: dict[str, int] = {}
-    while needs({**config, **changes}).total_bytes > available:
-        c = {**config, **changes}
+    while needs(c := {**config, **changes}).total_bytes > available:
         step = shrink(micro_batch_size=c["micro_batch_size"], max_seq_len=c["max_seq_len"],
                       grad_accumulation=c["grad_accumulation"], lora_r=c["r"], device=device)
-        if not step.changes:
-            changes, fix = {}, step.fix
-            break
+        if not step.changes:  # nothing left to shrink: no setting makes it fit
+            return too_big(step.fix, {})
         changes.update(step.changes)
-    else:
-        fix = "Change " + ", ".join(f"{k} to {v}" for k, v in changes.items()) + \
-            (" (same effective batch)." if "r" not in changes and "max_seq_len" not in changes
-             else ".")
-    where = "this machine" if device == "cpu" else f"{gpu_count} × {gpu.name}"
-    warning = (f"micro_batch_size={hyper.micro_batch_size} with r={lora.r} and max_seq_len="
-               f"{hyper.max_seq_len} needs {needed.describe()}; {where} has "
-               f"{available / GIB:.0f} GiB, so the run would run out of memory. {fix}")
-    return MemoryCheck(needed.total_bytes, available, warning, changes)
+    same_batch = not changes.keys() & {"max_seq_len", "r"}
+    return too_big("Change " + ", ".join(f"{k} to {v}" for k, v in changes.items())
+                   + (" (same effective batch)." if same_batch else "."), changes)

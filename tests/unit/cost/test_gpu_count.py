@@ -1,4 +1,5 @@
-"""Several GPUs on one instance: priced per instance, faster by less than their number."""
+"""Several GPUs on one instance: priced per instance, and (sharding, not data parallelism) no
+faster than one."""
 
 from __future__ import annotations
 
