@@ -43,6 +43,9 @@ class Hyperparameters(msgspec.Struct, frozen=True, kw_only=True):
     keep_checkpoints: Annotated[int, msgspec.Meta(ge=1, le=50)] = 3
     report_every_steps: Annotated[int, msgspec.Meta(ge=1, le=10000)] = 1
     seed: int = 42
+    # Recompute activations in backward on as few layers as memory needs ("auto"), every layer
+    # (least memory) or none (fastest, if it fits): trainer.activations.
+    gradient_checkpointing: Literal["auto", "all", "none"] = "auto"
 
 
 class ModelRef(msgspec.Struct, frozen=True, kw_only=True):

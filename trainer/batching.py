@@ -61,6 +61,16 @@ def forward_passes(examples: Sequence[Example], device: str) -> list[list[Exampl
     return [[e] for e in examples] if device == "cpu" else [list(examples)]
 
 
+def largest_pass(examples: Sequence[Example], micro_batch_size: int, device: str
+                 ) -> tuple[int, int]:
+    """At most how many tokens, and how many target tokens, one forward pass holds
+    (forward_passes): a sequence's, times the micro-batch where a pass pads the micro-batch."""
+    rows = 1 if device == "cpu" else micro_batch_size
+    tokens = max((len(e.input_ids) for e in examples), default=1)
+    targets = max((sum(1 for t in e.labels if t != IGNORE_INDEX) for e in examples), default=1)
+    return tokens * rows, targets * rows
+
+
 def collate(examples: Sequence[Example], pad_id: int) -> dict[str, torch.Tensor]:
     """Right-padded tensors; padding is masked out of attention and carries no label."""
     width = max(len(e.input_ids) for e in examples)

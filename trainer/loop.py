@@ -1,5 +1,6 @@
 """The training loop, in plain sight: AdamW on the LoRA parameters, warmup then cosine decay,
-gradient accumulation, clipping at 1.0, progress/eval/checkpoint hooks, SIGTERM, NaN guard.
+gradient accumulation, clipping at 1.0, progress/eval/checkpoint hooks, SIGTERM, NaN guard,
+and a step that runs out of memory redone with every layer checkpointed (trainer.activations).
 
 Exact resume: the batches of an epoch are a pure function of (seed, epoch) (batching.py),
 dropout is reseeded from (seed, step) at every step, and the checkpoint restores weights,
@@ -21,11 +22,11 @@ import torch.nn.functional as F
 
 from libs.common.storage import ObjectStore
 from proto.training import CheckpointSaved, Evaluation, Progress, TrainingJobSpec
-from trainer import checkpoint
+from trainer import activations, checkpoint
 from trainer.batching import collate, eval_batches, forward_passes, plan_epoch, step_groups
 from trainer.checkpoint import TrainerState
 from trainer.data import IGNORE_INDEX, Example, PreparedData
-from trainer.errors import Interrupted, NaNLossError
+from trainer.errors import Interrupted, NaNLossError, is_out_of_memory
 from trainer.report import Reporter
 
 log = logging.getLogger("trainer.loop")
@@ -138,18 +139,7 @@ def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, i
     """One optimizer step over a group of micro-batches: (loss, grad norm, learning rate used,
     tokens seen)."""
     step = run.state.step + 1
-    torch.manual_seed(step_seed(run.spec.hyperparameters.seed, step))  # dropout replays on resume
-    micro = [[run.data.train[i] for i in batch] for batch in group]
-    # Normalise by the step's target-token count, so accumulation equals one big batch.
-    n_targets = sum(_targets(examples) for examples in micro)
-    total, tokens = 0.0, 0
-    for examples in micro:
-        for rows in forward_passes(examples, run.device):
-            summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
-            (summed / n_targets).backward()
-            total += summed.item()
-        tokens += sum(len(e.input_ids) for e in examples)
-    loss = total / n_targets
+    loss, tokens = accumulate_fitting(run, group)
     if not math.isfinite(loss):
         raise NaNLossError(step, "loss", loss)
     params = [p for p in run.model.parameters() if p.requires_grad]
@@ -161,6 +151,43 @@ def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, i
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
     return loss, grad_norm, learning_rate, tokens
+
+
+def accumulate_fitting(run: Run, group: list[list[int]]) -> tuple[float, int]:
+    """accumulate(); if memory runs out while some layers keep their activations, checkpoint
+    every layer and redo the step's passes — the same step, since each reseeds its dropout."""
+    try:
+        return accumulate(run, group)
+    except Exception as exc:
+        layers = len(activations.decoder_layers(run.model))
+        if not is_out_of_memory(exc) or activations.checkpointed(run.model) == layers:
+            raise
+        log.warning("out of memory at step %d with %d of %d layers checkpointed (%s): "
+                    "checkpointing all of them and redoing the step", run.state.step + 1,
+                    activations.checkpointed(run.model), layers, str(exc).splitlines()[0][:200])
+    # Here, not in the except block: the traceback's frames hold the failed pass's tensors.
+    run.optimizer.zero_grad(set_to_none=True)
+    activations.checkpoint_layers(run.model, layers)
+    if run.device == "cuda":
+        torch.cuda.empty_cache()
+    return accumulate(run, group)
+
+
+def accumulate(run: Run, group: list[list[int]]) -> tuple[float, int]:
+    """Forward and backward over the step's micro-batches, gradients summed: (loss per target
+    token, tokens seen)."""
+    torch.manual_seed(step_seed(run.spec.hyperparameters.seed, run.state.step + 1))  # resume replays
+    micro = [[run.data.train[i] for i in batch] for batch in group]
+    # Normalise by the step's target-token count, so accumulation equals one big batch.
+    n_targets = sum(_targets(examples) for examples in micro)
+    total, tokens = 0.0, 0
+    for examples in micro:
+        for rows in forward_passes(examples, run.device):
+            summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
+            (summed / n_targets).backward()
+            total += summed.item()
+        tokens += sum(len(e.input_ids) for e in examples)
+    return total / n_targets, tokens
 
 
 @torch.no_grad()

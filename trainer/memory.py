@@ -112,16 +112,32 @@ def shape_for(parameter_count: int) -> ModelShape:
                       tied_embeddings=base.tied_embeddings)
 
 
+def saved_per_layer_token(hidden: int, lora_modules: int, act_bytes: int) -> int:
+    """What a decoder layer keeps for backward per token: ~17·hidden values for the norms,
+    attention and MLP, and one hidden-wide input per LoRA module for its dropout and A matrix
+    (trainer.activations measures it on the real model: within a few per cent on the CPU)."""
+    return (17 + lora_modules) * hidden * act_bytes
+
+
+def logits_bytes(tokens: int, vocab: int, target_share: float = TARGET_SHARE) -> int:
+    """Logits, log-softmax and their gradient in fp32, only where a target is predicted: the
+    trainer projects nothing else onto the vocabulary (loop.loss_sum)."""
+    return int(tokens * target_share * vocab * 4 * 3)
+
+
 def estimate_training_memory(
     *, parameter_count: int, quantization: str, lora_r: int, micro_batch_size: int,
     max_seq_len: int, device: Device, target_modules: list[str] | None = None,
-    gradient_checkpointing: bool | None = None, shape: ModelShape | None = None,
+    checkpointed_layers: int | None = None, shape: ModelShape | None = None,
     target_share: float = TARGET_SHARE,
 ) -> MemoryEstimate:
+    """`checkpointed_layers`: how many decoder layers recompute their activations in backward;
+    None for all of them — the least the run needs, since the trainer checkpoints only as many
+    as memory demands (trainer.activations)."""
     shape = shape or shape_for(parameter_count)
     on_cuda = device == "cuda"
     nf4 = on_cuda and quantization in ("nf4", "auto")
-    checkpointing = on_cuda if gradient_checkpointing is None else gradient_checkpointing
+    checkpointed = shape.layers if checkpointed_layers is None else checkpointed_layers
     act_bytes = 2 if on_cuda else 4  # bf16 compute on CUDA, float32 on CPU
 
     embeddings = (1 if shape.tied_embeddings else 2) * shape.vocab * shape.hidden
@@ -137,15 +153,28 @@ def estimate_training_memory(
 
     # The CPU runs a micro-batch one sequence at a time (batching.forward_passes).
     tokens = (micro_batch_size if on_cuda else 1) * max_seq_len
-    per_layer_token = (17 + len(modules)) * shape.hidden * act_bytes
-    if checkpointing:  # keep each layer's input, recompute one layer at a time
-        activations = tokens * (shape.layers * shape.hidden * act_bytes + per_layer_token)
-    else:
-        activations = tokens * shape.layers * per_layer_token
-    # Logits, log-softmax and their gradient in fp32, only where a target is predicted: the
-    # trainer projects nothing else onto the vocabulary (loop.loss_sum).
-    logits = int(tokens * target_share * shape.vocab * 4 * 3)
+    per_layer_token = saved_per_layer_token(shape.hidden, len(modules), act_bytes)
+    # A checkpointed layer keeps its input, and in backward recomputes one layer at a time.
+    kept = checkpointed * shape.hidden * act_bytes + (per_layer_token if checkpointed else 0)
+    activations = tokens * (kept + (shape.layers - checkpointed) * per_layer_token)
+    logits = logits_bytes(tokens, shape.vocab, target_share)
     if not on_cuda:
         activations, logits = activations * CPU_HEAP_FACTOR, int(logits * CPU_HEAP_FACTOR)
     overhead = int((0.75 if on_cuda else 0.5) * GIB)  # CUDA context + allocator slack; runtime
     return MemoryEstimate(weights, adapter, int(activations), logits, overhead)
+
+
+def layers_to_checkpoint(*, layers: int, budget_bytes: int, tokens: int,
+                         saved_per_layer_token: int, kept_per_layer_token: int) -> int:
+    """How many of `layers` decoder layers must be checkpointed for a pass of `tokens` tokens to
+    keep its activations within `budget_bytes`.
+
+    An un-checkpointed layer holds `saved_per_layer_token` bytes a token until backward; a
+    checkpointed one only its input (`kept_per_layer_token`), plus — one layer at a time, during
+    backward — the activations it recomputes. Checkpointing costs that layer a second forward,
+    so the answer is the fewest that fit."""
+    per_layer, kept = tokens * saved_per_layer_token, tokens * kept_per_layer_token
+    spare = budget_bytes - per_layer - layers * kept  # all checkpointed, one being recomputed
+    if spare <= 0 or per_layer <= kept:
+        return layers
+    return max(0, layers - spare // (per_layer - kept))

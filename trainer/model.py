@@ -11,10 +11,10 @@ Model refs:
   1–8 B parameters where no hub can be reached. Speed and memory are the real model's; its
   text is noise;
 - anything else: a local path or hub id for from_pretrained.
-On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", gradient checkpointing,
-bf16 autocast in the loop.
-On CPU: float32, no checkpointing (recompute costs more than the memory it saves there), and
-the adapters' dropout drawn by trainer.dropout.
+On CUDA: 4-bit NF4 (bitsandbytes, bf16 compute) for "nf4"/"auto", bf16 autocast in the loop.
+On CPU: float32, and the adapters' dropout drawn by trainer.dropout.
+On both, gradient checkpointing is made available on every layer and trainer.activations turns
+it on for as few as memory needs.
 """
 
 from __future__ import annotations
@@ -227,11 +227,11 @@ def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
                 nf4: bool) -> torch.nn.Module:
     from peft import LoraConfig, get_peft_model
 
+    model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     if on == "cuda":
         # Not peft's prepare_model_for_kbit_training: it upcasts every frozen bf16 weight
         # (embeddings, head, norms) to fp32, which costs gigabytes at 8 B and puts the residual
         # stream in fp32; the loop's bf16 autocast is what keeps the adapter numerically sound.
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=list(lora.target_modules), bias="none",

@@ -16,8 +16,8 @@ import msgspec
 
 from libs.common.storage import ObjectStore, open_store
 from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
-from trainer import checkpoint, data, errors, loop, model, packing
-from trainer.batching import steps_per_epoch
+from trainer import activations, checkpoint, data, errors, loop, model, packing
+from trainer.batching import largest_pass, steps_per_epoch
 from trainer.report import Reporter
 
 log = logging.getLogger("trainer")
@@ -98,6 +98,10 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     base = model.load_base(source, tokenizer, on, nf4)
     reporter.stage("model_loading", "initialising adapters")
     peft_model = model.attach_lora(base, spec.lora, hp.seed, on, nf4)
+    tokens, targets = largest_pass(prepared.train, hp.micro_batch_size, on)
+    fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
+                              mode=hp.gradient_checkpointing)
+    reporter.stage("model_loading", fitted.describe())
     params = model.trainable_parameters(peft_model)
     log.info("base model %s: %d parameters, %d trainable (LoRA r=%d) on %s", spec.model.name,
              model.parameter_count(peft_model), sum(p.numel() for p in params), spec.lora.r, on)

@@ -101,7 +101,10 @@ def test_a_whole_run_reports_through_the_webhook(tmp_path: Path, gateway: Gatewa
     seqs = [e.seq for e in events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     stages = [e.stage for e in events if isinstance(e, StageChanged)]
-    assert stages == ["preprocessing", "model_loading", "model_loading", "training", "finalizing"]
+    assert stages == ["preprocessing", *["model_loading"] * 3, "training", "finalizing"]
+    loading = [e.detail for e in events if isinstance(e, StageChanged) and e.stage == "model_loading"]
+    assert loading[:2] == ["downloading/caching weights", "initialising adapters"]
+    assert loading[2].startswith("gradient checkpointing on 0 of 2 layers")  # memory to spare
     assert any(isinstance(e, Progress) for e in events)
     assert isinstance(events[-1], Completed) and events[-1].adapter_key == "jobs/test/adapter"
     assert uuid.UUID(str(events[-1].job_id))
