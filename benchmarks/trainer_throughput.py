@@ -45,6 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--grad-accumulation", type=int, default=2)
     parser.add_argument("--max-seq-len", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs per side")
+    parser.add_argument("--checkpointing", default="auto", choices=["auto", "all", "none"],
+                        help="ours: gradient checkpointing on as few layers as memory needs "
+                             "(auto), on every layer, or none")
+    parser.add_argument("--uncapped", action="store_true",
+                        help="ours: plan for the device's free memory, not the baseline's peak")
+    parser.add_argument("--memory-cap", type=int, help=argparse.SUPPRESS)  # bytes, from main()
     parser.add_argument("--side", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -88,6 +94,14 @@ def peak_bytes(device: str) -> int:
     return torch.cuda.max_memory_allocated() if device == "cuda" else peak_rss_bytes()
 
 
+def in_use_bytes(device: str) -> int:
+    """What the process holds now (model loaded): the part of a memory cap already spent."""
+    import psutil
+    import torch
+
+    return torch.cuda.memory_allocated() if device == "cuda" else psutil.Process().memory_info().rss
+
+
 def footprint_bytes(device: str) -> int:
     """What the run took from the device at its peak, the figure an OOM is about: on CUDA the
     allocator's peak reservation plus what lies outside it (context, cuBLAS/bnb workspaces)."""
@@ -106,8 +120,8 @@ def footprint_bytes(device: str) -> int:
 def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from trainer import loop, model, packing
-    from trainer.batching import plan_epoch, step_groups
+    from trainer import activations, loop, model, packing
+    from trainer.batching import largest_pass, plan_epoch, step_groups
     from trainer.checkpoint import TrainerState
 
     spec = spec_for(args)
@@ -117,6 +131,11 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     nf4 = model.use_nf4(spec.model, on)
     base = model.load_base(model.weights_source(spec.model), tokenizer, on, nf4)
     peft_model = model.attach_lora(base, spec.lora, SEED, on, nf4)
+    tokens, targets = largest_pass(prepared.train, args.micro_batch, on)
+    # "At no more memory": by default ours may plan for what the baseline took, no more.
+    budget = args.memory_cap - in_use_bytes(on) if args.memory_cap else None
+    fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
+                              mode=args.checkpointing, budget_bytes=budget)
     params = model.trainable_parameters(peft_model)
     optimizer = loop.make_optimizer(params, spec)
     run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer,
@@ -144,7 +163,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     return {"tokens": tokens, "targets": targets, "seconds": elapsed, "steps": len(losses),
             "loss": losses[-1], "peak_bytes": peak_bytes(on), "device": on,
             "footprint_bytes": footprint_bytes(on),
-            "parameters": base.num_parameters(),
+            "parameters": base.num_parameters(), "checkpointed": fitted.checkpointed,
             "shape": [config.num_hidden_layers, config.hidden_size, config.vocab_size,
                       bool(config.tie_word_embeddings)]}
 
@@ -244,12 +263,16 @@ def main() -> None:
     argv = sys.argv[1:]
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "ours": []}
     for _ in range(args.rounds):
-        for side in ("baseline", "ours"):
-            runs[side].append(child(side, argv))
+        runs["baseline"].append(child("baseline", argv))
+        cap = [] if args.uncapped else ["--memory-cap", str(runs["baseline"][-1]["peak_bytes"])]
+        runs["ours"].append(child("ours", [*argv, *cap]))
     print(f"model {args.model} ({runs['ours'][0]['parameters'] / 1e9:.2f} B parameters), "
           f"{args.steps} steps × micro-batch {args.micro_batch} × "
           f"accumulation {args.grad_accumulation}, max length {args.max_seq_len}, "
-          f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s)")
+          f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s); "
+          f"ours checkpointed {[r['checkpointed'] for r in runs['ours']]} of "
+          f"{runs['ours'][0]['shape'][0]} layers ({args.checkpointing}, "
+          f"{'uncapped' if args.uncapped else 'capped at the baseline peak'})")
     summary = {}
     for side, results in runs.items():
         target_rate = statistics.median(r["targets"] / r["seconds"] for r in results)
@@ -277,6 +300,7 @@ def memory_estimate(args: argparse.Namespace, ours: dict[str, Any]) -> int:
         parameter_count=ours["parameters"], quantization=args.quantization,
         lora_r=LORA["r"], micro_batch_size=args.micro_batch, max_seq_len=args.max_seq_len,
         device=ours["device"], target_modules=list(spec_for(args).lora.target_modules),
+        checkpointed_layers=ours["checkpointed"],
         shape=ModelShape(layers=layers, hidden=hidden, vocab=vocab, tied_embeddings=tied)
     ).total_bytes
 
