@@ -95,9 +95,9 @@ def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
     heap = memory.CPU_HEAP_FACTOR if on == "cpu" else 1.0
     budget = (free * FILL - RESERVE_BYTES[on] - trainable * OPTIMIZER_BYTES_PER_PARAMETER
               - memory.logits_bytes(targets, config.vocab_size, target_share=1.0) * heap) / heap
-    count = memory.layers_to_checkpoint(layers=layers, budget_bytes=int(budget), tokens=tokens,
-                                        saved_per_layer_token=saved, kept_per_layer_token=kept)
-    need = tokens * (count * kept + (layers - count) * saved + (saved if count else 0)) * heap
+    pass_shape = {"tokens": tokens, "saved_per_layer_token": saved, "kept_per_layer_token": kept}
+    count = memory.layers_to_checkpoint(layers=layers, budget_bytes=int(budget), **pass_shape)
+    need = memory.activation_bytes(layers=layers, checkpointed=count, **pass_shape) * heap
     return Plan(count, layers, f"activations of a {tokens}-token pass ≈ {need / memory.GIB:.1f} "
                                f"GiB, {saved / 1024:.0f} KiB a token a layer; {free / memory.GIB:.1f} "
                                "GiB free")

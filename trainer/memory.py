@@ -132,8 +132,8 @@ def estimate_training_memory(
     target_share: float = TARGET_SHARE,
 ) -> MemoryEstimate:
     """`checkpointed_layers`: how many decoder layers recompute their activations in backward;
-    None for all of them — the least the run needs, since the trainer checkpoints only as many
-    as memory demands (trainer.activations)."""
+    None for every layer, near the least a run needs — the trainer checkpoints only as many as
+    memory demands (trainer.activations), so this is the question "can it fit at all"."""
     shape = shape or shape_for(parameter_count)
     on_cuda = device == "cuda"
     nf4 = on_cuda and quantization in ("nf4", "auto")
@@ -154,9 +154,9 @@ def estimate_training_memory(
     # The CPU runs a micro-batch one sequence at a time (batching.forward_passes).
     tokens = (micro_batch_size if on_cuda else 1) * max_seq_len
     per_layer_token = saved_per_layer_token(shape.hidden, len(modules), act_bytes)
-    # A checkpointed layer keeps its input, and in backward recomputes one layer at a time.
-    kept = checkpointed * shape.hidden * act_bytes + (per_layer_token if checkpointed else 0)
-    activations = tokens * (kept + (shape.layers - checkpointed) * per_layer_token)
+    activations = activation_bytes(layers=shape.layers, checkpointed=checkpointed, tokens=tokens,
+                                   saved_per_layer_token=per_layer_token,
+                                   kept_per_layer_token=shape.hidden * act_bytes)
     logits = logits_bytes(tokens, shape.vocab, target_share)
     if not on_cuda:
         activations, logits = activations * CPU_HEAP_FACTOR, int(logits * CPU_HEAP_FACTOR)
@@ -164,17 +164,24 @@ def estimate_training_memory(
     return MemoryEstimate(weights, adapter, int(activations), logits, overhead)
 
 
-def layers_to_checkpoint(*, layers: int, budget_bytes: int, tokens: int,
-                         saved_per_layer_token: int, kept_per_layer_token: int) -> int:
-    """How many of `layers` decoder layers must be checkpointed for a pass of `tokens` tokens to
-    keep its activations within `budget_bytes`.
+def activation_bytes(*, layers: int, checkpointed: int, tokens: int,
+                     saved_per_layer_token: int, kept_per_layer_token: int) -> int:
+    """What a pass of `tokens` tokens holds for backward at its peak, with the first
+    `checkpointed` of `layers` decoder layers checkpointed (trainer.activations).
 
     An un-checkpointed layer holds `saved_per_layer_token` bytes a token until backward; a
-    checkpointed one only its input (`kept_per_layer_token`), plus — one layer at a time, during
-    backward — the activations it recomputes. Checkpointing costs that layer a second forward,
-    so the answer is the fewest that fit."""
-    per_layer, kept = tokens * saved_per_layer_token, tokens * kept_per_layer_token
-    spare = budget_bytes - per_layer - layers * kept  # all checkpointed, one being recomputed
-    if spare <= 0 or per_layer <= kept:
-        return layers
-    return max(0, layers - spare // (per_layer - kept))
+    checkpointed one only its input (`kept_per_layer_token`). Backward recomputes a checkpointed
+    layer only once the layers above it have freed theirs, so the recompute sets the peak only
+    when every layer is checkpointed."""
+    keeping = max(layers - checkpointed, 1 if checkpointed else 0)
+    return tokens * (checkpointed * kept_per_layer_token + keeping * saved_per_layer_token)
+
+
+def layers_to_checkpoint(*, layers: int, budget_bytes: int, **pass_shape: int) -> int:
+    """The fewest layers to checkpoint for activations to fit `budget_bytes` (each one costs a
+    second forward of that layer); when nothing fits, the count that needs least — all but the
+    last layer, whose recompute would come while its own activations are needed anyway.
+    `pass_shape`: the rest of activation_bytes' arguments."""
+    need = [activation_bytes(layers=layers, checkpointed=n, **pass_shape)
+            for n in range(layers + 1)]
+    return next((n for n, b in enumerate(need) if b <= budget_bytes), need.index(min(need)))
