@@ -96,10 +96,13 @@ def peak_bytes(device: str) -> int:
 
 def in_use_bytes(device: str) -> int:
     """What the process holds now (model loaded): the part of a memory cap already spent."""
-    import psutil
     import torch
 
-    return torch.cuda.memory_allocated() if device == "cuda" else psutil.Process().memory_info().rss
+    if device == "cuda":
+        return torch.cuda.memory_allocated()
+    import psutil  # not on the GPU box's bare image
+
+    return psutil.Process().memory_info().rss
 
 
 def footprint_bytes(device: str) -> int:

@@ -98,9 +98,10 @@ def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
     pass_shape = {"tokens": tokens, "saved_per_layer_token": saved, "kept_per_layer_token": kept}
     count = memory.layers_to_checkpoint(layers=layers, budget_bytes=int(budget), **pass_shape)
     need = memory.activation_bytes(layers=layers, checkpointed=count, **pass_shape) * heap
-    return Plan(count, layers, f"activations of a {tokens}-token pass ≈ {need / memory.GIB:.1f} "
-                               f"GiB, {saved / 1024:.0f} KiB a token a layer; {free / memory.GIB:.1f} "
-                               "GiB free")
+    log.info("a layer keeps %d bytes a token for backward; the largest pass has %d tokens",
+             saved, tokens)
+    return Plan(count, layers, f"activations ≈ {need / memory.GIB:.1f} of "
+                               f"{free / memory.GIB:.1f} GiB free")
 
 
 def saved_bytes_per_layer_token(model: Any, on: str) -> int:

@@ -227,12 +227,12 @@ def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
                 nf4: bool) -> torch.nn.Module:
     from peft import LoraConfig, get_peft_model
 
+    # Every layer can recompute; trainer.activations says which do. (This also makes the
+    # embeddings' output require grad.) Not peft's prepare_model_for_kbit_training on CUDA: it
+    # upcasts every frozen bf16 weight (embeddings, head, norms) to fp32, which costs gigabytes
+    # at 8 B and puts the residual stream in fp32; the loop's bf16 autocast is what keeps the
+    # adapter numerically sound.
     model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
-    if on == "cuda":
-        # Not peft's prepare_model_for_kbit_training: it upcasts every frozen bf16 weight
-        # (embeddings, head, norms) to fp32, which costs gigabytes at 8 B and puts the residual
-        # stream in fp32; the loop's bf16 autocast is what keeps the adapter numerically sound.
-        model.enable_input_require_grads()
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=list(lora.target_modules), bias="none",
                         task_type="CAUSAL_LM")

@@ -4,6 +4,7 @@ failed, while some layers still keep their activations."""
 
 from __future__ import annotations
 
+import re
 import resource
 from pathlib import Path
 from typing import Any
@@ -176,5 +177,7 @@ def test_a_step_that_runs_out_of_memory_is_redone_with_every_layer_checkpointed(
 
     assert result.returncode == 0, result.stdout[-3000:]
     assert checkpointed_in_plan(tmp_path) == 0
-    assert f"out of memory at step 1 with 0 of {DEEP_LAYERS} layers checkpointed" in result.stdout
+    # Which step first overflows varies with the address space the process happens to use.
+    assert re.search(rf"out of memory at step [12] with 0 of {DEEP_LAYERS} layers checkpointed",
+                     result.stdout)
     assert losses_by_step(tmp_path) == pytest.approx(unlimited_losses, rel=1e-6)
