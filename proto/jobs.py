@@ -167,6 +167,7 @@ class HyperparameterOverrides(msgspec.Struct, frozen=True, kw_only=True, omit_de
     max_seq_len: int | None = None
     max_steps: int | None = None
     checkpoint_every_steps: int | None = None
+    gradient_checkpointing: Literal["auto", "all", "none"] | None = None
     r: int | None = None
     alpha: int | None = None
     dropout: float | None = None

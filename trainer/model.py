@@ -227,12 +227,9 @@ def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
                 nf4: bool) -> torch.nn.Module:
     from peft import LoraConfig, get_peft_model
 
-    # Every layer can recompute; trainer.activations says which do. (This also makes the
-    # embeddings' output require grad.) Not peft's prepare_model_for_kbit_training on CUDA: it
-    # upcasts every frozen bf16 weight (embeddings, head, norms) to fp32, which costs gigabytes
-    # at 8 B and puts the residual stream in fp32; the loop's bf16 autocast is what keeps the
-    # adapter numerically sound.
-    model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    # Not peft's prepare_model_for_kbit_training on CUDA: it upcasts every frozen bf16 weight
+    # (embeddings, head, norms) to fp32, which costs gigabytes at 8 B and puts the residual
+    # stream in fp32; the loop's bf16 autocast is what keeps the adapter numerically sound.
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=list(lora.target_modules), bias="none",
                         task_type="CAUSAL_LM")
@@ -241,6 +238,12 @@ def attach_lora(model: torch.nn.Module, lora: LoraSettings, seed: int, on: str,
         # peft still calls transformers' deprecated is_gradient_checkpointing; not ours to fix.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
         peft_model = get_peft_model(model, config)
+    # Every layer can recompute; trainer.activations says which do. Enabled after peft (which
+    # would hook the embeddings again) so the hook can go: a gradient at the embeddings' output
+    # is only needed by reentrant checkpointing, and costs the first layer's input-gradient
+    # matmuls and their saved tensors.
+    model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    model.disable_input_require_grads()
     if on == "cpu":  # CUDA draws dropout masks in parallel; the CPU's generator is the cost
         use_lane_dropout(peft_model)
     return peft_model.to(on) if not nf4 else peft_model

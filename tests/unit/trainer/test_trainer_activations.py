@@ -56,6 +56,12 @@ def test_checkpointing_any_number_of_layers_leaves_the_gradient_unchanged(tokeni
             torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-7)
 
 
+def test_no_gradient_is_asked_of_the_embeddings(tokenizer: Any) -> None:
+    # Only reentrant checkpointing needs one; transformers and peft both install the hook.
+    embeddings = lora_model(tokenizer).get_input_embeddings()
+    assert not embeddings(torch.tensor([[1, 2, 3]])).requires_grad
+
+
 def test_the_probe_measures_about_what_the_estimator_assumes_and_disturbs_nothing(
         tokenizer: Any) -> None:
     peft_model = lora_model(tokenizer).eval()
