@@ -32,13 +32,13 @@ def test_out_of_range_hyperparameter_is_rejected_naming_the_field(field: str, va
     assert f"`$.{field}`" in str(raised.value)
 
 
-@pytest.mark.parametrize(("field", "value"), [("r", 0), ("r", 512), ("alpha", 0), ("dropout", 0.9)])
 def test_a_user_may_set_gradient_checkpointing_on_top_of_a_preset() -> None:
     _, hyper = resolve("balanced", HyperparameterOverrides(gradient_checkpointing="none"))
     assert hyper.gradient_checkpointing == "none"
     assert resolve("balanced", HyperparameterOverrides())[1].gradient_checkpointing == "auto"
 
 
+@pytest.mark.parametrize(("field", "value"), [("r", 0), ("r", 512), ("alpha", 0), ("dropout", 0.9)])
 def test_out_of_range_lora_setting_is_rejected_naming_the_field(field: str, value: float) -> None:
     with pytest.raises(msgspec.ValidationError) as raised:
         msgspec.convert({field: value}, LoraSettings)
