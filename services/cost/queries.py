@@ -22,6 +22,7 @@ async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
     now = utcnow()
     async with ctx.uow() as work:
         repo = Costs(work.conn)
+        await repo.one_snapshot()
         job = await repo.job(q.job_id)
         if job is None:
             raise ServiceError.not_found("job cost", q.job_id)
@@ -91,6 +92,7 @@ async def budget(ctx: CostContext) -> dict[str, Any]:
     now = utcnow()
     async with ctx.uow() as work:
         repo = Costs(work.conn)
+        await repo.one_snapshot()
         limits, spent = await repo.budget(), await month_spend_cents(repo, now)
         alerts = await repo.budget_alerts(month_of(now))
     limit = limits["monthly_limit_cents"]
@@ -151,6 +153,7 @@ async def _lineage(cmd: CheckBudget, ctx: CostContext) -> tuple[str, int]:
         return "", 0
     async with ctx.uow() as work:
         repo = Costs(work.conn)
+        await repo.one_snapshot()
         parent = await repo.job(cmd.parent_job_id)
         units = await lineage_units(repo, cmd.parent_job_id, utcnow())
     return (parent or {}).get("name", ""), money.cents(units)
@@ -164,6 +167,7 @@ async def month(q: GetMonthCosts, ctx: CostContext) -> dict[str, Any]:
     name = q.month or month_of(now)
     async with ctx.uow() as work:
         repo = Costs(work.conn)
+        await repo.one_snapshot()
         entries, counts = await repo.entries(month=name), await repo.month_jobs(name)
         limits = await repo.budget()
         current = name == month_of(now)

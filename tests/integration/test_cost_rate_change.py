@@ -8,14 +8,16 @@ import csv
 import io
 from datetime import timedelta
 
+import psycopg
 import pytest
 from support import eventually
 from test_cost_service import FAST, _where, create_job, instance, queue_attempt
 
 from proto.base import utcnow
-from proto.cost import ExportCosts
+from proto.cost import ExportCosts, GetJobCost
 from proto.jobs import JobStatusChanged
 from services.cost.app import build as build_cost
+from services.cost.repository import Costs
 from services.jobs.app import build as build_jobs
 
 SPOT, ON_DEMAND = 249, 799  # H100-80GB: the estimate's spot rate, then the on-demand list price
@@ -71,3 +73,35 @@ async def test_an_attempt_over_before_its_queued_event_is_settled_at_its_own_rat
     assert [(e["pricing"], e["rate_cents_per_hour"]) for e in done["ledger"]] == [
         ("on_demand", ON_DEMAND)]
     assert done["spend_cents"] == 400  # 30 min at $7.99/h = 399.5, half-up once
+
+
+async def test_a_cost_read_sees_an_exit_in_all_of_its_figures_or_in_none(
+        services, bus, settings, monkeypatch):
+    # The failure this guards came from CI: the exit committed after the RPC had read the
+    # attempts and before it read the ledger, so the attempt counted as running *and* billed.
+    job_id = await create_job(bus, settings, rate_cents_per_hour=SPOT, estimate_cents=2_000)
+    t0 = utcnow() - timedelta(hours=2)
+    started, exited = instance(job_id, t0, t0 + timedelta(hours=1))
+    await bus.publish(started)
+    await eventually(lambda: _where(bus, job_id, lambda c: c["running"]))
+    entries, armed = Costs.entries, [True]
+
+    async def exit_commits_between_the_reads(self, *args, **kwargs):
+        if armed and armed.pop():
+            await bus.publish(exited)
+            await eventually(lambda: _ledger_rows(settings.database_url, job_id))
+        return await entries(self, *args, **kwargs)
+
+    monkeypatch.setattr(Costs, "entries", exit_commits_between_the_reads)
+    seen = await bus.ask(GetJobCost(job_id=job_id))
+    assert not armed, "the RPC read the ledger"
+    assert seen["running"] and seen["ledger"] == [] and seen["spend_cents"] >= 2 * SPOT
+    after = await bus.ask(GetJobCost(job_id=job_id))
+    assert not after["running"] and len(after["ledger"]) == 1 and after["spend_cents"] == SPOT
+
+
+async def _ledger_rows(database_url: str, job_id) -> int:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        row = await (await conn.execute(
+            "SELECT count(*) FROM cost.cost_entries WHERE job_id = %s", (job_id,))).fetchone()
+    return row[0]
