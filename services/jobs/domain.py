@@ -69,6 +69,9 @@ class Job:
     def complete(self, adapter_key: str, at: datetime) -> bool:
         if self.is_terminal:
             return False
+        # A SIGTERM that lands after the last step checkpoints there: the attempt that recovers
+        # trains no step and goes straight to Completed, which ends the downtime all the same.
+        self._recovered(at, resumed=self.last_step)
         self.adapter_key = adapter_key
         self._move("completed", "Training completed; the adapter is ready to download.", at)
         return True
@@ -145,10 +148,15 @@ class Job:
     def trained(self, step: int, at: datetime) -> None:
         """A step of the current attempt; the first after an interruption ends its downtime."""
         self.last_step = step
+        self._recovered(at, resumed=step - 1)
+
+    def _recovered(self, at: datetime, resumed: int) -> None:
+        """Close the open interruption, if any: `resumed` is the step the attempt resumed from
+        where the trainer did not say (resuming_from)."""
         last = self.interruptions[-1] if self.interruptions else None
         if last is None or last.get("recovered_at") is not None:
             return
-        resumed = last.setdefault("resumed_from_step", step - 1)
+        resumed = last.setdefault("resumed_from_step", resumed)
         started = datetime.fromisoformat(last["interrupted_at"])
         last.update(recovered_at=at.isoformat(),
                     downtime_s=round(max(0.0, (at - started).total_seconds()), 1),

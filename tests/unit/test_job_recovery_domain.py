@@ -96,3 +96,15 @@ def test_fault_injection_picks_given_steps_then_random_ones_inside_the_run():
     steps = {choose(random, job_id, 2, 7, 20).step for _ in range(3)}
     assert len(steps) == 1 and 7 <= steps.pop() <= 19  # seeded: the same on a restart
     assert choose(random, job_id, 3, 7, 20).step is None
+
+
+def test_a_recovery_that_resumes_at_the_last_step_and_completes_is_recovered():
+    # The SIGTERM landed after the last step: the new attempt has no step left to train.
+    job = training_job(step=12)
+    job.interrupt("reclaimed; checkpointed on SIGTERM", T0, step=12)
+    job.resuming_from(12)
+    assert job.complete("adapters/job/adapter.tar", T0 + timedelta(seconds=40))
+    [item] = job.interruptions
+    assert (item["steps_lost"], item["downtime_s"]) == (0, 40.0)
+    history = interruption_history(job.interruptions, job.status, hourly_rate_cents=None)
+    assert history["summary"] == "Interrupted 1x (auto-recovered)"
