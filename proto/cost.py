@@ -15,6 +15,9 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     subject: ClassVar[str] = "rpc.cost.estimate"
     estimated_tokens: int
     usable_pairs: int
+    # What the trainer steps through once it has packed each conversation's turns (the file's
+    # stats); 0: not known, every pair a sequence of its own.
+    sequences: Annotated[int, msgspec.Meta(ge=0)] = 0
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
     gpu_type: str = "cpu"

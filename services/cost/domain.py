@@ -87,14 +87,18 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     lora, hyper = resolve(req.preset, req.overrides or HyperparameterOverrides())
     pairs = max(req.usable_pairs, 1)
     per_example = min(req.estimated_tokens / pairs, hyper.max_seq_len)
-    examples_per_step = hyper.micro_batch_size * hyper.grad_accumulation
-    train_examples = math.ceil(pairs * 0.8)  # the 80/20 split by conversation
-    steps = math.ceil(train_examples / examples_per_step) * hyper.epochs
-    if hyper.max_steps:
-        steps = min(steps, hyper.max_steps)
+    # A micro-batch holds sequences: the trainer packs each conversation's turns into the
+    # longest that repeats them, so steps follow the file's sequences (80% of them train:
+    # the split is by conversation). The time still follows the pairs' tokens, which the
+    # throughput figures and their refit are measured in.
+    sequences = min(req.sequences, pairs) or pairs
+    full = math.ceil(math.ceil(sequences * 0.8) / (hyper.micro_batch_size * hyper.grad_accumulation))
+    full *= hyper.epochs
+    steps = min(full, hyper.max_steps) if hyper.max_steps else full
     # A resume trains only the steps left, but starts an instance and loads the model anew:
     # the overhead below is paid in full.
-    tokens = int(max(0, steps - req.resume_from_step) * examples_per_step * per_example)
+    pair_tokens = math.ceil(pairs * 0.8) * hyper.epochs * per_example
+    tokens = int(pair_tokens * max(0, steps - req.resume_from_step) / full)
     # gpu_count does not shorten it: the trainer shards a model too big for one GPU across
     # several, layer by layer, one working at a time (memory, not speed; no data parallelism).
     seed_s = seed_seconds(gpu, tokens, req.model_parameter_count)

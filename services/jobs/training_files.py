@@ -48,6 +48,9 @@ class TrainingFileStats(msgspec.Struct, frozen=True):
     scaffolding_completeness: float
     estimated_tokens: int
     quality_badge: QualityBadge
+    # Sequences the trainer runs once it folds each turn into the later turn of its
+    # conversation that repeats it (trainer/packing.py); 0 in stats stored before it was counted.
+    sequence_count: int = 0
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -94,7 +97,28 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
         scaffolding_completeness=completeness,
         estimated_tokens=sum(_characters(pair) for pair in usable) // CHARS_PER_TOKEN,
         quality_badge=quality_badge(mean_quality, completeness, review_share),
+        sequence_count=packed_sequence_count(usable),
     )
+
+
+def packed_sequence_count(usable: list[TrainingPair]) -> int:
+    """The trainer packs on tokens (trainer/packing.py); here the same test on messages: a pair
+    whose whole exchange (system prompt, history, input, target) is how a later pair of its
+    conversation begins trains inside that pair. Steps follow sequences, not pairs."""
+    exchanges: dict[str, list[tuple]] = {}
+    for pair in usable:
+        exchanges.setdefault(pair.conversation_id, []).append(_exchange(pair))
+    count = 0
+    for mine in exchanges.values():
+        for i, a in enumerate(mine):  # of two equal exchanges, the first hosts the second
+            count += not any(b[:len(a)] == a and (len(b) > len(a) or j < i)
+                             for j, b in enumerate(mine) if j != i)
+    return count
+
+
+def _exchange(pair: TrainingPair) -> tuple:
+    return (("system", pair.system_prompt), *((t.role, t.content) for t in pair.history),
+            ("user", pair.current_user_input), ("assistant", pair.target_response))
 
 
 def quality_badge(

@@ -1,6 +1,7 @@
 """Training file stats, quality badge and eligibility (UJ1.1.1-UJ1.1.3)."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from services.jobs.training_files import (
     quality_badge,
 )
 
+SAMPLE = Path(__file__).parents[2] / "services/cli/samples/financial-advisory-sample.json"
 FULL = Scaffolding("planner", "Marcus", "fear_to_confidence", "Fear", "retirement", "Retirement")
 
 
@@ -267,3 +269,24 @@ def test_every_problem_and_warning_says_how_to_fix_it() -> None:
     assert codes(found) == ["too_few_conversations", "no_usable_pairs", "not_enriched",
                             "claimed_counts_differ", "many_null_targets", "low_review_share"]
     assert all(item.how_to_fix for item in found)
+
+
+def test_turns_repeated_by_a_later_turn_of_their_conversation_count_as_one_sequence():
+    def turn(n: int, history: list[Turn], conversation: str = "c") -> TrainingPair:
+        return msgspec.structs.replace(make_pair(target=f"Answer {n}.", user_input=f"Ask {n}."),
+                                       id=f"{conversation}-{n}", conversation_id=conversation,
+                                       turn_number=n, history=history)
+
+    first = turn(1, [])
+    second = turn(2, [Turn("user", "Ask 1."), Turn("assistant", "Answer 1.")])
+    paraphrased = turn(3, [Turn("user", "Ask 1."), Turn("assistant", "Answer one.")])
+    elsewhere = turn(2, second.history, conversation="d")  # same words, other conversation
+    stats = stats_of([make_conversation([first, second, paraphrased]),
+                      make_conversation([elsewhere])])
+    assert (stats.usable_pair_count, stats.sequence_count) == (4, 3)
+    assert stats_of([make_conversation([first, first])]).sequence_count == 1
+
+
+def test_the_sample_file_packs_into_one_sequence_per_conversation():
+    stats = compute_stats(parse_training_file(SAMPLE.read_bytes(), SAMPLE.name))
+    assert (stats.conversation_count, stats.usable_pair_count, stats.sequence_count) == (62, 82, 62)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from proto.cost import EstimateRequest
+from proto.jobs import HyperparameterOverrides
 from services.cost import domain
 from services.cost.timemodel import Observation, fit, fit_all, size_class
 
@@ -50,3 +51,16 @@ def test_a_resume_estimate_covers_the_steps_left_and_a_whole_start_up():
     assert resumed.tokens_to_train == round(full.tokens_to_train * left)
     assert abs(resumed.duration_s_high / 1.15 - (gpu.overhead_s + training_s * left)) <= 1
     assert (resumed.total_steps, resumed.resumed_at_step) == (full.total_steps, step)
+
+
+def test_steps_follow_the_packed_sequences_and_the_time_the_pairs_tokens():
+    # 82 pairs in 62 conversations, each conversation one sequence once packed (the sample):
+    # micro-batch 2 × accumulation 2, two epochs.
+    overrides = HyperparameterOverrides(epochs=2, micro_batch_size=2, grad_accumulation=2)
+    pairs = EstimateRequest(estimated_tokens=24_000, usable_pairs=82, overrides=overrides)
+    packed = domain.estimate(msgspec.structs.replace(pairs, sequences=62))
+    assert (domain.estimate(pairs).total_steps, packed.total_steps) == (34, 26)
+    assert packed.tokens_to_train == domain.estimate(pairs).tokens_to_train
+    capped = domain.estimate(msgspec.structs.replace(
+        pairs, sequences=62, overrides=msgspec.structs.replace(overrides, max_steps=13)))
+    assert capped.total_steps == 13 and capped.tokens_to_train == packed.tokens_to_train // 2
