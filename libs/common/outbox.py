@@ -87,9 +87,15 @@ class OutboxRelay:
 
 
 @asynccontextmanager
-async def unit_of_work(pool: AsyncConnectionPool, relay: OutboxRelay | None) -> AsyncIterator[Work]:
+async def unit_of_work(pool: AsyncConnectionPool, relay: OutboxRelay | None,
+                       snapshot: bool = False) -> AsyncIterator[Work]:
+    """`snapshot`: reads only, all of one committed state. Under the default READ COMMITTED
+    each statement sees what has committed so far, so a query that adds up several reads can
+    count a change that commits between two of them in one and not in the other."""
     async with pool.connection() as conn:
         async with conn.transaction():
+            if snapshot:
+                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             work = Work(conn)
             yield work
             if work._pending:

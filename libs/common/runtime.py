@@ -43,9 +43,9 @@ class ServiceRuntime:
         async def ping() -> bytes:  # readiness probe for `brightrun up` and the tests
             return b"pong"
 
-    def uow(self):
+    def uow(self, snapshot: bool = False):
         assert self.pool is not None, f"{self.name} has no database"
-        return unit_of_work(self.pool, self.relay)
+        return unit_of_work(self.pool, self.relay, snapshot)
 
     def background(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         self._background.append(fn)

@@ -28,7 +28,7 @@ from services.cost import domain, live, money, timemodel
 from services.cost.repository import Costs
 from services.cost.timemodel import Correction
 
-UnitOfWork = Callable[[], Any]
+UnitOfWork = Callable[..., Any]  # ServiceRuntime.uow
 NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c39-9a57-2f0b8e4d1c3a")
 
 

@@ -20,9 +20,8 @@ from services.cost.repository import Costs
 
 async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
     now = utcnow()
-    async with ctx.uow() as work:
+    async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        await repo.one_snapshot()
         job = await repo.job(q.job_id)
         if job is None:
             raise ServiceError.not_found("job cost", q.job_id)
@@ -90,9 +89,8 @@ def _entry(e: dict[str, Any]) -> dict[str, Any]:
 
 async def budget(ctx: CostContext) -> dict[str, Any]:
     now = utcnow()
-    async with ctx.uow() as work:
+    async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        await repo.one_snapshot()
         limits, spent = await repo.budget(), await month_spend_cents(repo, now)
         alerts = await repo.budget_alerts(month_of(now))
     limit = limits["monthly_limit_cents"]
@@ -151,9 +149,8 @@ async def _lineage(cmd: CheckBudget, ctx: CostContext) -> tuple[str, int]:
     """The name of the job a retry or resume continues, and what it and its parents cost."""
     if cmd.parent_job_id is None:
         return "", 0
-    async with ctx.uow() as work:
+    async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        await repo.one_snapshot()
         parent = await repo.job(cmd.parent_job_id)
         units = await lineage_units(repo, cmd.parent_job_id, utcnow())
     return (parent or {}).get("name", ""), money.cents(units)
@@ -165,9 +162,8 @@ async def _lineage(cmd: CheckBudget, ctx: CostContext) -> tuple[str, int]:
 async def month(q: GetMonthCosts, ctx: CostContext) -> dict[str, Any]:
     now = utcnow()
     name = q.month or month_of(now)
-    async with ctx.uow() as work:
+    async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        await repo.one_snapshot()
         entries, counts = await repo.entries(month=name), await repo.month_jobs(name)
         limits = await repo.budget()
         current = name == month_of(now)

@@ -50,12 +50,6 @@ class Costs:
     async def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return await (await self.conn.execute(sql, params)).fetchall()
 
-    async def one_snapshot(self) -> None:
-        """The transaction's reads all see one committed state (call it first). Under READ
-        COMMITTED an exit committed between reading the attempts and reading the ledger shows
-        in one and not the other, and the spend counts the attempt as both running and billed."""
-        await self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-
     # --- jobs and attempts ---------------------------------------------------------------------
 
     async def add_job(self, row: dict[str, Any]) -> None:
