@@ -76,6 +76,11 @@ def seed_seconds(gpu: GpuType, tokens: int, parameter_count: int) -> float:
     return tokens / throughput(gpu, parameter_count)
 
 
+def _trained(count: int) -> int:
+    """The share of a file's pairs or sequences that trains: the split is 80/20 by conversation."""
+    return math.ceil(count * 0.8)
+
+
 def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction] | None = None
              ) -> Estimate:
     gpu = GPU_TYPES.get(req.gpu_type)
@@ -88,16 +93,15 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     pairs = max(req.usable_pairs, 1)
     per_example = min(req.estimated_tokens / pairs, hyper.max_seq_len)
     # A micro-batch holds sequences: the trainer packs each conversation's turns into the
-    # longest that repeats them, so steps follow the file's sequences (80% of them train:
-    # the split is by conversation). The time still follows the pairs' tokens, which the
-    # throughput figures and their refit are measured in.
+    # longest that repeats them, so steps follow the file's sequences. The time still follows
+    # the pairs' tokens, which the throughput figures and their refit are measured in.
     sequences = min(req.sequences, pairs) or pairs
-    full = math.ceil(math.ceil(sequences * 0.8) / (hyper.micro_batch_size * hyper.grad_accumulation))
-    full *= hyper.epochs
+    per_epoch = math.ceil(_trained(sequences) / (hyper.micro_batch_size * hyper.grad_accumulation))
+    full = per_epoch * hyper.epochs
     steps = min(full, hyper.max_steps) if hyper.max_steps else full
     # A resume trains only the steps left, but starts an instance and loads the model anew:
     # the overhead below is paid in full.
-    pair_tokens = math.ceil(pairs * 0.8) * hyper.epochs * per_example
+    pair_tokens = _trained(pairs) * hyper.epochs * per_example
     tokens = int(pair_tokens * max(0, steps - req.resume_from_step) / full)
     # gpu_count does not shorten it: the trainer shards a model too big for one GPU across
     # several, layer by layer, one working at a time (memory, not speed; no data parallelism).
