@@ -105,15 +105,11 @@ def packed_sequence_count(usable: list[TrainingPair]) -> int:
     """The trainer packs on tokens (trainer/packing.py); here the same test on messages: a pair
     whose whole exchange (system prompt, history, input, target) is how a later pair of its
     conversation begins trains inside that pair. Steps follow sequences, not pairs."""
-    exchanges: dict[str, list[tuple]] = {}
+    exchanges: dict[str, set[tuple]] = {}  # a repeated exchange trains as one
     for pair in usable:
-        exchanges.setdefault(pair.conversation_id, []).append(_exchange(pair))
-    count = 0
-    for mine in exchanges.values():
-        for i, a in enumerate(mine):  # of two equal exchanges, the first hosts the second
-            count += not any(b[:len(a)] == a and (len(b) > len(a) or j < i)
-                             for j, b in enumerate(mine) if j != i)
-    return count
+        exchanges.setdefault(pair.conversation_id, set()).add(_exchange(pair))
+    return sum(not any(len(b) > len(a) and b[:len(a)] == a for b in mine)
+               for mine in exchanges.values() for a in mine)
 
 
 def _exchange(pair: TrainingPair) -> tuple:
