@@ -87,10 +87,11 @@ def plan(model: Any, on: str, *, tokens: int, targets: int, mode: Mode = "auto",
 def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
             budget_bytes: int | None) -> Plan:
     config = model.config
-    kept = config.hidden_size * model.get_input_embeddings().weight.element_size()
+    act_bytes = model.get_input_embeddings().weight.element_size()  # bf16 on CUDA, fp32 on CPU
+    kept = config.hidden_size * act_bytes
     lora = getattr(model, "peft_config", {}).get("default")
     guess = memory.saved_per_layer_token(config.hidden_size, len(lora.target_modules) if lora else 0,
-                                         kept // config.hidden_size)
+                                         act_bytes)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     free = free_bytes(on) if budget_bytes is None else budget_bytes
     # On the CPU, glibc's heap keeps freed activation blocks: RSS holds about twice the tensors.

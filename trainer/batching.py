@@ -67,7 +67,7 @@ def largest_pass(examples: Sequence[Example], micro_batch_size: int, device: str
     (forward_passes): a sequence's, times the micro-batch where a pass pads the micro-batch."""
     rows = 1 if device == "cpu" else micro_batch_size
     tokens = max((len(e.input_ids) for e in examples), default=1)
-    targets = max((sum(1 for t in e.labels if t != IGNORE_INDEX) for e in examples), default=1)
+    targets = max((e.target_count for e in examples), default=1)
     return tokens * rows, targets * rows
 
 

@@ -29,6 +29,11 @@ class Example:
     labels: list[int]  # IGNORE_INDEX except on target tokens (+ EOS)
     covers: tuple[str, ...] = ()  # ids of earlier turns packed into this sequence (packing.py)
 
+    @property
+    def target_count(self) -> int:
+        """The tokens this example trains on."""
+        return sum(1 for t in self.labels if t != IGNORE_INDEX)
+
 
 @dataclass
 class PreparedData:

@@ -132,7 +132,7 @@ def _to(batch: dict[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:
 
 
 def _targets(examples: list[Example]) -> int:
-    return sum(sum(1 for t in e.labels if t != IGNORE_INDEX) for e in examples)
+    return sum(e.target_count for e in examples)
 
 
 def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, int]:
