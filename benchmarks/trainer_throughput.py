@@ -18,6 +18,7 @@ tokens/s is printed too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import resource
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +50,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpointing", default="auto", choices=["auto", "all", "none"],
                         help="ours: gradient checkpointing on as few layers as memory needs "
                              "(auto), on every layer, or none")
+    parser.add_argument("--rows-per-pass", type=int,
+                        help="sequences per forward pass of ours (default: the trainer's choice)")
+    parser.add_argument("--profile", metavar="PATH",
+                        help="ours: write a profile of the second step's operators to PATH")
     parser.add_argument("--uncapped", action="store_true",
                         help="ours: plan for the device's free memory, not the baseline's peak")
     parser.add_argument("--memory-cap", type=int, help=argparse.SUPPRESS)  # bytes, from main()
-    parser.add_argument("--side", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=["ours", "baseline", "weights"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -124,7 +130,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from trainer import activations, loop, model, packing
-    from trainer.batching import largest_pass, plan_epoch, step_groups
+    from trainer.batching import largest_pass, plan_epoch, rows_per_pass, step_groups
     from trainer.checkpoint import TrainerState
 
     spec = spec_for(args)
@@ -134,7 +140,8 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     nf4 = model.use_nf4(spec.model, on)
     base = model.load_base(model.weights_source(spec.model), tokenizer, on, nf4)
     peft_model = model.attach_lora(base, spec.lora, SEED, on, nf4)
-    tokens, targets = largest_pass(prepared.train, args.micro_batch, on)
+    rows = args.rows_per_pass or rows_per_pass(args.micro_batch, on)
+    tokens, targets = largest_pass(prepared.train, rows)
     # "At no more memory": by default ours may plan for what the baseline took, no more.
     budget = args.memory_cap - in_use_bytes(on) if args.memory_cap else None
     fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
@@ -145,7 +152,8 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
                    scheduler=loop.make_scheduler(optimizer, spec, args.steps), data=prepared,
                    state=TrainerState(config={}, data_fingerprint=""), reporter=None,
                    store=None, stop=loop.StopFlag(), device=on,
-                   pad_id=tokenizer.pad_token_id, total_steps=args.steps, capped=True)
+                   pad_id=tokenizer.pad_token_id, total_steps=args.steps, capped=True,
+                   rows_per_pass=rows)
     lengths = [len(e.input_ids) for e in prepared.train]
     groups = [group for epoch in range(args.steps)  # as many epochs as the steps need
               for group in step_groups(plan_epoch(lengths, args.micro_batch, SEED, epoch),
@@ -153,8 +161,9 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     peft_model.train()
     tokens, targets, losses = 0, 0, []
     started = time.perf_counter()
-    for group in groups:
-        loss, _, _, seen = loop.train_step(run, group)
+    for n, group in enumerate(groups):
+        with profiled(args.profile if n == 1 else None, on):  # step 2: past the first's warm-up
+            loss, _, _, seen = loop.train_step(run, group)
         run.state.step += 1
         tokens, losses = tokens + seen, [*losses, loss]
         targets += sum(sum(label != -100 for label in prepared.train[i].labels)
@@ -163,12 +172,32 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
     config = base.config
+    peak, footprint = peak_bytes(on), footprint_bytes(on)  # before the probe below adds its own
     return {"tokens": tokens, "targets": targets, "seconds": elapsed, "steps": len(losses),
-            "loss": losses[-1], "peak_bytes": peak_bytes(on), "device": on,
-            "footprint_bytes": footprint_bytes(on),
+            "loss": losses[-1], "peak_bytes": peak, "device": on, "footprint_bytes": footprint,
             "parameters": base.num_parameters(), "checkpointed": fitted.checkpointed,
+            "plan": fitted.describe(), "rows_per_pass": rows, "saved_per_layer_token": {
+                "probe": activations.saved_bytes_per_layer_token(peft_model, on),
+                "formula": activations.estimated_bytes_per_layer_token(peft_model)},
             "shape": [config.num_hidden_layers, config.hidden_size, config.vocab_size,
                       bool(config.tie_word_embeddings)]}
+
+
+@contextlib.contextmanager
+def profiled(path: str | None, on: str) -> Iterator[None]:
+    """Profile what runs inside into `path`: the operators by host time and by device time. Where
+    the host's total outgrows the device's, launching kernels, not running them, sets the pace."""
+    if not path:
+        yield
+        return
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on == "cuda" else [])
+    with profile(activities=activities) as prof:
+        yield
+    table = prof.key_averages()
+    sorts = ["self_cpu_time_total"] + (["self_device_time_total"] if on == "cuda" else [])
+    Path(path).write_text("\n\n".join(table.table(sort_by=key, row_limit=40) for key in sorts))
 
 
 # --- the baseline: Trainer + peft as their docs show them ---------------------------------------
@@ -246,6 +275,12 @@ def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
             "loss": result.training_loss, "peak_bytes": peak_bytes(on), "device": on}
 
 
+def cache_weights(args: argparse.Namespace) -> dict[str, Any]:
+    from trainer import model
+
+    return {"weights": str(model.weights_source(spec_for(args).model))}
+
+
 # --- the comparison -----------------------------------------------------------------------------
 
 
@@ -260,10 +295,13 @@ def child(side: str, argv: list[str]) -> dict[str, Any]:
 def main() -> None:
     args = parse_args()
     if args.side:
-        result = (run_ours if args.side == "ours" else run_baseline)(args)
-        print(json.dumps(result), flush=True)
+        result = {"ours": run_ours, "baseline": run_baseline, "weights": cache_weights}[args.side]
+        print(json.dumps(result(args)), flush=True)
         return
     argv = sys.argv[1:]
+    # A random model is built (on the device) and cached here, not inside the first side timed:
+    # the build would otherwise set that side's peak memory, and the cap ours runs under.
+    child("weights", argv)
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "ours": []}
     for _ in range(args.rounds):
         runs["baseline"].append(child("baseline", argv))
@@ -275,6 +313,7 @@ def main() -> None:
           f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s); "
           f"ours checkpointed {[r['checkpointed'] for r in runs['ours']]} of "
           f"{runs['ours'][0]['shape'][0]} layers ({args.checkpointing}, "
+          f"{runs['ours'][0]['rows_per_pass']} sequence(s) a pass, "
           f"{'uncapped' if args.uncapped else 'capped at the baseline peak'})")
     summary = {}
     for side, results in runs.items():
@@ -288,6 +327,10 @@ def main() -> None:
     (ours_rate, ours_peak), (base_rate, base_peak) = summary["ours"], summary["baseline"]
     print(f"  ratio     {ours_rate / base_rate:.2f}x target tokens/s, "
           f"{ours_peak / base_peak:.2f}x peak memory (ours / baseline)")
+    for r in runs["ours"]:
+        saved = r["saved_per_layer_token"]
+        print(f"  ours: {r['plan']}; a layer keeps {saved['probe']:,} bytes a token for "
+              f"backward, measured (estimator: {saved['formula']:,})")
     estimate = memory_estimate(args, runs["ours"][0])
     footprint = max(r["footprint_bytes"] for r in runs["ours"])
     print(f"  memory estimator: {estimate / 2**20:.0f} MiB for this config; measured footprint "

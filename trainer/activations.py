@@ -87,11 +87,8 @@ def plan(model: Any, on: str, *, tokens: int, targets: int, mode: Mode = "auto",
 def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
             budget_bytes: int | None) -> Plan:
     config = model.config
-    act_bytes = model.get_input_embeddings().weight.element_size()  # bf16 on CUDA, fp32 on CPU
-    kept = config.hidden_size * act_bytes
-    lora = getattr(model, "peft_config", {}).get("default")
-    guess = memory.saved_per_layer_token(config.hidden_size, len(lora.target_modules) if lora else 0,
-                                         act_bytes)
+    kept = config.hidden_size * _act_bytes(model)
+    guess = estimated_bytes_per_layer_token(model)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     free = free_bytes(on) if budget_bytes is None else budget_bytes
     # On the CPU, glibc's heap keeps freed activation blocks: RSS holds about twice the tensors.
@@ -109,6 +106,17 @@ def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
              saved, tokens)
     return Plan(count, layers, f"activations ≈ {need / memory.GIB:.1f} of "
                                f"{free / memory.GIB:.1f} GiB free")
+
+
+def _act_bytes(model: Any) -> int:
+    return model.get_input_embeddings().weight.element_size()  # bf16 on CUDA, fp32 on CPU
+
+
+def estimated_bytes_per_layer_token(model: Any) -> int:
+    """The estimator's figure for what one decoder layer saves per token (memory's formula)."""
+    lora = getattr(model, "peft_config", {}).get("default")
+    return memory.saved_per_layer_token(model.config.hidden_size,
+                                        len(lora.target_modules) if lora else 0, _act_bytes(model))
 
 
 def saved_bytes_per_layer_token(model: Any, on: str) -> int:

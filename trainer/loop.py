@@ -94,6 +94,7 @@ class Run:
     pad_id: int
     total_steps: int
     capped: bool  # max_steps ends the run before the last epoch does
+    rows_per_pass: int  # sequences per forward pass (batching.rows_per_pass)
     last_checkpoint: tuple[int, str, int] | None = None  # step, key, size in bytes
     _plans: dict[int, list[list[list[int]]]] = field(default_factory=dict)
 
@@ -182,7 +183,7 @@ def accumulate(run: Run, group: list[list[int]]) -> tuple[float, int]:
     n_targets = sum(_targets(examples) for examples in micro)
     total, tokens = 0.0, 0
     for examples in micro:
-        for rows in forward_passes(examples, run.device):
+        for rows in forward_passes(examples, run.rows_per_pass):
             summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
             (summed / n_targets).backward()
             total += summed.item()
@@ -197,7 +198,7 @@ def evaluate(run: Run) -> tuple[float, float]:
     run.model.eval()
     total, count = 0.0, 0
     for batch in eval_batches(examples, run.spec.hyperparameters.micro_batch_size):
-        for rows in forward_passes([examples[i] for i in batch], run.device):
+        for rows in forward_passes([examples[i] for i in batch], run.rows_per_pass):
             summed, n = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
             total, count = total + summed.item(), count + n
     run.model.train()

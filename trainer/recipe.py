@@ -17,7 +17,7 @@ import msgspec
 from libs.common.storage import ObjectStore, open_store
 from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
 from trainer import activations, checkpoint, data, errors, loop, model, packing
-from trainer.batching import largest_pass, steps_per_epoch
+from trainer.batching import largest_pass, rows_per_pass, steps_per_epoch
 from trainer.report import Reporter
 
 log = logging.getLogger("trainer")
@@ -98,7 +98,8 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     base = model.load_base(source, tokenizer, on, nf4)
     reporter.stage("model_loading", "initialising adapters")
     peft_model = model.attach_lora(base, spec.lora, hp.seed, on, nf4)
-    tokens, targets = largest_pass(prepared.train, hp.micro_batch_size, on)
+    rows = rows_per_pass(hp.micro_batch_size, on)
+    tokens, targets = largest_pass(prepared.train, rows)
     fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
                               mode=hp.gradient_checkpointing)
     reporter.stage("model_loading", fitted.describe())
@@ -125,7 +126,7 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     the_run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=scheduler,
                        data=prepared, state=state, reporter=reporter, store=store, stop=stop,
                        device=on, pad_id=tokenizer.pad_token_id, total_steps=total_steps,
-                       capped=capped,
+                       capped=capped, rows_per_pass=rows,
                        last_checkpoint=(found.step, found.key, found.size_bytes) if found else None)
     state = loop.train(the_run)
 

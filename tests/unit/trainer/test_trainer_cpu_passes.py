@@ -11,7 +11,7 @@ from trainer_testkit import pair
 
 from proto.training import LoraSettings
 from trainer import loop, model
-from trainer.batching import collate, forward_passes
+from trainer.batching import collate, forward_passes, rows_per_pass
 from trainer.data import build_example
 from trainer.dropout import LaneDropout
 
@@ -38,10 +38,11 @@ def test_one_sequence_per_pass_gives_the_padded_batch_loss_and_gradient(tokenize
     batch = examples(tokenizer)
     assert len({len(e.input_ids) for e in batch}) == 3
 
-    padded = lora_gradients(tokenizer, forward_passes(batch, "cuda"))
-    alone = lora_gradients(tokenizer, forward_passes(batch, "cpu"))
+    padded = lora_gradients(tokenizer, forward_passes(batch, len(batch)))
+    alone = lora_gradients(tokenizer, forward_passes(batch, rows_per_pass(len(batch), "cpu")))
 
-    assert forward_passes(batch, "cpu") == [[e] for e in batch]
+    assert forward_passes(batch, rows_per_pass(len(batch), "cpu")) == [[e] for e in batch]
+    assert forward_passes(batch, 2) == [batch[:2], batch[2:]]
     assert alone[0] == pytest.approx(padded[0], rel=1e-5)
     for a, p in zip(alone[1], padded[1], strict=True):
         torch.testing.assert_close(a, p, rtol=1e-4, atol=1e-6)
