@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from trainer.memory import GIB, estimate_training_memory
+import pytest
+
+from trainer.memory import GIB, estimate_training_memory, saved_per_layer_token
 
 
 def estimate(**overrides: object) -> int:
@@ -23,7 +25,7 @@ def test_halving_the_micro_batch_is_what_an_oom_suggests_on_cuda_and_it_helps() 
 
 
 def test_on_the_cpu_the_micro_batch_does_not_count_but_the_sequence_length_does() -> None:
-    # The CPU runs one sequence per pass (batching.forward_passes).
+    # The CPU runs one sequence per pass (batching.rows_per_pass).
     assert estimate(device="cpu", micro_batch_size=8) == estimate(device="cpu")
     assert estimate(device="cpu", max_seq_len=1024) < 0.8 * estimate(device="cpu")
 
@@ -51,3 +53,10 @@ def test_tied_embeddings_are_counted_once_and_logits_scale_with_the_target_share
     untied = parts(shape=ModelShape(layers=16, hidden=2048, vocab=128256))
     assert tied.weights_bytes < untied.weights_bytes
     assert parts(target_share=0.25).logits_bytes * 2 == parts(target_share=0.5).logits_bytes
+
+
+def test_the_per_layer_term_matches_what_the_probe_measured() -> None:
+    # trainer.activations' probe: SmolLM2-135M on the CPU (fp32), and on an H100 the
+    # Llama-3.1-8B shape in NF4 with bf16 autocast (benchmarks/results/trainer-throughput.md).
+    assert saved_per_layer_token(576, 7, 4) == pytest.approx(54_730, rel=0.02)
+    assert saved_per_layer_token(4096, 7, 2) == pytest.approx(255_992, rel=0.02)
