@@ -18,6 +18,9 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     # What the trainer steps through once it has packed each conversation's turns (the file's
     # stats); 0: not known, every pair a sequence of its own.
     sequences: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # The stats' packed_host_tokens: a pair whose host exceeds max_seq_len is truncated out of
+    # it and trains as a sequence of its own.
+    packed_host_tokens: list[int] = []
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
     gpu_type: str = "cpu"

@@ -40,6 +40,7 @@ async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_
     return await bus.ask(EstimateRequest(
         estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
         sequences=stats.get("sequence_count", 0),
+        packed_host_tokens=stats.get("packed_host_tokens", []),
         preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
         pricing=body.pricing, model_parameter_count=body.model.parameter_count,
         resume_from_step=resume_from_step, gpu_count=body.gpu_count, **prices,

@@ -51,6 +51,10 @@ class TrainingFileStats(msgspec.Struct, frozen=True):
     # Sequences the trainer runs once it folds each turn into the later turn of its
     # conversation that repeats it (trainer/packing.py); 0 in stats stored before it was counted.
     sequence_count: int = 0
+    # For each pair that folds into a later one, about how many tokens its shortest host holds
+    # (sorted). Below that max length the host is truncated, no longer repeats the pair, and the
+    # pair trains as a sequence of its own: one more than sequence_count.
+    packed_host_tokens: list[int] = []
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -76,6 +80,7 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
     completeness = enriched / len(conversations) if conversations else 0.0
     review_share = reviewed / len(pairs) if pairs else 0.0
     mean_quality = _mean(pair.quality_score for pair in pairs)
+    hosts = packing_hosts(usable)
     return TrainingFileStats(
         format=training_file.format,
         conversation_count=len(conversations),
@@ -97,19 +102,24 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
         scaffolding_completeness=completeness,
         estimated_tokens=sum(_characters(pair) for pair in usable) // CHARS_PER_TOKEN,
         quality_badge=quality_badge(mean_quality, completeness, review_share),
-        sequence_count=packed_sequence_count(usable),
+        sequence_count=sum(host is None for host in hosts),
+        packed_host_tokens=sorted(host for host in hosts if host is not None),
     )
 
 
-def packed_sequence_count(usable: list[TrainingPair]) -> int:
-    """The trainer packs on tokens (trainer/packing.py); here the same test on messages: a pair
-    whose whole exchange (system prompt, history, input, target) is how a later pair of its
-    conversation begins trains inside that pair. Steps follow sequences, not pairs."""
-    exchanges: dict[str, set[tuple]] = {}  # a repeated exchange trains as one
+def packing_hosts(usable: list[TrainingPair]) -> list[int | None]:
+    """For each distinct exchange (system prompt, history, input, target) of the usable pairs,
+    the estimated tokens of the shortest later exchange of its conversation that begins with it;
+    None where there is none. The trainer folds a pair into such a host (trainer/packing.py, on
+    tokens; here the same test on messages) and steps through what is left, so steps follow
+    the hostless. A repeated exchange trains as one."""
+    exchanges: dict[str, dict[tuple, int]] = {}
     for pair in usable:
-        exchanges.setdefault(pair.conversation_id, set()).add(_exchange(pair))
-    return sum(not any(len(b) > len(a) and b[:len(a)] == a for b in mine)
-               for mine in exchanges.values() for a in mine)
+        exchanges.setdefault(pair.conversation_id, {})[_exchange(pair)] = (
+            _characters(pair) // CHARS_PER_TOKEN)
+    return [min((tokens for b, tokens in mine.items() if len(b) > len(a) and b[:len(a)] == a),
+                default=None)
+            for mine in exchanges.values() for a in mine]
 
 
 def _exchange(pair: TrainingPair) -> tuple:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import msgspec
 
 from proto.cost import EstimateRequest
@@ -64,3 +66,16 @@ def test_steps_follow_the_packed_sequences_and_the_time_the_pairs_tokens():
     capped = domain.estimate(msgspec.structs.replace(
         pairs, sequences=62, overrides=msgspec.structs.replace(overrides, max_steps=13)))
     assert capped.total_steps == 13 and capped.tokens_to_train == packed.tokens_to_train // 2
+
+
+def test_a_pair_whose_host_is_truncated_trains_as_a_sequence_of_its_own():
+    # 20 of the 82 pairs fold into a later turn; 12 of those hosts hold more than 512 tokens.
+    hosts = [400] * 8 + [600] * 12
+    request = EstimateRequest(estimated_tokens=24_000, usable_pairs=82, sequences=62,
+                              packed_host_tokens=hosts, overrides=HyperparameterOverrides(
+                                  epochs=1, micro_batch_size=1, grad_accumulation=1))
+    at = {n: domain.estimate(msgspec.structs.replace(
+        request, overrides=msgspec.structs.replace(request.overrides, max_seq_len=n)))
+        for n in (512, 1024)}
+    assert (at[1024].total_steps, at[512].total_steps) == (math.ceil(62 * 0.8),
+                                                          math.ceil(74 * 0.8))
