@@ -324,13 +324,16 @@ def main() -> None:
         print(f"  {side:<9} {target_rate:8.1f} target tokens/s  {input_rate:8.1f} input tokens/s"
               f"   peak memory {peak / 2**20:7.0f} MiB   (last loss {results[-1]['loss']:.3f}, "
               f"{sum(r['seconds'] for r in results) / len(results):.1f} s per run)")
+        if len(results) > 1:  # the median hides how far apart the rounds were
+            print("            rounds: " + ", ".join(
+                f"{r['targets'] / r['seconds']:.1f}" for r in results) + " target tokens/s")
     (ours_rate, ours_peak), (base_rate, base_peak) = summary["ours"], summary["baseline"]
     print(f"  ratio     {ours_rate / base_rate:.2f}x target tokens/s, "
           f"{ours_peak / base_peak:.2f}x peak memory (ours / baseline)")
-    for r in runs["ours"]:
-        saved = r["saved_per_layer_token"]
-        print(f"  ours: {r['plan']}; a layer keeps {saved['probe']:,} bytes a token for "
-              f"backward, measured (estimator: {saved['formula']:,})")
+    plans = (f"  ours: {r['plan']}; a layer keeps {r['saved_per_layer_token']['probe']:,} bytes "
+             f"a token for backward, measured (estimator: {r['saved_per_layer_token']['formula']:,})"
+             for r in runs["ours"])
+    print("\n".join(dict.fromkeys(plans)))  # one line per distinct plan
     estimate = memory_estimate(args, runs["ours"][0])
     footprint = max(r["footprint_bytes"] for r in runs["ours"])
     print(f"  memory estimator: {estimate / 2**20:.0f} MiB for this config; measured footprint "
