@@ -166,8 +166,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
             loss, _, _, seen = loop.train_step(run, group)
         run.state.step += 1
         tokens, losses = tokens + seen, [*losses, loss]
-        targets += sum(sum(label != -100 for label in prepared.train[i].labels)
-                       for batch in group for i in batch)
+        targets += sum(prepared.train[i].target_count for batch in group for i in batch)
     if on == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
