@@ -62,6 +62,10 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str
 
 
+# The share of a file's conversations the trainer holds out for validation (a hash of each
+# conversation id decides, trainer/data.split_by_conversation); the estimate trains the rest.
+VAL_FRACTION = 0.2
+
 # The longest a trainer waits between webhook tries: the jobs watchdog allows for it after a
 # bus outage before it calls a silent trainer lost.
 WEBHOOK_RETRY_MAX_S = 30.0

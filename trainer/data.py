@@ -14,10 +14,10 @@ from typing import Any
 
 from libs.common.storage import ObjectStore
 from libs.common.training_format import TrainingPair, Turn, iter_examples, parse_training_file
+from proto.training import VAL_FRACTION
 from trainer.errors import TrainingDataError
 
 IGNORE_INDEX = -100  # label value cross-entropy skips: prompt tokens and padding
-VAL_FRACTION = 0.2
 ROLES = ("user", "assistant")
 
 

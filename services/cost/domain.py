@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from proto.cost import Estimate, EstimateRequest
 from proto.jobs import HyperparameterOverrides
 from proto.presets import resolve
+from proto.training import VAL_FRACTION
 from services.cost.memory_fit import memory_check
 from services.cost.timemodel import Correction, size_class
 
@@ -79,8 +80,9 @@ def seed_seconds(gpu: GpuType, tokens: int, parameter_count: int) -> float:
 
 
 def _trained(count: int) -> int:
-    """The share of a file's pairs or sequences that trains: the split is 80/20 by conversation."""
-    return math.ceil(count * 0.8)
+    """The share of a file's pairs or sequences that trains: the rest is held out by
+    conversation for validation."""
+    return math.ceil(count * (1 - VAL_FRACTION))
 
 
 def _truncated_out(host_tokens: list[int], max_seq_len: int) -> int:
