@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from trainer_testkit import pair
 
+from libs.common.training_format import iter_examples, parse_training_file
 from proto.training import LoraSettings
-from trainer import loop, model
+from services.jobs.training_files import compute_stats
+from trainer import data, loop, model, packing
 from trainer.batching import collate
 from trainer.data import IGNORE_INDEX, build_example
 from trainer.packing import pack_conversation_prefixes, pair_count
 
+SAMPLE = Path(__file__).parents[3] / "services/cli/samples/financial-advisory-sample.json"
 SYSTEM = "You are a calm financial advisor."
 TURN1 = ("I keep putting off my pension.", "That is common; let us look at one small step.")
 TURN2 = ("What would that step be?", "Raise your contribution by one percent this month.")
@@ -71,3 +75,17 @@ def test_the_packed_sequence_gives_the_same_summed_loss_as_separate_examples(
 
     assert together[1] == sum(n for _, n in apart)
     assert together[0].item() == pytest.approx(sum(s.item() for s, _ in apart), rel=1e-5)
+
+
+def test_the_file_stats_count_the_sequences_packing_makes_at_each_max_length(
+        tokenizer: Any) -> None:
+    # The estimate steps through the stats' count (services/jobs/training_files.py), which
+    # estimates tokens from characters; packing here works on real tokens, so the two may be a
+    # few apart where a host's length is near the max length.
+    training_file = parse_training_file(SAMPLE.read_bytes(), SAMPLE.name)
+    stats, pairs = compute_stats(training_file), list(iter_examples(training_file))
+    for max_len in (256, 384, 512, 768, 1024):
+        prepared = packing.packed(data.prepare(pairs, tokenizer, max_len, seed=1))
+        trainer = len(prepared.train) + len(prepared.val)
+        counted = stats.sequence_count + sum(t > max_len for t in stats.packed_host_tokens)
+        assert abs(counted - trainer) <= 3, (max_len, counted, trainer)
