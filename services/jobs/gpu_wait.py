@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from libs.common.durations import duration_words
 from proto.api import ServiceError
 from services.jobs.domain import Job
 
@@ -20,15 +21,6 @@ CHOICES = ("auto_retry", "on_demand", "cancel")
 
 def label(job: Job) -> str:
     return f"{job.gpu_type} {'spot' if job.pricing == 'spot' else 'on-demand'}"
-
-
-def duration_words(seconds: float) -> str:
-    """300 → "5 minutes", 3600 → "1 hour": the spec's words, whatever the settings."""
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            n = int(seconds // size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds:g} seconds"
 
 
 def no_gpu(job: Job, message: str, at: datetime) -> bool:

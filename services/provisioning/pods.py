@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from libs.common.durations import duration_words
 from libs.common.settings import Settings
 from proto.api import ServiceError
 from proto.jobs import JobQueued
@@ -203,8 +204,8 @@ class PodWatcher:
         if age_s < self.settings.runpod_start_timeout_s:
             return
         await asyncio.to_thread(self.provider.terminate, row["pod_id"])
-        minutes = round(self.settings.runpod_start_timeout_s / 60)
-        message = (f"The RunPod pod for this job did not boot within {minutes} minutes and was "
+        within = duration_words(self.settings.runpod_start_timeout_s)
+        message = (f"The RunPod pod for this job did not boot within {within} and was "
                    f"terminated. Retry, or switch to on-demand.")
         async with self.uow() as work:
             if await Instances(work.conn).mark_exited(row["job_id"], row["attempt"], None, message):

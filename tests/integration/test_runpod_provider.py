@@ -100,14 +100,15 @@ async def test_api_down_while_creating_fails_to_start_saying_retry(provisioning,
 async def test_slow_start_keeps_provisioning_then_times_out_and_terminates(
         start_service, bus, fake):
     await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
-                        runpod_api_url=fake.url, runpod_poll_s=0.1, runpod_start_timeout_s=1.5)
+                        runpod_api_url=fake.url, runpod_poll_s=0.1, runpod_start_timeout_s=4.0)
     fake.boot_polls = 10_000
     event = queued(pricing="on_demand")
     pod_id = await started_pod(bus, fake, event)
-    await asyncio.sleep(0.8)
+    # Three polls saw it booting (~0.3 s): a wide margin under the timeout on a loaded CI box.
+    await eventually(lambda: fake.operations.count("pod") >= 3)
     assert await events(bus, InstanceFailedToStart, event.job_id) == []  # still booting
     [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
-    assert failed.code == "start_timeout" and "did not boot within" in failed.message
+    assert failed.code == "start_timeout" and "did not boot within 4 seconds" in failed.message
     assert fake.terminated == [pod_id]
 
 

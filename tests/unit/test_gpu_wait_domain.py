@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from libs.common.durations import duration_words
 from proto.api import ServiceError
 from services.jobs import gpu_wait
 from services.jobs.domain import Job
@@ -23,7 +24,7 @@ def waiting(pricing: str = "spot") -> Job:
 @pytest.mark.parametrize(("seconds", "words"), [(300, "5 minutes"), (3600, "1 hour"),
                                                 (7200, "2 hours"), (0.5, "0.5 seconds")])
 def test_durations_read_as_the_spec_says_them(seconds, words):
-    assert gpu_wait.duration_words(seconds) == words
+    assert duration_words(seconds) == words
 
 
 def test_no_gpu_waits_with_every_option_and_recommends_on_demand():
