@@ -37,6 +37,8 @@ async def test_an_attempt_switched_to_on_demand_is_billed_on_demand_for_its_own_
         await bus.publish(event)
     await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
     await queue_attempt(bus, job_id, 2, pricing="on_demand")
+    # A pod starts after its JobQueued; the consumers here get both at once, in either order.
+    await eventually(lambda: _where(bus, job_id, lambda c: c["pricing"] == "on_demand"))
     started, exited = instance(job_id, t0 + timedelta(hours=1, minutes=10),
                                t0 + timedelta(hours=2, minutes=10), 2)
     await bus.publish(started)
