@@ -130,7 +130,7 @@ def footprint_bytes(device: str) -> int:
 
 def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     from trainer import activations, loop, model, packing
-    from trainer.batching import largest_pass, plan_epoch, rows_per_pass, step_groups
+    from trainer.batching import pass_sizes, plan_epoch, step_groups
     from trainer.checkpoint import TrainerState
 
     spec = spec_for(args)
@@ -140,20 +140,19 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     nf4 = model.use_nf4(spec.model, on)
     base = model.load_base(model.weights_source(spec.model), tokenizer, on, nf4)
     peft_model = model.attach_lora(base, spec.lora, SEED, on, nf4)
-    rows = args.rows_per_pass or rows_per_pass(args.micro_batch, on)
-    tokens, targets = largest_pass(prepared.train, rows)
+    sizes = [args.rows_per_pass] if args.rows_per_pass else \
+        pass_sizes(args.micro_batch, args.grad_accumulation, on)
     # "At no more memory": by default ours may plan for what the baseline took, no more.
     budget = args.memory_cap - in_use_bytes(on) if args.memory_cap else None
-    fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
+    fitted = activations.plan(peft_model, on, examples=prepared.train, sizes=sizes,
                               mode=args.checkpointing, budget_bytes=budget)
     params = model.trainable_parameters(peft_model)
     optimizer = loop.make_optimizer(params, spec)
     run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer,
                    scheduler=loop.make_scheduler(optimizer, spec, args.steps), data=prepared,
-                   state=TrainerState(config={}, data_fingerprint=""), reporter=None,
+                   state=TrainerState(rows_per_pass=fitted.rows_per_pass), reporter=None,
                    store=None, stop=loop.StopFlag(), device=on,
-                   pad_id=tokenizer.pad_token_id, total_steps=args.steps, capped=True,
-                   rows_per_pass=rows)
+                   pad_id=tokenizer.pad_token_id, total_steps=args.steps, capped=True)
     lengths = [len(e.input_ids) for e in prepared.train]
     groups = [group for epoch in range(args.steps)  # as many epochs as the steps need
               for group in step_groups(plan_epoch(lengths, args.micro_batch, SEED, epoch),
@@ -175,7 +174,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     return {"tokens": tokens, "targets": targets, "seconds": ended - started, "steps": len(losses),
             "past_first": past_first(after_first, (ended, tokens, targets)), "loss": losses[-1], "peak_bytes": peak, "device": on, "footprint_bytes": footprint,
             "parameters": base.num_parameters(), "checkpointed": fitted.checkpointed,
-            "plan": fitted.describe(), "rows_per_pass": rows, "saved_per_layer_token": {
+            "plan": fitted.describe(), "rows_per_pass": run.state.rows_per_pass, "saved_per_layer_token": {
                 "probe": activations.saved_bytes_per_layer_token(peft_model, on),
                 "formula": activations.estimated_bytes_per_layer_token(peft_model)},
             "shape": [config.num_hidden_layers, config.hidden_size, config.vocab_size,

@@ -5,8 +5,10 @@ backward: memory bought with compute (on a QLoRA step, about a quarter of the la
 It pays only where memory is short, so the trainer checkpoints the fewest layers that fit. It
 measures what one layer saves for backward on this very model — quantisation, LoRA modules,
 dropout and attention kernel included — reads the memory left on the device, and asks
-memory.layers_to_checkpoint. Should the device disagree (an out-of-memory error mid-step), the
-loop checkpoints every layer and redoes the step (loop.accumulate).
+memory.layers_to_checkpoint. On CUDA it first tries a step's sequences in one pass (fewer
+passes are faster there, batching.pass_sizes), then a micro-batch's. Should the device disagree
+(an out-of-memory error mid-step), the loop checkpoints every layer, then halves the sequences a
+pass, and redoes the step (loop.accumulate_fitting).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import itertools
 import logging
 import math
 import resource
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +26,8 @@ from typing import Any, Literal
 import torch
 
 from trainer import memory
+from trainer.batching import largest_pass
+from trainer.data import Example
 
 log = logging.getLogger("trainer.activations")
 
@@ -44,9 +49,12 @@ class Plan:
     checkpointed: int
     layers: int
     reason: str
+    rows_per_pass: int = 1
 
     def describe(self) -> str:
-        return f"gradient checkpointing on {self.checkpointed} of {self.layers} layers ({self.reason})"
+        rows = f"{self.rows_per_pass} sequence{'s' if self.rows_per_pass > 1 else ''} a pass"
+        return (f"gradient checkpointing on {self.checkpointed} of {self.layers} layers, {rows} "
+                f"({self.reason})")
 
 
 def decoder_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
@@ -67,25 +75,26 @@ def checkpointed(model: torch.nn.Module) -> int:
     return sum(1 for layer in decoder_layers(model) if layer.gradient_checkpointing)
 
 
-def plan(model: Any, on: str, *, tokens: int, targets: int, mode: Mode = "auto",
-         budget_bytes: int | None = None) -> Plan:
-    """Choose and apply how many layers to checkpoint for passes of up to `tokens` tokens, of
-    which up to `targets` predict a target. `budget_bytes` caps the memory the plan assumes
-    free (default: what the device has left)."""
+def plan(model: Any, on: str, *, examples: Sequence[Example], sizes: Sequence[int],
+         mode: Mode = "auto", budget_bytes: int | None = None) -> Plan:
+    """Choose how many sequences a pass runs (the first of `sizes` whose activations fit: the
+    fewest passes) and how many layers to checkpoint for it, and apply the latter. `mode` sets
+    the layers instead; `budget_bytes` caps the memory the plan assumes free (default: what the
+    device has left)."""
     layers = len(decoder_layers(model))
-    if mode != "auto":
-        chosen = Plan(layers if mode == "all" else 0, layers, f"set to {mode!r}")
-    elif on == "cuda" and torch.cuda.device_count() > 1:
-        chosen = Plan(layers, layers, "layers spread over several GPUs")
+    if on == "cuda" and torch.cuda.device_count() > 1:
+        chosen = Plan(layers, layers, "layers spread over several GPUs", sizes[-1])
     else:
-        chosen = _fitted(model, on, tokens, targets, layers, budget_bytes)
+        chosen = _fitted(model, on, [(rows, *largest_pass(examples, rows)) for rows in sizes],
+                         layers, mode, budget_bytes)
     checkpoint_layers(model, chosen.checkpointed)
     log.info("%s", chosen.describe())
     return chosen
 
 
-def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
+def _fitted(model: Any, on: str, passes: list[tuple[int, int, int]], layers: int, mode: Mode,
             budget_bytes: int | None) -> Plan:
+    """passes: (rows, tokens, targets) of the largest pass at each size, preferred first."""
     config = model.config
     kept = config.hidden_size * _act_bytes(model)
     guess = estimated_bytes_per_layer_token(model)
@@ -93,19 +102,29 @@ def _fitted(model: Any, on: str, tokens: int, targets: int, layers: int,
     free = free_bytes(on) if budget_bytes is None else budget_bytes
     # On the CPU, glibc's heap keeps freed activation blocks: RSS holds about twice the tensors.
     heap = memory.CPU_HEAP_FACTOR if on == "cpu" else 1.0
-    budget = (free * FILL - RESERVE_BYTES[on] - trainable * OPTIMIZER_BYTES_PER_PARAMETER
-              - memory.logits_bytes(targets, config.vocab_size, target_share=1.0) * heap) / heap
-    # Where twice the estimator's figure fits, the probe could only agree: skip its forward
-    # (on the CPU its freed blocks stayed in the heap, ~0.5 GiB more peak RSS in the benchmark).
-    fits_anyway = tokens * layers * 2 * guess <= budget
+    fixed = free * FILL - RESERVE_BYTES[on] - trainable * OPTIMIZER_BYTES_PER_PARAMETER
+
+    def room(targets: int) -> int:
+        return int((fixed - memory.logits_bytes(targets, config.vocab_size, target_share=1.0)
+                    * heap) / heap)
+
+    # Where twice the estimator's figure fits the largest pass, the probe could only agree: skip
+    # its forward (on the CPU its freed blocks stayed in the heap, ~0.5 GiB more peak RSS).
+    _, tokens, targets = passes[0]
+    fits_anyway = tokens * layers * 2 * guess <= room(targets)
     saved = 2 * guess if fits_anyway else saved_bytes_per_layer_token(model, on)
-    pass_shape = {"tokens": tokens, "saved_per_layer_token": saved, "kept_per_layer_token": kept}
-    count = memory.layers_to_checkpoint(layers=layers, budget_bytes=int(budget), **pass_shape)
-    need = memory.activation_bytes(layers=layers, checkpointed=count, **pass_shape) * heap
-    log.info("a layer keeps %d bytes a token for backward; the largest pass has %d tokens",
-             saved, tokens)
-    return Plan(count, layers, f"activations ≈ {need / memory.GIB:.1f} of "
-                               f"{free / memory.GIB:.1f} GiB free")
+    log.info("a layer keeps %d bytes a token for backward", saved)
+    for rows, tokens, targets in passes:
+        shape = {"tokens": tokens, "saved_per_layer_token": saved, "kept_per_layer_token": kept}
+        count = {"all": layers, "none": 0}.get(mode)
+        if count is None:
+            count = memory.layers_to_checkpoint(layers=layers, budget_bytes=room(targets), **shape)
+        need = memory.activation_bytes(layers=layers, checkpointed=count, **shape)
+        if need <= room(targets) or rows == passes[-1][0]:  # else fewer rows a pass may fit
+            break
+    reason = f"set to {mode!r}; " if mode != "auto" else ""
+    return Plan(count, layers, f"{reason}activations ≈ {need * heap / memory.GIB:.1f} of "
+                               f"{free / memory.GIB:.1f} GiB free", rows)
 
 
 def _act_bytes(model: Any) -> int:

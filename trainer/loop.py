@@ -1,6 +1,7 @@
 """The training loop, in plain sight: AdamW on the LoRA parameters, warmup then cosine decay,
 gradient accumulation, clipping at 1.0, progress/eval/checkpoint hooks, SIGTERM, NaN guard,
-and a step that runs out of memory redone with every layer checkpointed (trainer.activations).
+and a step that runs out of memory redone with less (every layer checkpointed, then smaller
+passes: trainer.activations).
 
 Exact resume: the batches of an epoch are a pure function of (seed, epoch) (batching.py),
 dropout is reseeded from (seed, step) at every step, and the checkpoint restores weights,
@@ -94,7 +95,6 @@ class Run:
     pad_id: int
     total_steps: int
     capped: bool  # max_steps ends the run before the last epoch does
-    rows_per_pass: int  # sequences per forward pass (batching.rows_per_pass)
     last_checkpoint: tuple[int, str, int] | None = None  # step, key, size in bytes
     _plans: dict[int, list[list[list[int]]]] = field(default_factory=dict)
 
@@ -155,40 +155,46 @@ def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, i
 
 
 def accumulate_fitting(run: Run, group: list[list[int]]) -> tuple[float, int]:
-    """accumulate(); if memory runs out while some layers keep their activations, checkpoint
-    every layer and redo the step's passes — the same step, since each reseeds its dropout."""
-    try:
-        return accumulate(run, group)
-    except Exception as exc:
-        layers = len(activations.decoder_layers(run.model))
-        if not is_out_of_memory(exc) or activations.checkpointed(run.model) == layers:
-            raise
-        log.warning("out of memory at step %d with %d of %d layers checkpointed (%s): "
-                    "checkpointing all of them and redoing the step", run.state.step + 1,
-                    activations.checkpointed(run.model), layers, str(exc).splitlines()[0][:200])
-    # Here, not in the except block: the traceback's frames hold the failed pass's tensors.
-    run.optimizer.zero_grad(set_to_none=True)
-    activations.checkpoint_layers(run.model, layers)
-    if run.device == "cuda":
-        torch.cuda.empty_cache()
-    return accumulate(run, group)
+    """accumulate(); if memory runs out, ask for less and redo the step's passes: first every
+    layer checkpointed, then half as many sequences a pass, down to one. The same step: each
+    pass reseeds its dropout (a new pass size draws other masks, and is kept from then on, in
+    the checkpoints too, so a resumed run replays it)."""
+    layers = len(activations.decoder_layers(run.model))
+    while True:
+        try:
+            return accumulate(run, group)
+        except Exception as exc:
+            rows, kept = run.state.rows_per_pass, activations.checkpointed(run.model)
+            if not is_out_of_memory(exc) or (kept == layers and rows == 1):
+                raise
+            change = (f"checkpointing all {layers} layers" if kept < layers
+                      else f"running {rows // 2} sequence{'s' if rows > 3 else ''} a pass")
+            log.warning("out of memory at step %d with %d of %d layers checkpointed and %d "
+                        "sequence(s) a pass (%s): %s and redoing the step", run.state.step + 1,
+                        kept, layers, rows, str(exc).splitlines()[0][:200], change)
+        # Here, not in the except block: the traceback's frames hold the failed pass's tensors.
+        run.optimizer.zero_grad(set_to_none=True)
+        if kept < layers:
+            activations.checkpoint_layers(run.model, layers)
+        else:
+            run.state.rows_per_pass = rows // 2
+        if run.device == "cuda":
+            torch.cuda.empty_cache()
 
 
 def accumulate(run: Run, group: list[list[int]]) -> tuple[float, int]:
-    """Forward and backward over the step's micro-batches, gradients summed: (loss per target
-    token, tokens seen)."""
+    """Forward and backward over the step's sequences, in passes of the plan's size, gradients
+    summed: (loss per target token, tokens seen)."""
     torch.manual_seed(step_seed(run.spec.hyperparameters.seed, run.state.step + 1))  # resume replays
-    micro = [[run.data.train[i] for i in batch] for batch in group]
+    examples = [run.data.train[i] for batch in group for i in batch]
     # Normalise by the step's target-token count, so accumulation equals one big batch.
-    n_targets = sum(_targets(examples) for examples in micro)
-    total, tokens = 0.0, 0
-    for examples in micro:
-        for rows in forward_passes(examples, run.rows_per_pass):
-            summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
-            (summed / n_targets).backward()
-            total += summed.item()
-        tokens += sum(len(e.input_ids) for e in examples)
-    return total / n_targets, tokens
+    n_targets = _targets(examples)
+    total = 0.0
+    for rows in forward_passes(examples, run.state.rows_per_pass):
+        summed, _ = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
+        (summed / n_targets).backward()
+        total += summed.item()
+    return total / n_targets, sum(len(e.input_ids) for e in examples)
 
 
 @torch.no_grad()
@@ -198,7 +204,7 @@ def evaluate(run: Run) -> tuple[float, float]:
     run.model.eval()
     total, count = 0.0, 0
     for batch in eval_batches(examples, run.spec.hyperparameters.micro_batch_size):
-        for rows in forward_passes([examples[i] for i in batch], run.rows_per_pass):
+        for rows in forward_passes([examples[i] for i in batch], run.state.rows_per_pass):
             summed, n = loss_sum(run.model, _to(collate(rows, run.pad_id), run.device))
             total, count = total + summed.item(), count + n
     run.model.train()

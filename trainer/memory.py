@@ -84,7 +84,7 @@ def shrink(*, micro_batch_size: int, grad_accumulation: int, max_seq_len: int, l
            device: Device) -> Shrink:
     # Halving the micro-batch and doubling accumulation keeps the effective batch (and so the
     # training dynamics) unchanged; only when that is exhausted do we trade away quality.
-    # On the CPU a micro-batch runs one sequence at a time (batching.rows_per_pass), so its
+    # On the CPU a micro-batch runs one sequence at a time (batching.pass_sizes), so its
     # size does not bound memory there: the sequence length does.
     if device == "cuda" and micro_batch_size > 1 and grad_accumulation * 2 <= 256:
         half = micro_batch_size // 2
@@ -162,7 +162,8 @@ def estimate_training_memory(
     lora_params = shape.layers * lora_r * shape.hidden * width
     adapter = int(lora_params * 16)  # fp32 weight + grad + two AdamW moments
 
-    # The CPU runs a micro-batch one sequence at a time (batching.rows_per_pass).
+    # The CPU runs one sequence a pass; CUDA a micro-batch's at least, and a whole step's where
+    # that fits (batching.pass_sizes): the estimate is of the least a run needs.
     tokens = (micro_batch_size if on_cuda else 1) * max_seq_len
     per_layer_token = saved_per_layer_token(shape.hidden, len(modules), act_bytes)
     activations = activation_bytes(layers=shape.layers, checkpointed=checkpointed, tokens=tokens,

@@ -17,7 +17,7 @@ import msgspec
 from libs.common.storage import ObjectStore, open_store
 from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
 from trainer import activations, checkpoint, data, errors, loop, model, packing
-from trainer.batching import largest_pass, rows_per_pass, steps_per_epoch
+from trainer.batching import pass_sizes, steps_per_epoch
 from trainer.report import Reporter
 
 log = logging.getLogger("trainer")
@@ -98,9 +98,11 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     base = model.load_base(source, tokenizer, on, nf4)
     reporter.stage("model_loading", "initialising adapters")
     peft_model = model.attach_lora(base, spec.lora, hp.seed, on, nf4)
-    rows = rows_per_pass(hp.micro_batch_size, on)
-    tokens, targets = largest_pass(prepared.train, rows)
-    fitted = activations.plan(peft_model, on, tokens=tokens, targets=targets,
+    # A resumed run keeps the pass size it checkpointed with: another one draws other dropout
+    # masks, and the run would not replay the uninterrupted one.
+    sizes = [found.state.rows_per_pass] if found and found.state.rows_per_pass else \
+        pass_sizes(hp.micro_batch_size, hp.grad_accumulation, on)
+    fitted = activations.plan(peft_model, on, examples=prepared.train, sizes=sizes,
                               mode=hp.gradient_checkpointing)
     reporter.stage("model_loading", fitted.describe())
     params = model.trainable_parameters(peft_model)
@@ -121,12 +123,13 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
             detail = f"checkpoint {'; '.join(corrupt)}, {detail}"
     elif corrupt:
         detail = f"checkpoint {'; '.join(corrupt)}, no valid checkpoint: starting over"
+    state.rows_per_pass = fitted.rows_per_pass
     reporter.emit(StageChanged, stage="training", detail=detail,
                   resumed_from_step=found.step if found else None)
     the_run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=scheduler,
                        data=prepared, state=state, reporter=reporter, store=store, stop=stop,
                        device=on, pad_id=tokenizer.pad_token_id, total_steps=total_steps,
-                       capped=capped, rows_per_pass=rows,
+                       capped=capped,
                        last_checkpoint=(found.step, found.key, found.size_bytes) if found else None)
     state = loop.train(the_run)
 

@@ -4,19 +4,34 @@ failed, while some layers still keep their activations."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from trainer_testkit import events, losses_by_step, make_job, pair, run, training_file, words
+from trainer_testkit import (
+    ROOT,
+    events,
+    losses_by_step,
+    make_job,
+    one_step_in_passes,
+    pair,
+    run,
+    trainer_env,
+    training_file,
+    words,
+)
 
 from proto.training import LoraSettings, StageChanged
 from trainer import activations, loop, model
 from trainer.batching import collate
-from trainer.data import build_example
+from trainer.data import IGNORE_INDEX, Example, build_example
 from trainer.memory import estimate_training_memory, layers_to_checkpoint, saved_per_layer_token
 
 # Address space for the deep model below: with no layer checkpointed a step peaked at 4.1–4.5
@@ -94,16 +109,45 @@ def test_the_plan_checkpoints_the_fewest_layers_whose_activations_fit() -> None:
     assert layers_to_checkpoint(budget_bytes=0, **shape) == 9
 
 
+def sequences(count: int, tokens: int = 512, targets: int = 64) -> list[Example]:
+    labels = [IGNORE_INDEX] * (tokens - targets) + [7] * targets
+    return [Example(f"p{i}", f"c{i}", [7] * tokens, labels) for i in range(count)]
+
+
 def test_a_set_mode_overrides_the_fit_and_a_tight_budget_checkpoints_every_layer(
         tokenizer: Any) -> None:
-    peft_model = lora_model(tokenizer)
+    peft_model, one = lora_model(tokenizer), sequences(1)
 
-    assert activations.plan(peft_model, "cpu", tokens=512, targets=64, mode="none").checkpointed == 0
-    assert activations.plan(peft_model, "cpu", tokens=512, targets=64).checkpointed == 0  # 24 GiB
-    tight = activations.plan(peft_model, "cpu", tokens=512, targets=64, budget_bytes=2**20)
+    assert activations.plan(peft_model, "cpu", examples=one, sizes=[1], mode="none"
+                            ).checkpointed == 0
+    assert activations.plan(peft_model, "cpu", examples=one, sizes=[1]).checkpointed == 0
+    tight = activations.plan(peft_model, "cpu", examples=one, sizes=[1], budget_bytes=2**20)
     assert tight.checkpointed == 1 == activations.checkpointed(peft_model)  # the least it can
-    assert "1 of 2 layers" in tight.describe()
-    assert activations.plan(peft_model, "cpu", tokens=512, targets=64, mode="all").checkpointed == 2
+    assert "1 of 2 layers, 1 sequence a pass" in tight.describe()
+    assert activations.plan(peft_model, "cpu", examples=one, sizes=[1], mode="all"
+                            ).checkpointed == 2
+
+
+def test_a_step_runs_in_as_few_passes_as_fit(tokenizer: Any) -> None:
+    peft_model, step = lora_model(tokenizer), sequences(8)
+
+    def rows(budget: int | None) -> int:
+        return activations.plan(peft_model, "cpu", examples=step, sizes=[8, 4],
+                                budget_bytes=budget).rows_per_pass
+
+    roomy = activations.plan(peft_model, "cpu", examples=step, sizes=[8, 4])
+    assert (roomy.rows_per_pass, roomy.checkpointed) == (8, 0)
+    assert "8 sequences a pass" in roomy.describe()
+    assert rows(2**20) == 4  # nothing fits: the smallest passes, and the least they need
+    low, high = 2**20, 2**34  # the least memory in which a whole step fits one pass
+    while high - low > 1:
+        low, high = (low, (low + high) // 2) if rows((low + high) // 2) == 8 else \
+            ((low + high) // 2, high)
+    assert rows(low) == 4 and rows(high) == 8
+    # There, one pass of 8 checkpoints more layers than two passes of 4 would need.
+    fewer_rows = activations.plan(peft_model, "cpu", examples=step, sizes=[4], budget_bytes=high)
+    assert activations.plan(peft_model, "cpu", examples=step, sizes=[8, 4], budget_bytes=high
+                            ).checkpointed >= fewer_rows.checkpointed
 
 
 def test_the_estimate_falls_as_layers_are_checkpointed() -> None:
@@ -187,3 +231,27 @@ def test_a_step_that_runs_out_of_memory_is_redone_with_every_layer_checkpointed(
     assert re.search(rf"out of memory at step [12] with 0 of {DEEP_LAYERS} layers checkpointed",
                      result.stdout)
     assert losses_by_step(tmp_path) == pytest.approx(unlimited_losses, rel=1e-6)
+
+
+def test_a_step_still_out_of_memory_with_every_layer_checkpointed_runs_in_smaller_passes(
+        tmp_path: Path, deep_model: Path) -> None:
+    # Four sequences of 730-1,030 tokens, every layer checkpointed. Past the loaded model a step
+    # mapped 2.0 GiB at its peak in one pass of four (padded and masked), 1.05 in passes of two.
+    # Blocks over 128 KiB are mapped and unmapped as tensors come and go, so that peak is the
+    # tensors' own, not glibc's heap keeping freed blocks.
+    code = ("import json, sys; from trainer_testkit import one_step_in_passes as step; "
+            "print(json.dumps(step(*sys.argv[1:])))")
+    env = {**trainer_env(), "PYTHONPATH": f"{ROOT}{os.pathsep}{Path(__file__).parent}",
+           "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
+    limited_run = subprocess.run(
+        [sys.executable, "-c", code, str(deep_model), str(tmp_path / "limited"), "4", "1.5"],
+        capture_output=True, text=True, env=env, timeout=300)
+
+    assert limited_run.returncode == 0, limited_run.stderr[-3000:]
+    assert re.search(r"out of memory at step 1 with 24 of 24 layers checkpointed and 4 "
+                     r"sequence\(s\) a pass .*: running 2 sequences a pass", limited_run.stderr)
+    ended = json.loads(limited_run.stdout.splitlines()[-1])
+    assert ended["rows_per_pass"] == 2
+    reference = one_step_in_passes(str(deep_model), str(tmp_path / "reference"), "1")
+    assert ended["loss"] == pytest.approx(reference["loss"], rel=1e-6)
+    assert ended["grad_norm"] == pytest.approx(reference["grad_norm"], rel=1e-4)

@@ -1,18 +1,21 @@
-"""The CPU's fast paths change how the work is done, never what is learned: one sequence per
-pass gives the padded batch's gradient, and lane dropout is dropout."""
+"""How a step's sequences are cut into passes changes how the work is done, never what is
+learned: one sequence per pass (the CPU's) gives the padded batch's gradient, one pass over
+several micro-batches (CUDA's, where it fits) gives theirs, and lane dropout is dropout."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from trainer_testkit import pair
+from trainer_testkit import load_spec, make_job, pair
 
 from proto.training import LoraSettings
 from trainer import loop, model
-from trainer.batching import collate, forward_passes, rows_per_pass
-from trainer.data import build_example
+from trainer.batching import collate, forward_passes, pass_sizes
+from trainer.checkpoint import TrainerState
+from trainer.data import Example, PreparedData, build_example
 from trainer.dropout import LaneDropout
 
 
@@ -39,13 +42,45 @@ def test_one_sequence_per_pass_gives_the_padded_batch_loss_and_gradient(tokenize
     assert len({len(e.input_ids) for e in batch}) == 3
 
     padded = lora_gradients(tokenizer, forward_passes(batch, len(batch)))
-    alone = lora_gradients(tokenizer, forward_passes(batch, rows_per_pass(len(batch), "cpu")))
+    alone = lora_gradients(tokenizer, forward_passes(batch, 1))
 
-    assert forward_passes(batch, rows_per_pass(len(batch), "cpu")) == [[e] for e in batch]
+    assert pass_sizes(len(batch), 2, "cpu") == [1]
+    assert forward_passes(batch, 1) == [[e] for e in batch]
     assert forward_passes(batch, 2) == [batch[:2], batch[2:]]
     assert alone[0] == pytest.approx(padded[0], rel=1e-5)
     for a, p in zip(alone[1], padded[1], strict=True):
         torch.testing.assert_close(a, p, rtol=1e-4, atol=1e-6)
+
+
+def step_gradients(tokenizer: Any, tmp_path: Path, group: list[list[Example]], rows: int
+                   ) -> tuple[float, list[torch.Tensor]]:
+    """loop.accumulate over one step's micro-batches, in passes of `rows` sequences."""
+    base = model.load_base(None, tokenizer, "cpu", False)
+    lora = model.attach_lora(base, LoraSettings(r=4, alpha=8, dropout=0.0), 1, "cpu", False)
+    train = [e for batch in group for e in batch]
+    indices, start = [], 0
+    for batch in group:
+        indices, start = [*indices, list(range(start, start + len(batch)))], start + len(batch)
+    run = loop.Run(spec=load_spec(make_job(tmp_path)), model=lora, optimizer=None,
+                   scheduler=None, data=PreparedData(train=train, val=[]),
+                   state=TrainerState(rows_per_pass=rows), reporter=None, store=None,
+                   stop=loop.StopFlag(), device="cpu", pad_id=tokenizer.pad_token_id,
+                   total_steps=1, capped=True)
+    loss, _ = loop.accumulate(run, indices)
+    return loss, [p.grad.clone() for p in model.trainable_parameters(lora)]
+
+
+def test_a_pass_may_span_micro_batches_and_learns_what_they_would(tokenizer: Any,
+                                                                  tmp_path: Path) -> None:
+    first, second = examples(tokenizer), examples(tokenizer)[:2]
+
+    apart = step_gradients(tokenizer, tmp_path, [first, second], rows=1)
+    together = step_gradients(tokenizer, tmp_path, [first, second], rows=5)  # one padded pass
+
+    assert pass_sizes(4, 2, "cuda") == [8, 4] and pass_sizes(4, 1, "cuda") == [4]
+    assert together[0] == pytest.approx(apart[0], rel=1e-5)
+    for t, a in zip(together[1], apart[1], strict=True):
+        torch.testing.assert_close(t, a, rtol=1e-4, atol=1e-6)
 
 
 def test_lane_dropout_drops_p_keeps_the_expectation_and_passes_its_mask_back() -> None:

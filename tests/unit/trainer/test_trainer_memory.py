@@ -25,7 +25,7 @@ def test_halving_the_micro_batch_is_what_an_oom_suggests_on_cuda_and_it_helps() 
 
 
 def test_on_the_cpu_the_micro_batch_does_not_count_but_the_sequence_length_does() -> None:
-    # The CPU runs one sequence per pass (batching.rows_per_pass).
+    # The CPU runs one sequence per pass (batching.pass_sizes).
     assert estimate(device="cpu", micro_batch_size=8) == estimate(device="cpu")
     assert estimate(device="cpu", max_seq_len=1024) < 0.8 * estimate(device="cpu")
 

@@ -143,3 +143,43 @@ def load_spec(path: Path) -> Any:
     from proto.training import TrainingJobSpec
 
     return msgspec.json.decode(path.read_bytes(), type=TrainingJobSpec)
+
+
+def one_step_in_passes(model_path: str, root: str, rows: str, headroom_gib: str = "") -> dict:
+    """One step of four sequences (two micro-batches) through loop.accumulate_fitting, every
+    layer checkpointed, starting at `rows` sequences a pass: the loss, the gradient's norm, and
+    the pass size the step ended with. With `headroom_gib`, once the model is loaded the process
+    may map only that much more memory (RLIMIT_AS): run it in a process of its own."""
+    import resource
+
+    import torch
+
+    from proto.training import LoraSettings
+    from trainer import activations, loop, model
+    from trainer.checkpoint import TrainerState
+    from trainer.data import PreparedData, build_example
+
+    tokenizer = model.load_tokenizer(model_path)
+    lora = model.attach_lora(model.load_base(model_path, tokenizer, "cpu", False),
+                             LoraSettings(r=8, alpha=16, dropout=0.0), 1, "cpu", False)
+    activations.checkpoint_layers(lora, len(activations.decoder_layers(lora)))
+    train = [build_example(pair(f"c{c}_turn1", conversation=f"c{c}", user=words(c, 700 + 100 * c)),
+                           tokenizer, 4096)[0] for c in range(4)]
+    spec = load_spec(make_job(Path(root)))
+    params = model.trainable_parameters(lora)
+    run = loop.Run(spec=spec, model=lora, optimizer=loop.make_optimizer(params, spec),
+                   scheduler=None, data=PreparedData(train=train, val=[]),
+                   state=TrainerState(rows_per_pass=int(rows)), reporter=None, store=None,
+                   stop=loop.StopFlag(), device="cpu", pad_id=tokenizer.pad_token_id,
+                   total_steps=1, capped=True)
+    if headroom_gib:
+        limit = _mapped_bytes() + int(float(headroom_gib) * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    loss, _ = loop.accumulate_fitting(run, [[0, 1], [2, 3]])
+    grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params])).item()
+    return {"loss": loss, "grad_norm": grad_norm, "rows_per_pass": run.state.rows_per_pass}
+
+
+def _mapped_bytes() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(next(ln for ln in status.splitlines() if ln.startswith("VmSize:")).split()[1]) * 1024
