@@ -82,7 +82,7 @@ def plan(model: Any, on: str, *, examples: Sequence[Example], sizes: Sequence[in
     the layers instead; `budget_bytes` caps the memory the plan assumes free (default: what the
     device has left)."""
     layers = len(decoder_layers(model))
-    if on == "cuda" and torch.cuda.device_count() > 1:
+    if mode == "auto" and on == "cuda" and torch.cuda.device_count() > 1:
         chosen = Plan(layers, layers, "layers spread over several GPUs", sizes[-1])
     else:
         chosen = _fitted(model, on, [(rows, *largest_pass(examples, rows)) for rows in sizes],
