@@ -35,7 +35,7 @@ def test_allocated_parts_sum_to_the_total_and_stay_within_a_cent_of_their_share(
 @given(st.fractions(min_value=0, max_value=10**9))
 def test_rounding_is_half_up_to_the_nearest_cent(value):
     rounded = money.round_cents(value)
-    assert -Fraction(1, 2) < value - rounded <= Fraction(1, 2)
+    assert -Fraction(1, 2) <= value - rounded < Fraction(1, 2)  # a half goes up: x.5 - (x+1)
 
 
 def test_an_hour_at_the_spot_rate_is_the_rate_and_half_a_cent_rounds_up():
