@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import resource
@@ -169,16 +170,16 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         if n == 0:
             after_first = clock(on), tokens, targets
     ended = clock(on)
-    config = base.config
     peak, footprint = peak_bytes(on), footprint_bytes(on)  # before the probe below adds its own
     return {"tokens": tokens, "targets": targets, "seconds": ended - started, "steps": len(losses),
-            "past_first": past_first(after_first, (ended, tokens, targets)), "loss": losses[-1], "peak_bytes": peak, "device": on, "footprint_bytes": footprint,
+            "past_first": past_first(after_first, (ended, tokens, targets)), "loss": losses[-1],
+            "peak_bytes": peak, "device": on, "footprint_bytes": footprint,
             "parameters": base.num_parameters(), "checkpointed": fitted.checkpointed,
-            "plan": fitted.describe(), "rows_per_pass": run.state.rows_per_pass, "saved_per_layer_token": {
+            "plan": fitted.describe(), "rows_per_pass": run.state.rows_per_pass,
+            "saved_per_layer_token": {
                 "probe": activations.saved_bytes_per_layer_token(peft_model, on),
                 "formula": activations.estimated_bytes_per_layer_token(peft_model)},
-            "shape": [config.num_hidden_layers, config.hidden_size, config.vocab_size,
-                      bool(config.tie_word_embeddings)]}
+            "shape": dataclasses.asdict(activations.model_shape(base.config))}
 
 
 def clock(device: str) -> float:
@@ -333,7 +334,7 @@ def main() -> None:
           f"accumulation {args.grad_accumulation}, max length {args.max_seq_len}, "
           f"LoRA r={LORA['r']}, device {runs['ours'][0]['device']}, {args.rounds} round(s); "
           f"ours checkpointed {[r['checkpointed'] for r in runs['ours']]} of "
-          f"{runs['ours'][0]['shape'][0]} layers ({args.checkpointing}, "
+          f"{runs['ours'][0]['shape']['layers']} layers ({args.checkpointing}, "
           f"{runs['ours'][0]['rows_per_pass']} sequence(s) a pass, "
           f"{'uncapped' if args.uncapped else 'capped at the baseline peak'})")
     for side, results in runs.items():
@@ -377,14 +378,12 @@ def memory_estimate(args: argparse.Namespace, ours: dict[str, Any]) -> int:
     """What the estimator predicts for this config, given the model's real size and shape."""
     from trainer.memory import ModelShape, estimate_training_memory
 
-    layers, hidden, vocab, tied = ours["shape"]
     return estimate_training_memory(
         parameter_count=ours["parameters"], quantization=args.quantization,
         lora_r=LORA["r"], micro_batch_size=args.micro_batch, max_seq_len=args.max_seq_len,
         device=ours["device"], target_modules=list(spec_for(args).lora.target_modules),
         checkpointed_layers=ours["checkpointed"],
-        shape=ModelShape(layers=layers, hidden=hidden, vocab=vocab, tied_embeddings=tied)
-    ).total_bytes
+        shape=ModelShape(**ours["shape"])).total_bytes
 
 
 if __name__ == "__main__":

@@ -134,8 +134,18 @@ def _act_bytes(model: Any) -> int:
 def estimated_bytes_per_layer_token(model: Any) -> int:
     """The estimator's figure for what one decoder layer saves per token (memory's formula)."""
     lora = getattr(model, "peft_config", {}).get("default")
-    return memory.saved_per_layer_token(model.config.hidden_size,
-                                        len(lora.target_modules) if lora else 0, _act_bytes(model))
+    return memory.saved_per_layer_token(model_shape(model.config),
+                                        list(lora.target_modules) if lora else [],
+                                        _act_bytes(model))
+
+
+def model_shape(config: Any) -> memory.ModelShape:
+    head = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+    return memory.ModelShape(
+        layers=config.num_hidden_layers, hidden=config.hidden_size, vocab=config.vocab_size,
+        intermediate=config.intermediate_size, kv_width=kv_heads * head,
+        tied_embeddings=bool(getattr(config, "tie_word_embeddings", False)))
 
 
 def saved_bytes_per_layer_token(model: Any, on: str) -> int:

@@ -45,7 +45,7 @@ class TrainerState(msgspec.Struct, kw_only=True):
     perplexity: float | None = None
     evaluated_at_step: int = -1
     config: dict[str, Any] = msgspec.field(default_factory=dict)  # model, lora, hyperparameters
-    rows_per_pass: int = 0  # sequences a forward pass runs (0: a checkpoint from before it was kept)
+    rows_per_pass: int = 0  # sequences a forward pass runs; 0 in checkpoints from before it was
     data_fingerprint: str = ""
 
 

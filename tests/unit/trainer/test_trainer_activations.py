@@ -32,7 +32,7 @@ from proto.training import LoraSettings, StageChanged
 from trainer import activations, loop, model
 from trainer.batching import collate
 from trainer.data import IGNORE_INDEX, Example, build_example
-from trainer.memory import estimate_training_memory, layers_to_checkpoint, saved_per_layer_token
+from trainer.memory import estimate_training_memory, layers_to_checkpoint
 
 # Address space for the deep model below: with no layer checkpointed a step peaked at 4.1–4.5
 # GiB here, with every layer checkpointed at 2.5 GiB.
@@ -89,7 +89,7 @@ def test_the_probe_measures_about_what_the_estimator_assumes_and_disturbs_nothin
 
     assert torch.equal(torch.rand(4), expected_draw)  # the probe's dropout used a forked RNG
     assert activations.checkpointed(peft_model) == 1 and not peft_model.training
-    assumed = saved_per_layer_token(hidden=64, lora_modules=7, act_bytes=4)
+    assumed = activations.estimated_bytes_per_layer_token(peft_model)
     assert 0.8 < measured / assumed < 1.25, (measured, assumed)
 
 

@@ -49,14 +49,31 @@ def test_tied_embeddings_are_counted_once_and_logits_scale_with_the_target_share
                     "micro_batch_size": 4, "max_seq_len": 1024, "device": "cuda", **overrides}
         return estimate_training_memory(**settings)  # type: ignore[arg-type]
 
-    tied = parts(shape=ModelShape(layers=16, hidden=2048, vocab=128256, tied_embeddings=True))
-    untied = parts(shape=ModelShape(layers=16, hidden=2048, vocab=128256))
+    llama = {"layers": 16, "hidden": 2048, "vocab": 128256, "intermediate": 8192, "kv_width": 512}
+    tied = parts(shape=ModelShape(**llama, tied_embeddings=True))
+    untied = parts(shape=ModelShape(**llama))
     assert tied.weights_bytes < untied.weights_bytes
     assert parts(target_share=0.25).logits_bytes * 2 == parts(target_share=0.5).logits_bytes
 
 
-def test_the_per_layer_term_matches_what_the_probe_measured() -> None:
-    # trainer.activations' probe: SmolLM2-135M on the CPU (fp32), and on an H100 the
-    # Llama-3.1-8B shape in NF4 with bf16 autocast (benchmarks/results/trainer-throughput.md).
-    assert saved_per_layer_token(576, 7, 4) == pytest.approx(54_730, rel=0.02)
-    assert saved_per_layer_token(4096, 7, 2) == pytest.approx(255_992, rel=0.02)
+ALL_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@pytest.mark.parametrize(("shape", "modules", "act_bytes", "measured"), [
+    # trainer.activations' probe on the CPU, fp32, 2-layer Llamas (hidden, MLP, kv width):
+    ((128, 256, 128), ALL_MODULES, 4, 11_448),
+    ((128, 640, 128), ALL_MODULES, 4, 17_976),  # a 5x MLP
+    ((128, 448, 32), ALL_MODULES, 4, 13_896),  # grouped-query attention, 2 of 8 heads
+    ((128, 448, 128), ["q_proj", "v_proj"], 4, 9_816),
+    ((576, 1536, 192), ALL_MODULES, 4, 53_804),  # SmolLM2-135M's shape
+    # On an H100: the Llama-3.1-8B shape, NF4, bf16 autocast (benchmarks/results).
+    ((4096, 14336, 1024), ALL_MODULES, 2, 255_992),
+])
+def test_the_per_layer_term_matches_what_the_probe_measured(shape, modules, act_bytes, measured
+                                                            ) -> None:
+    from trainer.memory import ModelShape
+
+    hidden, intermediate, kv_width = shape
+    model = ModelShape(layers=2, hidden=hidden, vocab=1000, intermediate=intermediate,
+                       kv_width=kv_width)
+    assert saved_per_layer_token(model, modules, act_bytes) == pytest.approx(measured, rel=0.02)
