@@ -45,7 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--quantization", default="auto", choices=["auto", "none", "nf4"])
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=8,
+                        help="optimizer steps a side runs (at least 2: rates are also past step 1)")
     parser.add_argument("--micro-batch", type=int, default=4)
     parser.add_argument("--grad-accumulation", type=int, default=2)
     parser.add_argument("--max-seq-len", type=int, default=1024)
@@ -61,7 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="ours: plan for the device's free memory, not the baseline's peak")
     parser.add_argument("--memory-cap", type=int, help=argparse.SUPPRESS)  # bytes, from main()
     parser.add_argument("--side", choices=["ours", "baseline", "weights"], help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.steps < 2:
+        parser.error("--steps must be at least 2")
+    return args
 
 
 # --- shared by both sides -----------------------------------------------------------------------

@@ -156,9 +156,9 @@ def train_step(run: Run, group: list[list[int]]) -> tuple[float, float, float, i
 
 def accumulate_fitting(run: Run, group: list[list[int]]) -> tuple[float, int]:
     """accumulate(); if memory runs out, ask for less and redo the step's passes: first every
-    layer checkpointed, then half as many sequences a pass, down to one. The same step: each
-    pass reseeds its dropout (a new pass size draws other masks, and is kept from then on, in
-    the checkpoints too, so a resumed run replays it)."""
+    layer checkpointed, then half as many sequences a pass, down to one. The same step, since
+    accumulate reseeds its dropout; a new pass size draws other masks, so it is kept from then
+    on, in the checkpoints too, and a resumed run replays it."""
     layers = len(activations.decoder_layers(run.model))
     while True:
         try:
