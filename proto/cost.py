@@ -19,7 +19,7 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     # stats); 0: not known, every pair a sequence of its own.
     sequences: Annotated[int, msgspec.Meta(ge=0)] = 0
     # The stats' packed_host_tokens: a pair whose host exceeds max_seq_len is truncated out of
-    # it and trains as a sequence of its own.
+    # it and trains as a sequence of its own (sequences_at).
     packed_host_tokens: list[int] = []
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
@@ -35,6 +35,11 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     spot_cents_per_hour: int | None = None
     on_demand_cents_per_hour: int | None = None
     price_notice: str = ""
+
+    def sequences_at(self, max_seq_len: int) -> int:
+        """The sequences the trainer steps through at this max length: the packed ones, and
+        each pair whose host it truncates."""
+        return self.sequences + sum(tokens > max_seq_len for tokens in self.packed_host_tokens)
 
 
 class Estimate(msgspec.Struct, frozen=True, kw_only=True):

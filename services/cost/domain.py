@@ -85,11 +85,6 @@ def _trained(count: int) -> int:
     return math.ceil(count * (1 - VAL_FRACTION))
 
 
-def _truncated_out(host_tokens: list[int], max_seq_len: int) -> int:
-    """Pairs whose host the trainer truncates (it exceeds max_seq_len): each trains alone."""
-    return sum(tokens > max_seq_len for tokens in host_tokens)
-
-
 def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction] | None = None
              ) -> Estimate:
     gpu = GPU_TYPES.get(req.gpu_type)
@@ -104,8 +99,7 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
     # A micro-batch holds sequences: the trainer packs each conversation's turns into the
     # longest that repeats them, so steps follow the file's sequences. The time still follows
     # the pairs' tokens, which the throughput figures and their refit are measured in.
-    sequences = min(req.sequences + _truncated_out(req.packed_host_tokens, hyper.max_seq_len),
-                    pairs) if req.sequences else pairs
+    sequences = min(req.sequences_at(hyper.max_seq_len), pairs) if req.sequences else pairs
     per_epoch = math.ceil(_trained(sequences) / (hyper.micro_batch_size * hyper.grad_accumulation))
     full = per_epoch * hyper.epochs
     steps = min(full, hyper.max_steps) if hyper.max_steps else full

@@ -10,6 +10,7 @@ import torch
 from trainer_testkit import pair
 
 from libs.common.training_format import iter_examples, parse_training_file
+from proto.cost import EstimateRequest
 from proto.training import LoraSettings
 from services.jobs.training_files import compute_stats
 from trainer import data, loop, model, packing
@@ -87,5 +88,8 @@ def test_the_file_stats_count_the_sequences_packing_makes_at_each_max_length(
     for max_len in (256, 384, 512, 768, 1024):
         prepared = packing.packed(data.prepare(pairs, tokenizer, max_len, seed=1))
         trainer = len(prepared.train) + len(prepared.val)
-        counted = stats.sequence_count + sum(t > max_len for t in stats.packed_host_tokens)
+        counted = EstimateRequest(
+            estimated_tokens=stats.estimated_tokens, usable_pairs=stats.usable_pair_count,
+            sequences=stats.sequence_count, packed_host_tokens=stats.packed_host_tokens,
+        ).sequences_at(max_len)
         assert abs(counted - trainer) <= 3, (max_len, counted, trainer)
