@@ -4,18 +4,18 @@ several micro-batches (CUDA's, where it fits) gives theirs, and lane dropout is 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from trainer_testkit import load_spec, make_job, pair
+from trainer_testkit import one_step_run, pair
 
 from proto.training import LoraSettings
 from trainer import loop, model
 from trainer.batching import collate, forward_passes, pass_sizes
-from trainer.checkpoint import TrainerState
-from trainer.data import Example, PreparedData, build_example
+from trainer.data import Example, build_example
 from trainer.dropout import LaneDropout
 
 
@@ -58,14 +58,9 @@ def step_gradients(tokenizer: Any, tmp_path: Path, group: list[list[Example]], r
     base = model.load_base(None, tokenizer, "cpu", False)
     lora = model.attach_lora(base, LoraSettings(r=4, alpha=8, dropout=0.0), 1, "cpu", False)
     train = [e for batch in group for e in batch]
-    indices, start = [], 0
-    for batch in group:
-        indices, start = [*indices, list(range(start, start + len(batch)))], start + len(batch)
-    run = loop.Run(spec=load_spec(make_job(tmp_path)), model=lora, optimizer=None,
-                   scheduler=None, data=PreparedData(train=train, val=[]),
-                   state=TrainerState(rows_per_pass=rows), reporter=None, store=None,
-                   stop=loop.StopFlag(), device="cpu", pad_id=tokenizer.pad_token_id,
-                   total_steps=1, capped=True)
+    ends = list(itertools.accumulate(len(batch) for batch in group))
+    indices = [list(range(end - len(batch), end)) for batch, end in zip(group, ends, strict=True)]
+    run = one_step_run(tmp_path, lora, train, rows, tokenizer.pad_token_id)
     loss, _ = loop.accumulate(run, indices)
     return loss, [p.grad.clone() for p in model.trainable_parameters(lora)]
 

@@ -145,6 +145,22 @@ def load_spec(path: Path) -> Any:
     return msgspec.json.decode(path.read_bytes(), type=TrainingJobSpec)
 
 
+def one_step_run(root: Path, peft_model: Any, train: list[Any], rows: int, pad_id: int) -> Any:
+    """A loop.Run for one step over `train` in passes of `rows`, the spec a test job's: what
+    loop.accumulate and accumulate_fitting read, without the recipe's storage and reporting."""
+    from trainer import loop, model
+    from trainer.checkpoint import TrainerState
+    from trainer.data import PreparedData
+
+    spec = load_spec(make_job(root))
+    optimizer = loop.make_optimizer(model.trainable_parameters(peft_model), spec)
+    return loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=None,
+                    data=PreparedData(train=train, val=[]),
+                    state=TrainerState(rows_per_pass=rows), reporter=None, store=None,
+                    stop=loop.StopFlag(), device="cpu", pad_id=pad_id, total_steps=1,
+                    capped=True)
+
+
 def one_step_in_passes(model_path: str, root: str, rows: str, headroom_gib: str = "") -> dict:
     """One step of four sequences (two micro-batches) through loop.accumulate_fitting, every
     layer checkpointed, starting at `rows` sequences a pass: the loss, the gradient's norm, and
@@ -156,8 +172,7 @@ def one_step_in_passes(model_path: str, root: str, rows: str, headroom_gib: str 
 
     from proto.training import LoraSettings
     from trainer import activations, loop, model
-    from trainer.checkpoint import TrainerState
-    from trainer.data import PreparedData, build_example
+    from trainer.data import build_example
 
     tokenizer = model.load_tokenizer(model_path)
     lora = model.attach_lora(model.load_base(model_path, tokenizer, "cpu", False),
@@ -165,13 +180,8 @@ def one_step_in_passes(model_path: str, root: str, rows: str, headroom_gib: str 
     activations.checkpoint_layers(lora, len(activations.decoder_layers(lora)))
     train = [build_example(pair(f"c{c}_turn1", conversation=f"c{c}", user=words(c, 700 + 100 * c)),
                            tokenizer, 4096)[0] for c in range(4)]
-    spec = load_spec(make_job(Path(root)))
+    run = one_step_run(Path(root), lora, train, int(rows), tokenizer.pad_token_id)
     params = model.trainable_parameters(lora)
-    run = loop.Run(spec=spec, model=lora, optimizer=loop.make_optimizer(params, spec),
-                   scheduler=None, data=PreparedData(train=train, val=[]),
-                   state=TrainerState(rows_per_pass=int(rows)), reporter=None, store=None,
-                   stop=loop.StopFlag(), device="cpu", pad_id=tokenizer.pad_token_id,
-                   total_steps=1, capped=True)
     if headroom_gib:
         limit = _mapped_bytes() + int(float(headroom_gib) * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
