@@ -49,12 +49,15 @@ KNOWN_SHAPES: dict[int, ModelShape] = {
                                kv_width=1024),  # Llama-3-70B
 }
 
-# (in + out features) / hidden for each Llama projection, with grouped-query k/v and an MLP of
-# ~2.7·hidden: a LoRA of rank r on a module adds r·(in + out) parameters.
-_MODULE_WIDTH = {
-    "q_proj": 2.0, "k_proj": 1.25, "v_proj": 1.25, "o_proj": 2.0,
-    "gate_proj": 3.7, "up_proj": 3.7, "down_proj": 3.7,
-}
+LLAMA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def features(shape: ModelShape, module: str) -> tuple[int, int]:
+    """(in, out) features of a Llama projection; another module is taken as hidden to hidden.
+    A LoRA of rank r on it adds r·(in + out) parameters and keeps an in-wide input."""
+    h, kv, mlp = shape.hidden, shape.kv_width, shape.intermediate
+    return {"k_proj": (h, kv), "v_proj": (h, kv), "gate_proj": (h, mlp), "up_proj": (h, mlp),
+            "down_proj": (mlp, h)}.get(module, (h, h))
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def saved_per_layer_token(shape: ModelShape, lora_modules: Collection[str], act_
     MLP 2–5× hidden, MHA and GQA, 2–7 LoRA modules: within 1.6%, 7% at hidden 64) and checked
     on the one CUDA shape measured (Llama-3.1-8B, NF4, bf16 autocast: 256,000 against 255,992)."""
     values = 4 * shape.hidden + 2 * shape.kv_width + 3 * shape.intermediate
-    lora = sum(shape.intermediate if m == "down_proj" else shape.hidden for m in lora_modules)
+    lora = sum(features(shape, m)[0] for m in lora_modules)
     fp32_norms = 2 * (4 - act_bytes) * shape.hidden if act_bytes < 4 else 0
     return values * act_bytes + lora * (act_bytes + 1) + fp32_norms
 
@@ -167,9 +170,8 @@ def estimate_training_memory(
     else:
         weights = parameter_count * act_bytes
 
-    modules = target_modules or list(_MODULE_WIDTH)
-    width = sum(_MODULE_WIDTH.get(m, 2.0) for m in modules)
-    lora_params = shape.layers * lora_r * shape.hidden * width
+    modules = target_modules or list(LLAMA_MODULES)
+    lora_params = shape.layers * lora_r * sum(sum(features(shape, m)) for m in modules)
     adapter = int(lora_params * 16)  # fp32 weight + grad + two AdamW moments
 
     # The CPU runs one sequence a pass; CUDA a micro-batch's at least, and a whole step's where
