@@ -348,10 +348,10 @@ def main() -> None:
               f" s per run")
         for label, parts in (("every step", results), ("past step 1", past(results))):
             rounds = [r["targets"] / r["seconds"] for r in parts]
-            print(f"    {label:<12} {statistics.median(rounds):8.1f} target tokens/s "
-                  f"{statistics.median(r['tokens'] / r['seconds'] for r in parts):8.1f} input "
-                  f"tokens/s" + (f"   rounds: {', '.join(f'{x:.1f}' for x in rounds)}"
-                                 if len(rounds) > 1 else ""))  # the median hides the spread
+            print(f"    {label:<12} {rate(parts):8.1f} target tokens/s "
+                  f"{rate(parts, 'tokens'):8.1f} input tokens/s"
+                  + (f"   rounds: {', '.join(f'{x:.1f}' for x in rounds)}"
+                     if len(rounds) > 1 else ""))  # the median hides the spread
     ratio = {label: rate(pick(runs["ours"])) / rate(pick(runs["baseline"]))
              for label, pick in (("past step 1", past), ("every step", list))}
     memory = max(r["peak_bytes"] for r in runs["ours"]) / max(
@@ -373,9 +373,9 @@ def past(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r["past_first"] for r in results]
 
 
-def rate(results: list[dict[str, Any]]) -> float:
-    """Median target tokens/s over the rounds."""
-    return statistics.median(r["targets"] / r["seconds"] for r in results)
+def rate(results: list[dict[str, Any]], counted: str = "targets") -> float:
+    """Median target (or input) tokens/s over the rounds."""
+    return statistics.median(r[counted] / r["seconds"] for r in results)
 
 
 def memory_estimate(args: argparse.Namespace, ours: dict[str, Any]) -> int:
