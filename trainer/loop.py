@@ -164,22 +164,30 @@ def accumulate_fitting(run: Run, group: list[list[int]]) -> tuple[float, int]:
         try:
             return accumulate(run, group)
         except Exception as exc:
-            rows, kept = run.state.rows_per_pass, activations.checkpointed(run.model)
-            if not is_out_of_memory(exc) or (kept == layers and rows == 1):
+            least = activations.checkpointed(run.model) == layers and run.state.rows_per_pass == 1
+            if not is_out_of_memory(exc) or least:
                 raise
-            change = (f"checkpointing all {layers} layers" if kept < layers
-                      else f"running {rows // 2} sequence{'s' if rows > 3 else ''} a pass")
-            log.warning("out of memory at step %d with %d of %d layers checkpointed and %d "
-                        "sequence(s) a pass (%s): %s and redoing the step", run.state.step + 1,
-                        kept, layers, rows, str(exc).splitlines()[0][:200], change)
+            cause = str(exc).splitlines()[0][:200]
         # Here, not in the except block: the traceback's frames hold the failed pass's tensors.
         run.optimizer.zero_grad(set_to_none=True)
-        if kept < layers:
-            activations.checkpoint_layers(run.model, layers)
-        else:
-            run.state.rows_per_pass = rows // 2
+        kept, rows = activations.checkpointed(run.model), run.state.rows_per_pass
+        change = _use_less_memory(run, layers)
+        log.warning("out of memory at step %d with %d of %d layers checkpointed and %d "
+                    "sequence(s) a pass (%s): %s and redoing the step", run.state.step + 1,
+                    kept, layers, rows, cause, change)
         if run.device == "cuda":
             torch.cuda.empty_cache()
+
+
+def _use_less_memory(run: Run, layers: int) -> str:
+    """Checkpoint every layer or, where every one already is, halve the sequences a pass; says
+    which."""
+    if activations.checkpointed(run.model) < layers:
+        activations.checkpoint_layers(run.model, layers)
+        return f"checkpointing all {layers} layers"
+    run.state.rows_per_pass //= 2
+    rows = run.state.rows_per_pass
+    return f"running {rows} sequence{'s' if rows > 1 else ''} a pass"
 
 
 def accumulate(run: Run, group: list[list[int]]) -> tuple[float, int]:
