@@ -12,8 +12,9 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from proto.base import Message
+from proto.validation import SuiteName, ValidationPlan
 
-Stage = Literal["preprocessing", "model_loading", "training", "finalizing"]
+Stage = Literal["preprocessing", "model_loading", "training", "finalizing", "validating"]
 FailureClass = Literal[
     "out_of_memory", "data_format", "timeout", "network_storage", "nan_loss", "interrupted", "internal"
 ]
@@ -88,6 +89,8 @@ class TrainingJobSpec(msgspec.Struct, frozen=True, kw_only=True):
     # with backoff capped at `webhook_retry_max_s`; an outage past the horizon drops them.
     webhook_retry_max_s: Annotated[float, msgspec.Meta(gt=0)] = WEBHOOK_RETRY_MAX_S
     webhook_retry_horizon_s: Annotated[float, msgspec.Meta(ge=0)] = 900.0
+    # Stage 5: the suites measured after training, on this instance (None: none).
+    validation: ValidationPlan | None = None
 
 
 # --- Events the trainer reports (a tagged union, one webhook body each) --------------------------
@@ -162,6 +165,20 @@ class Completed(_TrainerEvent, frozen=True, kw_only=True, tag="completed"):
     tokens_trained: int = 0
 
 
+class SuiteMeasured(_TrainerEvent, frozen=True, kw_only=True, tag="suite"):
+    """One validation suite's model work is done (or failed: `ok` False and why in `message`).
+
+    The detail (proto.validation.SuiteDetail) is too large for a webhook body: it is stored at
+    `detail_key`, and `detail_sha256` lets the validation service check what it reads."""
+
+    suite: SuiteName
+    ok: bool
+    message: str = ""
+    duration_s: float = 0.0
+    detail_key: str | None = None
+    detail_sha256: str | None = None
+
+
 class Failed(_TrainerEvent, frozen=True, kw_only=True, tag="failed"):
     failure_class: FailureClass
     message: str
@@ -179,6 +196,7 @@ TrainerEvent = (
     | ResourceSample
     | Heartbeat
     | DataReport
+    | SuiteMeasured
     | Completed
     | Failed
 )

@@ -12,6 +12,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.response import File
+from litestar.static_files import create_static_files_router
 
 from libs.common.logging import configure
 from libs.common.settings import Settings
@@ -75,8 +76,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live],
     )
+    # The console's page modules (console/*.js), beside the page that includes them.
+    console_files = create_static_files_router(path="/console", directories=[CONSOLE],
+                                               include_in_schema=False)
     return Litestar(
-        route_handlers=[api, console, healthz],
+        route_handlers=[api, console, console_files, healthz],
         dependencies={
             "bus": Provide(lambda: bus, use_cache=True, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
