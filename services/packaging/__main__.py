@@ -1,0 +1,3 @@
+from services.packaging.app import main
+
+main()
