@@ -54,6 +54,8 @@ def file_view(row: dict[str, Any]) -> dict[str, Any]:
         "conversation_count": stats.get("conversation_count"),
         "quality_badge": stats.get("quality_badge"),
         "stats": stats, "eligibility": row["eligibility"],
+        # Packaging reads the file for a package's example prompts (its held-out split).
+        "storage_key": row.get("storage_key"),
     }
 
 
