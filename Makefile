@@ -21,20 +21,25 @@ install: $(STAMP)
 
 # The whole journey on the embedded default: stack up, sample file, Balanced job on the CPU,
 # live progress, adapter downloaded.
-demo: install
+demo: install browser
 	$(BIN)/brightrun demo
 
-# Headless Chromium for the console test, from Debian's packages (never a browser download).
+# From Debian's packages (never a browser download): headless Chromium for the console tests,
+# Pango and fonts for weasyprint's report PDFs. CI fails the browser tests without Chromium.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
-	  || echo "chromium not installed: the console browser test will be skipped"; }
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not installed (install them as root): $$missing"; fi; \
+	fi
 
 test: install browser
 	$(BIN)/python -m pytest
 
 # Tests that run the real embedded model or long stacks.
-test-slow: install
+test-slow: install browser
 	$(BIN)/python -m pytest -m slow
 
 test-all: install browser

@@ -1,7 +1,9 @@
 """What every service process shares: settings, logging, broker, pool, migrations, outbox relay.
 
 A service's `app.py` builds a `ServiceRuntime`, registers its subscribers on `runtime.broker`,
-and calls `run_service`. Background tasks it adds run for the life of the process.
+and calls `run_service`. Background loops it adds run for the life of the process, each under the
+runtime's `Supervisor` (libs/common/supervision.py): restarted when they fail, and reported by the
+readiness ping when they keep failing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from libs.common.db import migrate, open_pool
 from libs.common.logging import configure
 from libs.common.outbox import OutboxRelay, unit_of_work
 from libs.common.settings import Settings
+from libs.common.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +38,15 @@ class ServiceRuntime:
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
+        self.supervisor = Supervisor(name)
         # (subject, consumer) of each batch consumer: they are not FastStream subscribers, so
         # this is how the AsyncAPI generator (services/cli/asyncapi) lists them.
         self.batch_consumers: list[tuple[str, str]] = []
 
         @self.broker.subscriber(f"rpc.{name}.ping", include_in_schema=False)
-        async def ping() -> bytes:  # readiness probe for `brightrun up` and the tests
-            return b"pong"
+        async def ping() -> bytes:  # readiness probe for `brightrun up`, /readyz and the tests
+            problems = self.supervisor.problems()
+            return b"pong" if not problems else ("not ready: " + "; ".join(problems)).encode()
 
     def uow(self, snapshot: bool = False):
         assert self.pool is not None, f"{self.name} has no database"
@@ -81,8 +86,8 @@ class ServiceRuntime:
         # sent by another client right after start() finds its responders.
         await self.broker.config.connection_state.connection.flush()
         if self.relay is not None:
-            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        self._tasks += [asyncio.create_task(fn(), name=fn.__name__) for fn in self._background]
+            self._tasks.append(self.supervisor.start("outbox-relay", self.relay.run))
+        self._tasks += [self.supervisor.start(fn.__name__, fn) for fn in self._background]
         log.info("%s started", self.name)
 
     async def stop(self) -> None:

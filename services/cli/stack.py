@@ -143,7 +143,9 @@ class Stack:
             for name in SERVICES:
                 while True:
                     try:
-                        await nc.request(f"rpc.{name}.ping", b"", timeout=1)
+                        reply = await nc.request(f"rpc.{name}.ping", b"", timeout=1)
+                        if reply.data != b"pong":  # up, but a loop of it keeps failing
+                            raise RuntimeError(reply.data.decode())
                         break
                     except Exception as exc:
                         if time.monotonic() > deadline:

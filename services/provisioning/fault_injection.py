@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 from faststream.nats import NatsMessage
 
+from libs.common.supervision import log_failure
 from proto.base import decode, encode
 from proto.jobs import FaultInjection, JobQueued
 from proto.provisioning import InstanceInterrupted
@@ -109,8 +110,9 @@ class FaultInjector:
         log.warning("fault injection: %s to job %s attempt %d at step %d", shot.signal,
                     event.job_id, event.attempt, event.step)
         # Not awaited: a SIGTERM waits out its grace period in a worker thread.
-        asyncio.get_running_loop().run_in_executor(
-            None, self.provider.interrupt, row["pid"], shot.signal, shot.grace_s)
+        log_failure(asyncio.get_running_loop().run_in_executor(
+            None, self.provider.interrupt, row["pid"], shot.signal, shot.grace_s),
+            f"fault injection {shot.signal} to trainer {row['pid']}")
 
     def subscribe(self, broker: Any) -> None:
         """Watch progress as the gateway's live feed does: a plain subscription, nothing kept."""

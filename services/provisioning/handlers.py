@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from libs.common.settings import Settings
+from libs.common.supervision import log_failure
 from proto.jobs import JobCancelled, JobQueued
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
 from services.provisioning.domain import build_spec
@@ -76,7 +77,8 @@ async def on_job_cancelled(event: JobCancelled, uow: UnitOfWork, provider: Local
         await instances.mark_terminating(event.job_id, row["attempt"], f"cancelled: {event.reason}")
     if row["pid"]:
         # UJ4.3.1: SIGTERM lets the trainer checkpoint; SIGKILL follows within the 60 s budget.
-        asyncio.get_running_loop().run_in_executor(None, provider.terminate, row["pid"], 30.0)
+        log_failure(asyncio.get_running_loop().run_in_executor(
+            None, provider.terminate, row["pid"], 30.0), f"terminating trainer {row['pid']}")
 
 
 async def watch_exits(uow: UnitOfWork, provider: LocalProvider, interval_s: float = 0.5) -> None:
