@@ -34,7 +34,10 @@ def _migration_files(service_dir: Path | None) -> list[tuple[str, Path]]:
 
 
 async def migrate(conn: AsyncConnection, schema: str, service_dir: Path | None) -> list[str]:
-    """Apply the not-yet-applied files in order, each in its own transaction, under a lock."""
+    """Apply the not-yet-applied files (the common ones, then the service's) in order, all in ONE
+    transaction under the schema's advisory lock: replicas starting together wait for each other,
+    and a file that fails rolls back every file of this run, so the schema is never half-migrated.
+    Returns the versions applied now."""
     applied_now: list[str] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
