@@ -10,9 +10,13 @@ Two halves, two owners:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
+
+from proto.base import Message
 
 SuiteName = Literal["perplexity", "emotional_intelligence", "knowledge_retention", "brand_voice"]
 SUITES: tuple[SuiteName, ...] = ("perplexity", "emotional_intelligence", "knowledge_retention",
@@ -108,3 +112,169 @@ class KnowledgeDetail(msgspec.Struct, frozen=True, kw_only=True, tag="knowledge"
 
 
 SuiteDetail = PerplexityDetail | AnswersDetail | KnowledgeDetail
+
+
+# --- What the validation service makes of it (the `validation.>` stream and its RPCs) ------------
+# (H2's half: events on the bus, queries and commands the gateway sends, and the views it answers.)
+
+SuiteStatus = Literal["pending", "measuring", "scoring", "awaiting_review", "completed", "failed",
+                      "partial"]
+RunStatus = Literal["requested", "measuring", "scoring", "awaiting_review", "completed", "failed"]
+Scorer = Literal["judge", "review"]
+EI_DIMENSIONS: tuple[str, ...] = ("empathy", "clarity", "appropriateness")
+# Scores 1–5 on every dimension and rubric characteristic (UJ5.2.2, UJ5.2.4).
+Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class SuiteHeadline(msgspec.Struct, frozen=True, kw_only=True):
+    """One suite's outcome in a sentence: what a notification or a summary card shows."""
+
+    suite: SuiteName
+    status: SuiteStatus
+    badge: str | None = None
+    headline: str  # e.g. "31.4% lower perplexity (24.5 → 16.8)"
+
+
+class ValidationStarted(Message, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "validation.run.started.v1"
+    job_id: uuid.UUID
+    run: int
+    attempt: int | None = None  # the trainer attempt measuring it; None: rescoring only
+    suites: list[SuiteName] = msgspec.field(default_factory=list)  # empty: as measured
+
+
+class ValidationProgressed(Message, frozen=True, kw_only=True):
+    """A suite moved on: measured, scored another scenario, waiting for reviewers."""
+
+    subject: ClassVar[str] = "validation.run.progressed.v1"
+    job_id: uuid.UUID
+    run: int
+    suite: SuiteName
+    status: SuiteStatus
+    scored: int = 0
+    failed: int = 0
+    total: int = 0
+    message: str = ""
+
+
+class ValidationSuiteCompleted(Message, frozen=True, kw_only=True):
+    """A suite reached its result (completed, partial or failed)."""
+
+    subject: ClassVar[str] = "validation.suite.completed.v1"
+    job_id: uuid.UUID
+    run: int
+    result: SuiteHeadline
+
+
+class ValidationCompleted(Message, frozen=True, kw_only=True):
+    """Every suite of a run has its result: the headline figures travel with it."""
+
+    subject: ClassVar[str] = "validation.run.completed.v1"
+    job_id: uuid.UUID
+    run: int
+    headlines: list[SuiteHeadline]
+
+
+class ValidationFailed(Message, frozen=True, kw_only=True):
+    """No suite of a run produced a result. The adapter is untouched; a re-run is offered."""
+
+    subject: ClassVar[str] = "validation.run.failed.v1"
+    job_id: uuid.UUID
+    run: int
+    reason: str
+    rerun_suites: list[SuiteName] = msgspec.field(default_factory=list)
+
+
+class ValidationRunRequested(Message, frozen=True, kw_only=True):
+    """A re-run needs the model: the jobs service queues a validation-only attempt with
+    `ValidationPlan(adapter_key=adapter_key, suites=suites)`."""
+
+    subject: ClassVar[str] = "validation.run.requested.v1"
+    job_id: uuid.UUID
+    run: int
+    adapter_key: str
+    suites: list[SuiteName]
+
+
+# --- Requests (rpc.validation.*) -----------------------------------------------------------------
+
+
+class GetValidation(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.validation.get"
+    job_id: uuid.UUID
+
+
+class RerunValidation(msgspec.Struct, frozen=True, kw_only=True):
+    """EI and brand voice are rescored from their stored answers; anything needing the model
+    (perplexity, knowledge, or `regenerate` answers) asks the jobs service for an attempt."""
+
+    subject: ClassVar[str] = "rpc.validation.rerun"
+    job_id: uuid.UUID
+    suites: list[str]  # checked against SUITES by the service: an unknown one is a 422
+    regenerate: bool = False
+
+
+class NextReviewItem(msgspec.Struct, frozen=True, kw_only=True):
+    """Lease the next unscored item of a job to `reviewer` (the same one again if it holds one)."""
+
+    subject: ClassVar[str] = "rpc.validation.review_next"
+    job_id: uuid.UUID
+    reviewer: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+class ReviewScores(msgspec.Struct, frozen=True, kw_only=True):
+    """Scores of one answer: per EI dimension, or per rubric characteristic for brand voice,
+    and (brand voice) which of the profile's `avoid` items the answer does."""
+
+    scores: dict[str, int]
+    violations: list[str] = msgspec.field(default_factory=list)
+
+
+class SubmitReview(msgspec.Struct, frozen=True, kw_only=True):
+    """Answers are named only "A" and "B", as the reviewer saw them; brand voice has "A" only."""
+
+    subject: ClassVar[str] = "rpc.validation.review_submit"
+    job_id: uuid.UUID
+    item_id: uuid.UUID
+    reviewer: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    answers: dict[str, ReviewScores]
+
+
+class RubricCharacteristic(msgspec.Struct, frozen=True, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    description: str = ""
+
+
+class UploadRubric(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.validation.rubric_upload"
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    characteristics: list[RubricCharacteristic]  # exactly 10 distinct (UJ5.2.4)
+    avoid: list[str] = msgspec.field(default_factory=list)  # scored as violations
+
+
+class ListRubrics(msgspec.Struct, frozen=True, kw_only=True):
+    subject: ClassVar[str] = "rpc.validation.rubric_list"
+
+
+class ChooseRubric(msgspec.Struct, frozen=True, kw_only=True):
+    """Score this job's brand voice with an uploaded rubric (None: back to the default)."""
+
+    subject: ClassVar[str] = "rpc.validation.rubric_choose"
+    job_id: uuid.UUID
+    rubric_id: uuid.UUID | None = None
+
+
+class GetRubric(msgspec.Struct, frozen=True, kw_only=True):
+    """The rubric a job's brand voice is (or will be) scored with."""
+
+    subject: ClassVar[str] = "rpc.validation.rubric_get"
+    job_id: uuid.UUID
+
+
+class Rubric(msgspec.Struct, frozen=True, kw_only=True):
+    rubric_id: uuid.UUID | None = None  # None: built from the profile, not stored
+    name: str
+    source: Literal["uploaded", "consultant_profile", "generic"]
+    characteristics: list[RubricCharacteristic]
+    avoid: list[str] = msgspec.field(default_factory=list)
+    created_at: datetime | None = None

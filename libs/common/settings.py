@@ -51,6 +51,16 @@ class Settings(msgspec.Struct, kw_only=True):
     smtp_starttls: bool = False
     smtp_timeout_s: float = 20.0
     notification_retry_base_s: float = 2.0  # backoff between delivery retries: 1×, 2×, 4× this
+    # Validation (issue 12): an OpenAI-compatible chat-completions endpoint scores EI and brand
+    # voice; an empty URL means no judge, and reviewers score blind instead.
+    judge_url: str = ""  # e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1
+    judge_model: str = ""
+    judge_api_key: str = ""
+    judge_timeout_s: float = 60.0
+    judge_max_tries: int = 3  # per call, with backoff judge_retry_base_s × 1, 2, 4…
+    judge_retry_base_s: float = 1.0
+    judge_concurrency: int = 4  # scenarios judged at once
+    review_lease_s: float = 900.0  # how long an item stays with the reviewer who opened it
 
     @property
     def state_path(self) -> Path:
