@@ -10,9 +10,13 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote, urlparse
+
+# Downloads stream in pieces of this size: a large adapter never sits whole in memory.
+CHUNK_BYTES = 1024 * 1024
 
 
 class ObjectNotFound(KeyError):
@@ -30,6 +34,9 @@ class ObjectStore(Protocol):
     def exists(self, key: str) -> bool: ...
     def list(self, prefix: str) -> list[str]: ...
     def delete(self, key: str) -> None: ...
+    def size(self, key: str) -> int: ...
+    def iter_range(self, key: str, start: int = 0, end: int | None = None,
+                   chunk: int = CHUNK_BYTES) -> Iterator[bytes]: ...
 
 
 def _check_key(key: str) -> str:
@@ -93,6 +100,30 @@ class LocalDirStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(key) from exc
+
+    def iter_range(self, key: str, start: int = 0, end: int | None = None,
+                   chunk: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """Bytes `start`..`end` inclusive (None: to the end), `chunk` at a time (HTTP Range)."""
+        try:
+            f = self._path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(key) from exc
+        with f:
+            f.seek(start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                data = f.read(chunk if left is None else min(chunk, left))
+                if not data:
+                    return
+                if left is not None:
+                    left -= len(data)
+                yield data
+
 
 class S3Store:
     def __init__(self, url: str) -> None:
@@ -148,6 +179,31 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, _check_key(key))
+
+    def size(self, key: str) -> int:
+        from minio.error import S3Error
+
+        try:
+            return self.client.stat_object(self.bucket, _check_key(key)).size
+        except S3Error as exc:
+            raise ObjectNotFound(key) from exc
+
+    def iter_range(self, key: str, start: int = 0, end: int | None = None,
+                   chunk: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """A ranged GET (offset/length), read `chunk` at a time."""
+        from minio.error import S3Error
+
+        length = 0 if end is None else end - start + 1  # minio: 0 means to the end
+        try:
+            response = self.client.get_object(self.bucket, _check_key(key), offset=start,
+                                              length=length)
+        except S3Error as exc:
+            raise ObjectNotFound(key) from exc
+        try:
+            yield from response.stream(chunk)
+        finally:
+            response.close()
+            response.release_conn()
 
 
 def open_store(url: str) -> ObjectStore:
