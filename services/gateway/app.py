@@ -27,6 +27,7 @@ from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
 from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
+from services.gateway.templates import TemplatesController
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
 from services.gateway.webhooks import WebhooksController
 
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[TrainingFilesController, EstimatesController, JobsController,
                         JobRecoveryController, GpuChoicesController, CostsController, GpuTypesController,
                         WebhooksController, job_live, firehose,
-                        NotificationsController, notifications_live],
+                        NotificationsController, notifications_live,
+                        TemplatesController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],

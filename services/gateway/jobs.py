@@ -9,7 +9,7 @@ import zipfile
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
@@ -29,6 +29,7 @@ from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
+from services.gateway.templates import with_template
 
 
 class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +45,8 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1  # several GPUs of gpu_type
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     fault_injection: FaultInjection | None = None  # local provider: simulated spot reclaims
+    # UJ6.4.2: start from a saved template; the fields given here explicitly override it.
+    template_id: uuid.UUID | None = None
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,13 +58,17 @@ class JobsController(Controller):
     tags = ["jobs"]
 
     @post("/", status_code=201)
-    async def create(self, data: CreateJobBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def create(self, data: CreateJobBody, bus: NamedDependency[GatewayBus],
+                     request: Request) -> dict[str, Any]:
         """Start a training job; the estimate shown to the user is stored with it."""
+        if data.template_id is not None:
+            data = await with_template(bus, data, request)
         estimate = await estimate_for(bus, data)
         # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
         # budget is refused here, with the cost service's `budget_exceeded` error.
         await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"], job_name=data.name or ""))
-        return await bus.ask(CreateJob(**msgspec.structs.asdict(data), estimate=estimate))
+        fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
+        return await bus.ask(CreateJob(**fields, estimate=estimate))
 
     @get("/")
     async def list_jobs(self, bus: NamedDependency[GatewayBus], status: str | None = None,

@@ -28,8 +28,15 @@ from proto.jobs import (
     RetryJob,
 )
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
+from proto.templates import (
+    ApplyTemplate,
+    DeleteTemplate,
+    GetTemplate,
+    ListTemplates,
+    SaveTemplate,
+)
 from proto.training import TrainingEventReported
-from services.jobs import gpu_retry, handlers, lifecycle, lineage
+from services.jobs import gpu_retry, handlers, lifecycle, lineage, templates
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -81,6 +88,27 @@ def build(settings: Settings) -> ServiceRuntime:
     async def choose_gpu_option(cmd: ChooseGpuOption):
         return await gpu_retry.choose_gpu_option(cmd, uow, settings.gpu_retry_interval_s,
                                                  settings.gpu_retry_limit_s)
+
+    # UJ6.4.2: configuration templates (services/jobs/templates.py).
+    @rpc(broker, SaveTemplate)
+    async def save_template(cmd: SaveTemplate):
+        return await templates.save_template(cmd, uow)
+
+    @rpc(broker, ListTemplates)
+    async def list_templates(q: ListTemplates):
+        return await templates.list_templates(q, uow)
+
+    @rpc(broker, GetTemplate)
+    async def get_template(q: GetTemplate):
+        return await templates.get_template(q, uow)
+
+    @rpc(broker, DeleteTemplate)
+    async def delete_template(cmd: DeleteTemplate):
+        return await templates.delete_template(cmd, uow)
+
+    @rpc(broker, ApplyTemplate)
+    async def apply_template(cmd: ApplyTemplate):
+        return await templates.apply_template(cmd, uow)
 
     runtime.batches(TrainingEventReported.subject, "jobs-on-training-event",
                     TrainingEventReported.unwrap,
