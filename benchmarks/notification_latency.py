@@ -92,6 +92,7 @@ def main() -> None:
     try:
         settings = Settings(state_dir=str(work / "state"), nats_url=nats.url,
                             database_url=postgres.url, smtp_host="127.0.0.1", smtp_port=smtp.port,
+                            slack_webhook_hosts="http://127.0.0.1",  # the loopback receiver
                             log_level="WARNING")
         found = asyncio.run(measure(settings, smtp, slack, args.events, args.interval_s))
     finally:

@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, kw_only=True):
     smtp_starttls: bool = False
     smtp_timeout_s: float = 20.0
     notification_retry_base_s: float = 2.0  # backoff between delivery retries: 1×, 2×, 4× this
+    # Where Slack webhooks may point (issue 15: no requests to internal addresses): hosts reached
+    # over https, or "http://host" entries an operator adds for a relay of their own.
+    slack_webhook_hosts: str = "hooks.slack.com"
     # Validation (issue 12): an OpenAI-compatible chat-completions endpoint scores EI and brand
     # voice; an empty URL means no judge, and reviewers score blind instead.
     judge_url: str = ""  # e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1

@@ -39,7 +39,7 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("notification", settings, Path(__file__).with_name("migrations"))
     broker, uow = runtime.broker, runtime.uow
     dispatcher = Dispatcher(
-        uow, {"email": EmailChannel(settings), "slack": SlackChannel()},
+        uow, {"email": EmailChannel(settings), "slack": SlackChannel(settings.slack_webhook_hosts)},
         retry_base_s=settings.notification_retry_base_s,
         poll_s=min(1.0, max(0.05, settings.notification_retry_base_s / 2)))
 
@@ -65,7 +65,7 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, SetNotificationPreferences)
     async def set_preferences(cmd: SetNotificationPreferences):
-        return await handlers.set_preferences(cmd, uow)
+        return await handlers.set_preferences(cmd, uow, settings.slack_webhook_hosts)
 
     @rpc(broker, ListNotifications)
     async def list_notifications(q: ListNotifications):

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from libs.common.settings import Settings
-from services.notification.domain import message_id
+from services.notification.domain import message_id, slack_webhook_problem
 from services.notification.messages import email_message, slack_payload
 
 
@@ -44,10 +44,15 @@ class EmailChannel:
 
 
 class SlackChannel:
-    def __init__(self, timeout_s: float = 10.0) -> None:
+    def __init__(self, allowed_hosts: str, timeout_s: float = 10.0) -> None:
+        self.allowed_hosts = allowed_hosts
         self.timeout_s = timeout_s
 
     async def send(self, row: dict[str, Any]) -> None:
+        # Checked again here: a preference saved before the operator narrowed the list.
+        problem = slack_webhook_problem(row["destination"], self.allowed_hosts)
+        if problem:
+            raise DeliveryError(problem)
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
                 response = await client.post(row["destination"], json=slack_payload(row))

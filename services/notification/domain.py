@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import TERMINAL_STATUSES, JobStatusChanged, StageStuck
@@ -121,3 +122,17 @@ def destinations(trigger: Trigger, event: Any, prefs: Effective) -> dict[Channel
     where = {"in_app": "", "email": prefs.email_to, "slack": prefs.slack_webhook_url}
     # An enabled channel with nowhere to send is skipped, not failed: it was never configured.
     return {c: where[c] for c in prefs.channels if where[c] is not None}
+
+
+def slack_webhook_problem(url: str, allowed_hosts: str) -> str | None:
+    """Why a Slack webhook URL may not be used, or None. Only https on an allowed host (Slack's
+    own by default), or a host an operator allowed with an explicit "http://host" entry: a
+    preference must never make the platform post to an internal address."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for entry in (e.strip().lower() for e in allowed_hosts.split(",") if e.strip()):
+        scheme, _, name = entry.rpartition("://")
+        if host == name and parts.scheme == (scheme or "https"):
+            return None
+    return (f"{url.split('?')[0][:80]!r} is not a Slack incoming-webhook URL this installation "
+            f"posts to (allowed: {allowed_hosts}).")

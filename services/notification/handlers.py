@@ -92,8 +92,15 @@ async def get_preferences(q: GetNotificationPreferences, uow: UnitOfWork) -> dic
     }
 
 
-async def set_preferences(cmd: SetNotificationPreferences, uow: UnitOfWork) -> dict[str, Any]:
+async def set_preferences(cmd: SetNotificationPreferences, uow: UnitOfWork,
+                          slack_hosts: str) -> dict[str, Any]:
     p = cmd.preferences
+    problem = p.slack_webhook_url and domain.slack_webhook_problem(p.slack_webhook_url, slack_hosts)
+    if problem:
+        raise ServiceError(
+            "slack_webhook_not_allowed", problem,
+            "Paste the https://hooks.slack.com/services/… URL of a Slack incoming webhook "
+            "(Slack → Apps → Incoming Webhooks).", {"field": "slack_webhook_url"}, 422)
     if p.channels and "email" in p.channels and cmd.job_id is None and not p.email_to:
         raise ServiceError(
             "email_address_missing", "Email is enabled but no address is set.",

@@ -19,6 +19,7 @@ from proto.cost import CostAlertRaised
 from proto.jobs import CreateJob, JobStatusChanged, RegisterTrainingFile
 from proto.notification import (
     AcknowledgeNotification,
+    GetNotificationPreferences,
     ListNotifications,
     NotificationCreated,
     NotificationPreferences,
@@ -308,3 +309,14 @@ async def test_send_abandoned_by_a_dead_process_is_taken_over_after_its_lease(
         assert len(await Notifications(conn).claim_due(10, lease_s=0.0)) == 1
     [row] = await eventually(lambda: listed(bus, status="delivered"))
     assert len(smtp.messages) == 1 and row["attempts"] == 3
+
+
+async def test_a_slack_webhook_to_an_internal_address_is_refused_and_nothing_saved(
+        start_notification, bus):
+    await start_notification()
+    before = await bus.ask(GetNotificationPreferences())
+    error = await bus.ask_error(SetNotificationPreferences(preferences=NotificationPreferences(
+        slack_webhook_url="https://169.254.169.254/latest/meta-data")))
+    assert error.error.status == 422 and error.error.code == "slack_webhook_not_allowed"
+    assert "hooks.slack.com" in error.error.how_to_fix
+    assert await bus.ask(GetNotificationPreferences()) == before

@@ -16,6 +16,7 @@ from services.notification.domain import (
     message_id,
     notification_id,
     retry_delay,
+    slack_webhook_problem,
     trigger_of,
 )
 
@@ -86,3 +87,24 @@ def test_notification_ids_are_deterministic_per_event_and_channel():
 def test_three_retries_with_exponential_backoff_then_give_up():
     assert [retry_delay(n, 2.0) for n in (1, 2, 3, 4)] == [
         timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8), None]
+
+
+@pytest.mark.parametrize("url", [
+    "https://hooks.slack.com/services/T0/B0/secret",
+    "http://127.0.0.1:8123/hook",  # allowed by the operator's explicit http entry below
+])
+def test_slack_webhooks_on_allowed_hosts_are_accepted(url):
+    assert slack_webhook_problem(url, "hooks.slack.com,http://127.0.0.1") is None
+
+
+@pytest.mark.parametrize("url", [
+    "http://hooks.slack.com/services/T0/B0/secret",  # Slack's host, but not over https
+    "https://169.254.169.254/latest/meta-data",  # cloud metadata: an internal address
+    "https://10.0.0.5/hook",
+    "https://hooks.slack.com.evil.example/services/x",
+    "https://127.0.0.1:8123/hook",  # the operator allowed loopback over http only
+    "file:///etc/passwd",
+])
+def test_slack_webhooks_anywhere_else_are_refused(url):
+    problem = slack_webhook_problem(url, "hooks.slack.com,http://127.0.0.1")
+    assert problem is not None and "allowed: hooks.slack.com" in problem
