@@ -110,7 +110,7 @@ def main() -> None:
     opts = args.parse_args()
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(Path(state), durable=False)
-        settings = stack.up(gateway_port=free_port())
+        settings = stack.up({"BRIGHTRUN_ALLOW_FAULT_INJECTION": "1"}, gateway_port=free_port())
         api = f"{settings.gateway_url}/api/v1"
         try:
             with httpx.Client(base_url=api, timeout=30) as client:

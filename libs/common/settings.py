@@ -31,6 +31,9 @@ class Settings(msgspec.Struct, kw_only=True):
     cost_tick_s: float = 15.0  # how often running jobs' spend is re-checked between events
     # Where training runs: "local" (a subprocess here) or "runpod" (GPU pods, jobs with a GPU type).
     provider: str = "local"
+    # Local provider only: jobs may carry `fault_injection` (simulated spot reclaims) for demos
+    # and tests. Off unless an operator turns it on; never in docker-compose.
+    allow_fault_injection: bool = False
     runpod_api_key: str = ""
     runpod_api_url: str = "https://api.runpod.io"  # the SDK posts GraphQL to <url>/graphql
     runpod_trainer_image: str = "ghcr.io/brightrun/brightrun-trainer:latest"

@@ -62,7 +62,7 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, CreateJob)
     async def create_job(cmd: CreateJob):
-        return await handlers.create_job(cmd, uow)
+        return await handlers.create_job(cmd, uow, settings.allow_fault_injection)
 
     @rpc(broker, ListJobs)
     async def list_jobs(q: ListJobs):

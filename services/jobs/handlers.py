@@ -114,7 +114,15 @@ def _ineligible(row: dict[str, Any]) -> ServiceError:
     )
 
 
-async def create_job(cmd: CreateJob, uow: UnitOfWork) -> JobView:
+async def create_job(cmd: CreateJob, uow: UnitOfWork, allow_fault_injection: bool = False
+                     ) -> JobView:
+    if cmd.fault_injection is not None and not allow_fault_injection:
+        raise ServiceError(
+            "fault_injection_disabled", "This installation does not take fault injection: it "
+            "would interrupt a paid instance on purpose.",
+            "Leave out `fault_injection`. For demos and tests an operator enables it with "
+            "BRIGHTRUN_ALLOW_FAULT_INJECTION=1 (never in production).",
+            {"field": "fault_injection"}, 422)
     lora, hyper = resolve(cmd.preset, cmd.overrides)
     if cmd.gpu_type == "cpu" and cmd.gpu_count != 1:
         raise ServiceError("invalid_gpu_count", "This machine's CPU trains as one: gpu_count "

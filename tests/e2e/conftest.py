@@ -32,7 +32,8 @@ class RunningStack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     stack = Stack(tmp_path_factory.mktemp("stack"), durable=False)
-    settings = stack.up(gateway_port=free_port())
+    # The recovery tests simulate spot reclaims: an operator's switch, on for this test stack.
+    settings = stack.up({"BRIGHTRUN_ALLOW_FAULT_INJECTION": "1"}, gateway_port=free_port())
     try:
         yield RunningStack(stack, settings, SAMPLE_FILE)
     finally:

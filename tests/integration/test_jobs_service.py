@@ -12,6 +12,7 @@ from proto.base import decode
 from proto.jobs import (
     CancelJob,
     CreateJob,
+    FaultInjection,
     GetJob,
     GetTrainingFile,
     HyperparameterOverrides,
@@ -209,3 +210,20 @@ async def test_cancel_announces_it_and_a_second_cancel_is_refused(jobs, bus, set
 async def _status_is(bus, job_id, status: str) -> dict | None:
     job = await bus.ask(GetJob(job_id=job_id))
     return job if job["status"] == status else None
+
+
+async def test_fault_injection_is_refused_unless_an_operator_allowed_it(start_service, bus, settings):
+    await start_service(build)  # allow_fault_injection defaults to off
+    file = await register(bus, settings, training_file())
+    error = await bus.ask_error(CreateJob(training_file_id=file["id"],
+                                          fault_injection=FaultInjection(at_steps=[2])))
+    assert error.error.status == 422 and error.error.code == "fault_injection_disabled"
+    assert "BRIGHTRUN_ALLOW_FAULT_INJECTION=1" in error.error.how_to_fix
+    assert await bus.stored(JobQueued.subject) == []
+
+
+async def test_fault_injection_is_queued_where_an_operator_allowed_it(start_service, bus, settings):
+    await start_service(build, allow_fault_injection=True)
+    job = await create(bus, settings, fault_injection=FaultInjection(at_steps=[2]))
+    [queued] = [decode(b, JobQueued) for b in await bus.stored(JobQueued.subject)]
+    assert str(queued.job_id) == job["id"] and queued.fault_injection.at_steps == [2]
