@@ -162,8 +162,13 @@ class S3Store:
             response.release_conn()
 
     def get_file(self, key: str, path: Path) -> None:
+        from minio.error import S3Error
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.get_bytes(key))
+        try:  # streamed to disk: an adapter or package need not fit in memory
+            self.client.fget_object(self.bucket, _check_key(key), str(path))
+        except S3Error as exc:
+            raise ObjectNotFound(key) from exc
 
     def exists(self, key: str) -> bool:
         from minio.error import S3Error
