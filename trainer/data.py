@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from libs.common.storage import ObjectStore
-from libs.common.training_format import TrainingPair, Turn, iter_examples, parse_training_file
+from libs.common.training_format import (
+    TrainingFile,
+    TrainingPair,
+    Turn,
+    iter_examples,
+    parse_training_file,
+)
 from proto.training import VAL_FRACTION
 from trainer.errors import TrainingDataError
 
@@ -58,10 +64,13 @@ class SkippedRecord(Exception):
         super().__init__(f"{field_name}: {why}")
 
 
+def load_training_file(store: ObjectStore, key: str) -> TrainingFile:
+    return parse_training_file(store.get_bytes(key), key.rsplit("/", 1)[-1])
+
+
 def load_pairs(store: ObjectStore, key: str) -> list[TrainingPair]:
     """The usable pairs of the training file (null targets are context, not examples)."""
-    training_file = parse_training_file(store.get_bytes(key), key.rsplit("/", 1)[-1])
-    return list(iter_examples(training_file))
+    return list(iter_examples(load_training_file(store, key)))
 
 
 def prepare(pairs: list[TrainingPair], tokenizer: Any, max_seq_len: int, seed: int) -> PreparedData:

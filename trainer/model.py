@@ -260,3 +260,22 @@ def trainable_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
 
 def parameter_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def load_adapter(base: torch.nn.Module, store: Any, key: str, into: Path) -> torch.nn.Module:
+    """A stored adapter (recipe.save_adapter's files under `key/`) on the base model, for
+    inference: a validation re-run on an instance that did not train it."""
+    from peft import PeftModel
+
+    into.mkdir(parents=True, exist_ok=True)
+    prefix = f"{key.rstrip('/')}/"
+    names = [k for k in store.list(prefix) if "/" not in k[len(prefix):]]
+    if not names:
+        raise FileNotFoundError(f"no adapter is stored at {key!r}")
+    for name in names:
+        store.get_file(name, into / name[len(prefix):])
+    # peft puts each adapter weight beside the layer it adapts: no .to(), which a 4-bit base
+    # refuses.
+    with warnings.catch_warnings():  # peft's deprecated call again, as in attach_lora
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        return PeftModel.from_pretrained(base, str(into), is_trainable=False)

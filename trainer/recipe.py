@@ -1,4 +1,5 @@
-"""The training recipe, top to bottom: spec → data → model → LoRA → resume → loop → adapter.
+"""The training recipe, top to bottom: spec → data → model → LoRA → resume → loop → adapter
+→ validation (stage 5: the plan's suites, base against trained, on the model in memory).
 
 Each step is a call into a small module; the events a user sees (stages, data report,
 progress, evaluations, checkpoints, completion or failure) are reported as they happen.
@@ -15,10 +16,13 @@ from pathlib import Path
 import msgspec
 
 from libs.common.storage import ObjectStore, open_store
+from libs.common.training_format import TrainingFile, iter_examples
 from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
 from trainer import activations, checkpoint, data, errors, loop, model, packing
 from trainer.batching import pass_sizes, steps_per_epoch
 from trainer.report import Reporter
+from trainer.validation import runner
+from trainer.validation.context import Context
 
 log = logging.getLogger("trainer")
 
@@ -69,8 +73,54 @@ def save_adapter(store: ObjectStore, output_prefix: str, peft_model: object) -> 
     return key
 
 
+def read_data(spec: TrainingJobSpec, store: ObjectStore
+              ) -> tuple[TrainingFile, object, data.PreparedData]:
+    """The training file, the model's tokenizer, and the file tokenised, split and packed."""
+    training_file = data.load_training_file(store, spec.training_file_key)
+    tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
+    pairs = list(iter_examples(training_file))
+    hp = spec.hyperparameters
+    prepared = packing.packed(data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed))
+    return training_file, tokenizer, prepared
+
+
+def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft_model: object,
+             tokenizer: object, training_file: TrainingFile, prepared: data.PreparedData) -> None:
+    """Stage 5: the plan's suites on the model in memory (base = adapter off)."""
+    plan, hp = spec.validation, spec.hyperparameters
+    if plan is None or not plan.suites:
+        return
+    pairs = list(iter_examples(training_file))
+    context = Context(model=peft_model, tokenizer=tokenizer, device=model.device(), plan=plan,
+                      max_seq_len=hp.max_seq_len, val=prepared.val,
+                      held_out=data.split_by_conversation(pairs, hp.seed)[1],
+                      consultant_profile=training_file.consultant_profile,
+                      progress=runner.progress_reporter(reporter))
+    runner.run_suites(context, store, spec.output_prefix, spec.attempt, reporter)
+
+
+def validate_only(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter,
+                  work_dir: Path) -> Completed:
+    """A re-run of validation on a fresh instance: the base model and the stored adapter,
+    no training."""
+    assert spec.validation is not None and spec.validation.adapter_key
+    adapter_key, on = spec.validation.adapter_key, model.device()
+    reporter.start_heartbeat(spec.heartbeat_s, on)
+    reporter.stage("preprocessing", "reading the training file")
+    training_file, tokenizer, prepared = read_data(spec, store)
+    reporter.stage("model_loading", "loading the base model and the trained adapter")
+    base = model.load_base(model.weights_source(spec.model), tokenizer, on,
+                           model.use_nf4(spec.model, on))
+    peft_model = model.load_adapter(base, store, adapter_key, work_dir / "adapter")
+    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared)
+    reporter.stop_heartbeat()
+    return reporter.emit(Completed, adapter_key=adapter_key, steps=0)
+
+
 def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loop.StopFlag,
         work_dir: Path) -> Completed:
+    if spec.validation and spec.validation.adapter_key:
+        return validate_only(spec, store, reporter, work_dir)
     # A resumed run takes its shape from its checkpoint, so find that before anything else.
     found, corrupt = checkpoint.find_restorable(store, spec.output_prefix, spec.resume_from,
                                                 work_dir)
@@ -84,9 +134,7 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     reporter.start_heartbeat(spec.heartbeat_s, on)
 
     reporter.stage("preprocessing", "reading the training file")
-    pairs = data.load_pairs(store, spec.training_file_key)
-    tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
-    prepared = packing.packed(data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed))
+    training_file, tokenizer, prepared = read_data(spec, store)
     report_data(reporter, prepared)
     if found and found.state.data_fingerprint != prepared.fingerprint():
         log.warning("the training data differ from those %s was trained on", found.key)
@@ -135,6 +183,10 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
 
     reporter.stage("finalizing", "saving the adapter")
     adapter_key = save_adapter(store, spec.output_prefix, peft_model)
+    # The optimizer's state (two moments per trainable weight) is of no more use: free it
+    # before validation asks for memory of its own (generation's cache, scoring batches).
+    del the_run, optimizer, scheduler
+    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared)
     reporter.stop_heartbeat()
     return reporter.emit(
         Completed, adapter_key=adapter_key, final_loss=state.losses[-1] if state.losses else None,
