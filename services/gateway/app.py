@@ -27,6 +27,7 @@ from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
 from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
+from services.gateway.reports import ReportsController, SharePagesController
 from services.gateway.templates import TemplatesController
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
 from services.gateway.webhooks import WebhooksController
@@ -76,13 +77,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         JobRecoveryController, GpuChoicesController, CostsController, GpuTypesController,
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live,
-                        TemplatesController],
+                        TemplatesController,
+                        ReportsController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],
                                                include_in_schema=False)
     return Litestar(
-        route_handlers=[api, console, console_files, healthz],
+        # /share/{token}: public, read-only pages of one job's results (services/gateway/reports.py).
+        route_handlers=[api, console, console_files, healthz, SharePagesController],
         dependencies={
             "bus": Provide(lambda: bus, use_cache=True, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
