@@ -18,6 +18,7 @@ from libs.common.logging import configure
 from libs.common.settings import Settings
 from libs.common.storage import open_store
 from services.gateway.bus import GatewayBus
+from services.gateway.comparisons import ComparisonsController
 from services.gateway.costs import CostsController
 from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.estimates import EstimatesController
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         JobRecoveryController, GpuChoicesController, CostsController, GpuTypesController,
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live,
-                        TemplatesController,
+                        TemplatesController, ComparisonsController,
                         ReportsController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
