@@ -76,3 +76,10 @@ class ArtifactsView(msgspec.Struct, frozen=True, kw_only=True):
     job_id: uuid.UUID
     job_status: str = ""
     artifacts: list[ArtifactView] = msgspec.field(default_factory=list)
+
+
+class GetDeploymentInstructions(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ6.2.2: the job's deployment instructions, section by section (the console's tabs)."""
+
+    subject: ClassVar[str] = "rpc.packaging.deployment_instructions"
+    job_id: uuid.UUID

@@ -11,17 +11,17 @@ from pathlib import Path
 from libs.common.bus import call, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
-from services.packaging import artifacts_wiring
 from libs.common.storage import open_store
 from proto.comparisons import CompareJobs, ExportComparison
 from services.packaging import comparisons
+from services.packaging.artifacts_wiring import register as register_artifacts
 from services.packaging.report import wiring as report_wiring
 
 
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("packaging", settings, Path(__file__).with_name("migrations"))
     # The artifacts (UJ6.1–6.2): build triggers, the builder loop, downloads, instructions.
-    artifacts_wiring.register(runtime)
+    register_artifacts(runtime)
     broker = runtime.broker
 
     # UJ6.4.1: run comparison (comparisons.py), its inputs asked of the services owning them.

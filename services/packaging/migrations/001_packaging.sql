@@ -14,3 +14,17 @@ CREATE TABLE artifacts (
     downloads   int         NOT NULL DEFAULT 0,
     PRIMARY KEY (job_id, kind)
 );
+
+-- What is asked of the builder: a job's artifacts are built at version `requested`; a request
+-- while one is building bumps it, and the builder goes round again. `claimed_until` lets
+-- replicas share the work (a crashed builder's claim lapses).
+CREATE TABLE builds (
+    job_id         uuid        PRIMARY KEY,
+    requested      int         NOT NULL DEFAULT 1,
+    built          int         NOT NULL DEFAULT 0,
+    attempts       int         NOT NULL DEFAULT 0,
+    requested_at   timestamptz NOT NULL DEFAULT now(),
+    claimed_until  timestamptz,
+    last_error     text
+);
+CREATE INDEX builds_pending ON builds (requested_at) WHERE requested > built;
