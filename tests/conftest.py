@@ -50,7 +50,9 @@ def settings(tmp_path: Path, nats_server: EmbeddedNats, database_url: str) -> Se
                     database_url=database_url, webhook_secret="test-master-secret",
                     gateway_url="http://127.0.0.1:9", rpc_timeout_s=10.0,
                     # The tests' Slack is a receiver on loopback: an operator's allowlist entry.
-                    slack_webhook_hosts="hooks.slack.com,http://127.0.0.1")
+                    slack_webhook_hosts="hooks.slack.com,http://127.0.0.1",
+                    # GPU-typed jobs on the local provider, at the GPU's price: test-only.
+                    simulate_gpus_locally=True)
 
 
 @pytest.fixture

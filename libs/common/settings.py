@@ -34,6 +34,9 @@ class Settings(msgspec.Struct, kw_only=True):
     # Local provider only: jobs may carry `fault_injection` (simulated spot reclaims) for demos
     # and tests. Off unless an operator turns it on; never in docker-compose.
     allow_fault_injection: bool = False
+    # Tests and demos only: GPU-typed jobs run on the local provider, priced as that GPU. Off, a
+    # GPU job needs a GPU provider (RunPod) and is refused at creation without one.
+    simulate_gpus_locally: bool = False
     runpod_api_key: str = ""
     runpod_api_url: str = "https://api.runpod.io"  # the SDK posts GraphQL to <url>/graphql
     runpod_trainer_image: str = "ghcr.io/brightrun/brightrun-trainer:latest"

@@ -37,12 +37,14 @@ from proto.templates import (
 )
 from proto.training import TrainingEventReported
 from services.jobs import gpu_retry, handlers, lifecycle, lineage, templates
+from services.jobs.admission import Platform
 
 
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("jobs", settings, Path(__file__).with_name("migrations"))
     broker, uow = runtime.broker, runtime.uow
     store = open_store(settings.resolved_storage_url)
+    platform = Platform.from_settings(settings)
 
     @rpc(broker, RegisterTrainingFile)
     async def register_training_file(cmd: RegisterTrainingFile):
@@ -62,7 +64,7 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, CreateJob)
     async def create_job(cmd: CreateJob):
-        return await handlers.create_job(cmd, uow, settings.allow_fault_injection)
+        return await handlers.create_job(cmd, uow, platform)
 
     @rpc(broker, ListJobs)
     async def list_jobs(q: ListJobs):
@@ -78,11 +80,11 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, RetryJob)
     async def retry_job(cmd: RetryJob):
-        return await lineage.retry_job(cmd, uow)
+        return await lineage.retry_job(cmd, uow, platform)
 
     @rpc(broker, ResumeJob)
     async def resume_job(cmd: ResumeJob):
-        return await lineage.resume_job(cmd, uow, store)
+        return await lineage.resume_job(cmd, uow, store, platform)
 
     @rpc(broker, ChooseGpuOption)
     async def choose_gpu_option(cmd: ChooseGpuOption):

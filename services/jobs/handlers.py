@@ -31,6 +31,7 @@ from proto.jobs import (
 from proto.presets import PRESETS, resolve
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from services.jobs import domain
+from services.jobs.admission import Platform, check_new_job
 from services.jobs.repository import Jobs, TrainingFiles
 from services.jobs.training_files import check_eligibility, compute_stats
 
@@ -114,20 +115,9 @@ def _ineligible(row: dict[str, Any]) -> ServiceError:
     )
 
 
-async def create_job(cmd: CreateJob, uow: UnitOfWork, allow_fault_injection: bool = False
-                     ) -> JobView:
-    if cmd.fault_injection is not None and not allow_fault_injection:
-        raise ServiceError(
-            "fault_injection_disabled", "This installation does not take fault injection: it "
-            "would interrupt a paid instance on purpose.",
-            "Leave out `fault_injection`. For demos and tests an operator enables it with "
-            "BRIGHTRUN_ALLOW_FAULT_INJECTION=1 (never in production).",
-            {"field": "fault_injection"}, 422)
+async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> JobView:
+    check_new_job(platform, cmd.gpu_type, cmd.gpu_count, cmd.fault_injection)
     lora, hyper = resolve(cmd.preset, cmd.overrides)
-    if cmd.gpu_type == "cpu" and cmd.gpu_count != 1:
-        raise ServiceError("invalid_gpu_count", "This machine's CPU trains as one: gpu_count "
-                           f"must be 1 with gpu_type 'cpu', not {cmd.gpu_count}.",
-                           "Set gpu_count to 1, or choose a GPU type.", {"allowed": [1]}, 422)
     now = utcnow()
     async with uow() as work:
         file_row = await TrainingFiles(work.conn).get(cmd.training_file_id)

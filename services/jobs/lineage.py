@@ -17,6 +17,7 @@ from proto.jobs import JobStatusChanged, ResumeJob, RetryJob
 from proto.presets import LORA_FIELDS
 from proto.training import Hyperparameters, LoraSettings
 from services.jobs import checkpoints, domain
+from services.jobs.admission import Platform, check_gpu
 from services.jobs.handlers import job_view, queued_event
 from services.jobs.repository import Jobs
 
@@ -86,7 +87,7 @@ def _checked_plan(parent: dict[str, Any], changes: dict[str, Any], fix: str) -> 
                            fix, {"changes": changes}, 422) from exc
 
 
-async def retry_job(cmd: RetryJob, uow: UnitOfWork) -> Any:
+async def retry_job(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Any:
     parent = await _parent(uow, cmd.job_id, "job_not_retryable", "retried")
     suggested = dict((parent["error"] or {}).get("suggested_changes") or {})
     changes = {**(suggested if cmd.apply_suggested else {}),
@@ -95,6 +96,7 @@ async def retry_job(cmd: RetryJob, uow: UnitOfWork) -> Any:
            if cmd.apply_suggested and suggested else "Use values inside the ranges named.")
     planned = _checked_plan(parent, changes, fix)
     planned["notes"] = f"Retry of {parent['name']} with {describe(planned['changes'])}"
+    check_gpu(platform, planned["gpu_type"], parent["gpu_count"])
     if cmd.dry_run:
         return {**planned, "suggested_changes": suggested}
     lineage = {"kind": "retry", "parent_job_id": str(parent["id"]),
@@ -104,7 +106,8 @@ async def retry_job(cmd: RetryJob, uow: UnitOfWork) -> Any:
                                 f"{parent['name']} (retry)", cmd.estimate, None)
 
 
-async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore) -> Any:
+async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platform: Platform
+                     ) -> Any:
     parent = await _parent(uow, cmd.job_id, "job_not_resumable", "resumed")
     step, key, size = await _valid_checkpoint(store, parent, cmd.checkpoint_step)
     changes = _requested(cmd.overrides, cmd.pricing, cmd.gpu_type)
@@ -118,6 +121,7 @@ async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore) -> Any
             "Retry from the start to change them (POST /jobs/{id}/retry), or resume without "
             "them.", {"fields": fixed}, 422)
     planned = _checked_plan(parent, changes, "Use values inside the ranges named.")
+    check_gpu(platform, planned["gpu_type"], parent["gpu_count"])
     planned.update(checkpoint_step=step, checkpoint_size_bytes=size,
                    notes=f"Resumed from {parent['name']} at step {step}")
     if cmd.dry_run:

@@ -32,8 +32,10 @@ class RunningStack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     stack = Stack(tmp_path_factory.mktemp("stack"), durable=False)
-    # The recovery tests simulate spot reclaims: an operator's switch, on for this test stack.
-    settings = stack.up({"BRIGHTRUN_ALLOW_FAULT_INJECTION": "1"}, gateway_port=free_port())
+    # The recovery tests simulate spot reclaims: an operator's switch, on for this test stack,
+    # and GPU-typed jobs run on the local provider at the GPU's price (test-only switches).
+    settings = stack.up({"BRIGHTRUN_ALLOW_FAULT_INJECTION": "1",
+                         "BRIGHTRUN_SIMULATE_GPUS_LOCALLY": "1"}, gateway_port=free_port())
     try:
         yield RunningStack(stack, settings, SAMPLE_FILE)
     finally:

@@ -227,3 +227,15 @@ async def test_fault_injection_is_queued_where_an_operator_allowed_it(start_serv
     job = await create(bus, settings, fault_injection=FaultInjection(at_steps=[2]))
     [queued] = [decode(b, JobQueued) for b in await bus.stored(JobQueued.subject)]
     assert str(queued.job_id) == job["id"] and queued.fault_injection.at_steps == [2]
+
+
+async def test_a_gpu_job_without_a_gpu_provider_is_refused_and_a_cpu_job_is_not(start_service, bus,
+                                                                                settings):
+    await start_service(build, simulate_gpus_locally=False)  # provider "local", no RunPod
+    file = await register(bus, settings, training_file())
+    error = await bus.ask_error(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB"))
+    assert error.error.status == 422 and error.error.code == "no_gpu_provider"
+    assert "BRIGHTRUN_PROVIDER=runpod" in error.error.how_to_fix
+    assert await bus.stored(JobQueued.subject) == []
+    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="cpu"))
+    assert job["gpu_type"] == "cpu"
