@@ -41,3 +41,32 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     last_event_at: datetime | None = None
     elapsed_s: float = 0.0
     remaining_s: float | None = None
+
+
+class GetMetricsPage(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ6.1.2 export: one row per step after `after_step` (train and eval merged), with the
+    nearest resource sample's GPU utilisation and memory; page on with `next_after_step`."""
+
+    subject: ClassVar[str] = "rpc.monitoring.metrics_page"
+    job_id: uuid.UUID
+    after_step: int = -1
+    limit: int = msgspec.field(default=5000)
+
+
+class MetricsRow(msgspec.Struct, frozen=True, array_like=True):
+    """Positional on the wire: an export moves 100,000s of them."""
+
+    step: int
+    epoch: float | None
+    train_loss: float | None
+    val_loss: float | None
+    learning_rate: float | None
+    perplexity: float | None
+    gpu_utilisation_pct: float | None
+    gpu_memory_bytes: int | None
+    at: datetime
+
+
+class MetricsPage(msgspec.Struct, frozen=True, kw_only=True):
+    rows: list[MetricsRow]
+    next_after_step: int | None  # None: this was the last page

@@ -17,9 +17,11 @@ from litestar.static_files import create_static_files_router
 from libs.common.logging import configure
 from libs.common.settings import Settings
 from libs.common.storage import open_store
+from services.gateway.artifacts import ArtifactsController
 from services.gateway.bus import GatewayBus
 from services.gateway.comparisons import ComparisonsController
 from services.gateway.costs import CostsController
+from services.gateway.downloads import DownloadsController
 from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.estimates import EstimatesController
 from services.gateway.gpu_choices import GpuChoicesController
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live,
                         TemplatesController, ComparisonsController,
-                        ReportsController],
+                        ReportsController, ArtifactsController, DownloadsController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],

@@ -11,7 +11,7 @@ from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
 from proto.jobs import GpuChoiceMade, GpuUnavailable, JobStatusChanged, StageStuck
-from proto.monitoring import GetEventLog, GetMetrics, GetProgress
+from proto.monitoring import GetEventLog, GetMetrics, GetMetricsPage, GetProgress
 from proto.provisioning import (
     InstanceExited,
     InstanceFailedToStart,
@@ -52,6 +52,10 @@ def build(settings: Settings) -> ServiceRuntime:
     @rpc(broker, GetMetrics)
     async def metrics(q: GetMetrics):
         return await handlers.metrics(q, uow)
+
+    @rpc(broker, GetMetricsPage)
+    async def metrics_page(q: GetMetricsPage):
+        return await handlers.metrics_page(q, uow)
 
     @rpc(broker, GetProgress)
     async def progress(q: GetProgress):

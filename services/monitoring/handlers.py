@@ -7,7 +7,15 @@ from typing import Any
 
 import msgspec
 
-from proto.monitoring import GetEventLog, GetMetrics, GetProgress, ProgressView
+from proto.monitoring import (
+    GetEventLog,
+    GetMetrics,
+    GetMetricsPage,
+    GetProgress,
+    MetricsPage,
+    MetricsRow,
+    ProgressView,
+)
 from proto.training import Evaluation, Heartbeat, Progress
 from services.monitoring import domain
 from services.monitoring.repository import Monitoring
@@ -63,6 +71,14 @@ async def metrics(q: GetMetrics, uow: UnitOfWork) -> dict[str, Any]:
         "train": [r for r in rows if r["kind"] == "train"],
         "eval": [r for r in rows if r["kind"] == "eval"],
     }
+
+
+async def metrics_page(q: GetMetricsPage, uow: UnitOfWork) -> MetricsPage:
+    limit = min(max(q.limit, 1), 20_000)
+    async with uow() as work:
+        rows = await Monitoring(work.conn).metrics_page(q.job_id, q.after_step, limit)
+    return MetricsPage(rows=[MetricsRow(*r) for r in rows],
+                       next_after_step=rows[-1][0] if len(rows) == limit else None)
 
 
 async def progress(q: GetProgress, uow: UnitOfWork) -> ProgressView:

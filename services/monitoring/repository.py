@@ -67,6 +67,29 @@ class Monitoring:
             "SELECT * FROM metrics WHERE job_id = %s ORDER BY step, kind", (job_id,))
         return await cur.fetchall()
 
+    async def metrics_page(self, job_id: uuid.UUID, after_step: int, limit: int
+                           ) -> list[tuple[Any, ...]]:
+        """Steps after `after_step`, train and eval merged, each with the resource sample
+        nearest in time (the one before or after it, by the partial index on resources)."""
+        cur = await self.conn.execute(
+            "WITH page AS (SELECT step, max(epoch) AS epoch, "
+            "max(loss) FILTER (WHERE kind = 'train') AS loss, "
+            "max(val_loss) FILTER (WHERE kind = 'eval') AS val_loss, "
+            "max(learning_rate) AS learning_rate, max(perplexity) AS perplexity, max(at) AS at "
+            "FROM metrics WHERE job_id = %(job)s AND step > %(after)s GROUP BY step "
+            "ORDER BY step LIMIT %(limit)s) "
+            "SELECT p.step, p.epoch, p.loss, p.val_loss, p.learning_rate, p.perplexity, "
+            "(near.payload->>'utilisation_pct')::float8, (near.payload->>'memory_bytes')::bigint, "
+            "p.at FROM page p LEFT JOIN LATERAL (SELECT payload FROM ("
+            " (SELECT payload, occurred_at FROM events WHERE job_id = %(job)s AND kind = 'resources'"
+            "  AND occurred_at <= p.at ORDER BY occurred_at DESC LIMIT 1) UNION ALL"
+            " (SELECT payload, occurred_at FROM events WHERE job_id = %(job)s AND kind = 'resources'"
+            "  AND occurred_at > p.at ORDER BY occurred_at LIMIT 1)) two "
+            " ORDER BY abs(extract(epoch FROM two.occurred_at - p.at)) LIMIT 1) near ON true "
+            "ORDER BY p.step",
+            {"job": job_id, "after": after_step, "limit": limit})
+        return [tuple(r.values()) for r in await cur.fetchall()]
+
     async def progress_inputs(self, job_id: uuid.UUID) -> dict[str, Any]:
         async def one(sql: str) -> dict[str, Any] | None:
             return await (await self.conn.execute(sql, (job_id,))).fetchone()
