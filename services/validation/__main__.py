@@ -1,0 +1,3 @@
+from services.validation.app import main
+
+main()
