@@ -108,17 +108,18 @@ class ReportData(msgspec.Struct, frozen=True, kw_only=True):
     missing: list[str] = []  # sources that did not answer, said in the report
 
 
-async def assemble(ask: Ask, job_id: uuid.UUID, version: int, now: datetime,
-                   partial: bool = False, timeout_s: float = 5.0) -> ReportData:
-    """Ask every source at once; only the job itself is required."""
+async def assemble(ask: Ask, ask_optional: Ask, job_id: uuid.UUID, version: int, now: datetime,
+                   partial: bool = False) -> ReportData:
+    """Ask every source at once; only the job itself is required (`ask` waits out a restart
+    of the jobs service, `ask_optional` hears at once that a service is not there)."""
     job_raw = await ask(GetJob(job_id=job_id))
     job = _job(job_raw)
     names = ("metrics", "data", "validation", "cost")
     answers = await asyncio.gather(
-        _optional(ask(GetMetrics(job_id=job_id)), timeout_s),
-        _optional(ask(GetTrainingFile(training_file_id=job_raw["training_file_id"])), timeout_s),
-        _optional(ask(GetValidation(job_id=job_id)), timeout_s),
-        _optional(ask(GetJobCost(job_id=job_id)), timeout_s))
+        _optional(ask_optional(GetMetrics(job_id=job_id))),
+        _optional(ask_optional(GetTrainingFile(training_file_id=job_raw["training_file_id"]))),
+        _optional(ask_optional(GetValidation(job_id=job_id))),
+        _optional(ask_optional(GetJobCost(job_id=job_id))))
     found = dict(zip(names, answers, strict=True))
     return ReportData(
         job=job, generated_at=now, version=version, partial=partial,
@@ -129,9 +130,9 @@ async def assemble(ask: Ask, job_id: uuid.UUID, version: int, now: datetime,
         missing=[n for n in names if found[n] is None])
 
 
-async def _optional(answer: Awaitable[Any], timeout_s: float) -> Any:
+async def _optional(answer: Awaitable[Any]) -> Any:
     try:
-        return await asyncio.wait_for(answer, timeout_s)
+        return await answer
     except Exception as exc:  # a source that is absent, slow or refuses: its section says so
         log.info("report source did not answer: %s", exc)
         return None

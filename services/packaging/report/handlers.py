@@ -48,10 +48,11 @@ def keys(job_id: uuid.UUID, version: int) -> dict[str, str]:
             "dashboard_key": f"{prefix}/dashboard.html"}
 
 
-async def request_report(cmd: RequestReport, uow: UnitOfWork, ask: Ask, clock: Clock) -> ReportView:
+async def request_report(cmd: RequestReport, uow: UnitOfWork, ask: Ask, ask_optional: Ask,
+                         clock: Clock) -> ReportView:
     job = await ask(GetJob(job_id=cmd.job_id))  # a 404 names the job
     try:
-        validation = from_answer(await ask(GetValidation(job_id=cmd.job_id)))
+        validation = from_answer(await ask_optional(GetValidation(job_id=cmd.job_id)))
     except ServiceError as exc:
         if exc.error.status >= 500 or exc.error.status == 404:  # absent: suites "not run"
             validation = from_answer(None)
@@ -74,8 +75,8 @@ async def get_report(q: GetReport, uow: UnitOfWork) -> ReportView:
                       summary=ready[0]["summary"] if ready else "", versions=versions)
 
 
-async def generate_next(uow: UnitOfWork, ask: Ask, store: ObjectStore, clock: Clock,
-                        limit_s: float = 30.0) -> int:
+async def generate_next(uow: UnitOfWork, ask: Ask, ask_optional: Ask, store: ObjectStore,
+                        clock: Clock, limit_s: float = 30.0) -> int:
     """Render one waiting version; 0 when none waits (the worker loop's drain step)."""
     async with uow() as work:
         row = await Reports(work.conn).claim(clock())
@@ -83,7 +84,7 @@ async def generate_next(uow: UnitOfWork, ask: Ask, store: ObjectStore, clock: Cl
         return 0
     job_id, version = row["job_id"], row["version"]
     try:
-        data = await assemble(ask, job_id, version, clock(), partial=row["partial"])
+        data = await assemble(ask, ask_optional, job_id, version, clock(), partial=row["partial"])
         rendered = await render(data, limit_s)
     except Exception as exc:
         log.exception("report %s v%s failed", job_id, version)

@@ -22,6 +22,7 @@ from services.packaging.report import handlers
 from services.packaging.shares_handlers import ShareContext
 
 RENDER_LIMIT_S = 30.0  # UJ5.3.1: "PDF is ready for download in <30 seconds"
+OPTIONAL_SOURCE_TIMEOUT_S = 5.0
 
 
 def register(runtime: ServiceRuntime, clock: Callable[[], datetime] = utcnow,
@@ -34,9 +35,14 @@ def register(runtime: ServiceRuntime, clock: Callable[[], datetime] = utcnow,
     async def ask(request: Any) -> Any:
         return await call(broker, request, timeout_s=settings.rpc_timeout_s)
 
+    async def ask_optional(request: Any) -> Any:
+        # Validation, metrics, cost: a report is made without them (their sections say so).
+        return await call(broker, request, timeout_s=OPTIONAL_SOURCE_TIMEOUT_S,
+                          wait_for_service=False)
+
     @rpc(broker, RequestReport)
     async def request_report(cmd: RequestReport):
-        view = await handlers.request_report(cmd, uow, ask, clock)
+        view = await handlers.request_report(cmd, uow, ask, ask_optional, clock)
         wake.set()
         return view
 
@@ -62,7 +68,8 @@ def register(runtime: ServiceRuntime, clock: Callable[[], datetime] = utcnow,
 
     async def report_worker() -> None:
         async def once() -> int:
-            return await handlers.generate_next(uow, ask, store, clock, render_limit_s)
+            return await handlers.generate_next(uow, ask, ask_optional, store, clock,
+                                                 render_limit_s)
 
         await drain_forever(once, wake, 2.0, "report worker")
 
