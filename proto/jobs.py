@@ -10,6 +10,7 @@ import msgspec
 
 from proto.base import Message
 from proto.training import Hyperparameters, LoraSettings, ModelRef
+from proto.validation import ValidationPlan
 
 JobStatus = Literal[
     "queued",
@@ -74,6 +75,9 @@ class JobQueued(Message, frozen=True, kw_only=True):
     estimate: dict | None = None
     created_at: datetime | None = None
     parent_job_id: uuid.UUID | None = None
+    # Stage 5: the suites the trainer measures after training (None: none, as for jobs queued
+    # before validation existed).
+    validation: ValidationPlan | None = None
 
 
 class JobStatusChanged(Message, frozen=True, kw_only=True):
@@ -188,6 +192,8 @@ class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     estimate: dict | None = None  # the estimate the user saw, kept with the job
     fault_injection: FaultInjection | None = None
+    # Stage 5: None gets the default plan (all four suites); {"suites": []} turns it off.
+    validation: ValidationPlan | None = None
 
 
 class ListJobs(msgspec.Struct, frozen=True, kw_only=True):
@@ -249,6 +255,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     # UJ2.1.2: {"since", "tries", "choice", "choices": [{"choice", "at"}], "next_retry_at",
     # "retry_until", ...} once provisioning found no GPU to rent
     gpu_wait: dict | None = None
+    validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -27,6 +27,7 @@ from proto.jobs import (
 )
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.training import ModelRef
+from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
 from services.gateway.templates import with_template
@@ -47,6 +48,9 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     fault_injection: FaultInjection | None = None  # local provider: simulated spot reclaims
     # UJ6.4.2: start from a saved template; the fields given here explicitly override it.
     template_id: uuid.UUID | None = None
+    # Stage 5: which suites the trainer measures after training; left out, all four;
+    # {"suites": []} turns validation off.
+    validation: ValidationPlan | None = None
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):

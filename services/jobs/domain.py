@@ -10,6 +10,7 @@ from typing import Any
 from proto.api import ServiceError
 from proto.jobs import TERMINAL_STATUSES
 from proto.presets import PRESETS
+from proto.validation import ValidationPlan
 
 # The order a job moves through; a trainer stage event can skip ahead, never move back.
 LIFECYCLE = [
@@ -178,7 +179,8 @@ MAX_INTERRUPTIONS = 10  # a run killed every time it gets going (say, for memory
 # UJ3.3.1: what a stage normally takes; past twice this, a warning. Training's comes from
 # the job's estimate.
 STAGE_EXPECTED_S = {"provisioning": 600.0, "preprocessing": 300.0, "model_loading": 900.0,
-                    "recovering": 600.0, "finalizing": 600.0}
+                    "recovering": 600.0, "finalizing": 600.0,
+                    "validating": 1800.0}  # stage 5: the spec's slowest suite target, 30 min
 
 
 def expected_stage_s(stage: str, estimate: dict[str, Any] | None) -> float | None:
@@ -223,3 +225,9 @@ def unique_job_name(name: str, taken: set[str], at: datetime) -> str:
     while candidate in taken:
         candidate, n = f"{name} ({at:%Y-%m-%d %H:%M:%S} #{n})", n + 1
     return candidate
+
+
+def validation_plan(asked: ValidationPlan | None) -> ValidationPlan:
+    """Stage 5: a job validates with all four suites unless it asks otherwise; `{"suites": []}`
+    turns validation off (the plan is kept, so a retry keeps the choice)."""
+    return asked if asked is not None else ValidationPlan()

@@ -30,6 +30,7 @@ from proto.jobs import (
 )
 from proto.presets import PRESETS, resolve
 from proto.training import Hyperparameters, LoraSettings, ModelRef
+from proto.validation import ValidationPlan
 from services.jobs import domain
 from services.jobs.admission import Platform, check_new_job
 from services.jobs.repository import Jobs, TrainingFiles
@@ -137,6 +138,7 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> Job
             "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
             "parent_job_id": None,
             "fault_injection": cmd.fault_injection,
+            "validation": domain.validation_plan(cmd.validation),
         })
         work.emit(queued_event(await jobs.run_config(job_id), attempt=1))
         work.emit(JobStatusChanged(job_id=job_id, status="queued", message="Job created and queued."))
@@ -158,6 +160,8 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
         if config["fault_injection"] else None,
         name=config["name"], tags=list(config["tags"]), estimate=config["estimate"],
         created_at=config["created_at"], parent_job_id=config["parent_job_id"],
+        validation=msgspec.convert(config["validation"], ValidationPlan)
+        if config.get("validation") is not None else None,
     )
 
 

@@ -34,6 +34,7 @@ STAGE_MESSAGES = {
     "model_loading": "Loading the base model.",
     "training": "Training.",
     "finalizing": "Saving the adapter.",
+    "validating": "Validating the trained model.",
 }
 # Exit codes that mean the trainer itself gave up and said why (recipe.EXIT_FAILED, bad spec):
 # anything else that ends a live job's instance is an interruption, and is recovered.
@@ -44,6 +45,9 @@ def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> bool:
     """Apply one event of the current attempt; True when it interrupted the job."""
     at = event.occurred_at
     match event:
+        case StageChanged(stage="validating"):
+            # Its details are progress ("12 of 50 scenarios answered"), not the job's status.
+            job.advance("validating", STAGE_MESSAGES["validating"], at)
         case StageChanged(stage=stage, detail=detail):
             if stage == "training":
                 job.resuming_from(event.resumed_from_step)

@@ -179,6 +179,7 @@ async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[
             "pricing": planned["pricing"], "status": "queued",
             "estimate": estimate if estimate is not None else parent["estimate"],
             "parent_job_id": parent["id"], "lineage": lineage,
+            "validation": parent["validation"],  # a retry or resume validates as its parent
         })
         work.emit(queued_event(await jobs.run_config(job_id), attempt=1, resume_from=resume_from))
         work.emit(JobStatusChanged(job_id=job_id, status="queued", message=planned["notes"] + "."))

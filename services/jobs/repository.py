@@ -15,7 +15,8 @@ JOB_COLUMNS = (
     "j.id, j.name, j.description, j.notes, j.tags, j.training_file_id, f.name AS training_file_name, "
     "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
     "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
-    "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage, j.gpu_wait, j.gpu_count"
+    "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage, j.gpu_wait, j.gpu_count, "
+    "j.validation"
 )
 JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at, adapter_key, "
              "error, last_step, failed_recoveries, interruptions, status_since, gpu_type, pricing, "
@@ -57,16 +58,16 @@ class Jobs:
 
     async def add(self, row: dict[str, Any]) -> None:
         json_fields = ("model", "lora", "hyperparameters", "estimate", "fault_injection",
-                       "lineage")
-        row = {"fault_injection": None, "lineage": None, **row}
+                       "lineage", "validation")
+        row = {"fault_injection": None, "lineage": None, "validation": None, **row}
         await self.conn.execute(
             "INSERT INTO jobs (id, name, description, notes, tags, training_file_id, preset, model, "
             "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id, "
-            "fault_injection, lineage, gpu_count) VALUES "
+            "fault_injection, lineage, gpu_count, validation) VALUES "
             "(%(id)s, %(name)s, %(description)s, %(notes)s, %(tags)s, %(training_file_id)s, "
             "%(preset)s, %(model)s, %(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, "
             "%(status)s, %(estimate)s, %(parent_job_id)s, %(fault_injection)s, %(lineage)s, "
-            "%(gpu_count)s)",
+            "%(gpu_count)s, %(validation)s)",
             {**row, **{k: _json(row[k]) if row[k] is not None else None for k in json_fields}},
         )
         await self._history(row["id"], row["status"], "Job created and queued.")
@@ -133,7 +134,7 @@ class Jobs:
         cur = await self.conn.execute(
             "SELECT j.id, j.name, j.notes, j.description, j.tags, j.training_file_id, j.preset, "
             "j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.fault_injection, "
-            "j.gpu_count, "
+            "j.gpu_count, j.validation, "
             "j.status, j.error, j.estimate, j.created_at, j.parent_job_id, "
             "f.storage_key AS training_file_key, f.eligibility "
             "FROM jobs j JOIN training_files f ON f.id = j.training_file_id WHERE j.id = %s",

@@ -25,4 +25,5 @@ def build_spec(event: JobQueued, settings: Settings) -> TrainingJobSpec:
         webhook_url=f"{settings.gateway_url.rstrip('/')}/api/v1/webhooks/trainer/{event.job_id}",
         webhook_secret=derive_job_secret(settings.webhook_secret, event.job_id),
         resume_from=event.resume_from,
+        validation=event.validation,
     )
