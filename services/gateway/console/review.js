@@ -23,7 +23,7 @@ document.head.append(h('style', {}, `
 .rv-scale label:has(input:focus-visible){outline:3px solid #7fb0e8}`));
 
 function viewReview(main, match) {
-  const id = match[1], st = {alive: true, reviewer: localStorage.getItem(REVIEWER_KEY) || '', data: null, error: null, saving: false};
+  const id = match[1], st = {alive: true, reviewer: localStorage.getItem(REVIEWER_KEY) || '', data: null, error: null, saving: false, saved: 0};
   const body = h('div', {class: 'stack', testid: 'review-body'});
   put(main, h('p', {class: 'small'}, h('a', {href: `#/jobs/${id}`}, '← Back to the job')),
     h('div', {class: 'page-head', testid: 'review-view'}, h('div', {},
@@ -69,11 +69,13 @@ function viewReview(main, match) {
     if (st.error) return put(body, whoLine(), errorBox(st.error, 'review-error'), h('button', {class: 'btn', onclick: loadNext}, 'Try again'));
     const {item, progress = {}, message} = st.data || {};
     if (!item) {
-      const done = progress.total > 0 && progress.scored >= progress.total;
+      // The count covers suites still awaiting review: the last save completes them, and it drops to 0.
+      const done = progress.total > 0 ? progress.scored >= progress.total : st.saved > 0;
       return put(body, whoLine(), h('section', {class: 'card', testid: done ? 'review-done' : 'review-idle'},
-        progressBar(progress),
+        progress.total > 0 && progressBar(progress),
         h('h2', {style: 'margin-top:12px'}, done ? '✓ All items are scored' : 'No item for you right now'),
-        h('p', {}, done ? 'Thank you. The results are on the job’s Validation tab.' : message || 'Nothing waits for review.'),
+        h('p', {}, done ? `Thank you: you scored ${int(st.saved)} item${st.saved === 1 ? '' : 's'} here. The results are on the job’s Validation tab.` :
+          message || 'Nothing waits for review.'),
         h('div', {class: 'row'}, h('a', {class: 'btn primary', href: `#/jobs/${id}`}, 'Open the job'),
           !done && h('button', {class: 'btn', testid: 'review-check-again', onclick: loadNext}, 'Check again'))));
     }
@@ -86,9 +88,10 @@ function viewReview(main, match) {
     const chosen = Object.fromEntries(letters.map(l => [l, {scores: {}, violations: []}]));
     const save = h('button', {class: 'btn primary', testid: 'review-save', disabled: true, onclick: submit}, 'Save and next');
     const complete = () => letters.every(l => criteria.every(c => chosen[l].scores[c] != null));
+    const name = c => /^[a-z_]+$/.test(c) ? label(c) : c;  // EI dimensions are keys; rubric names are prose
     const scale = letter => h('div', {class: 'rv-scale'}, criteria.map((c, ci) => [
-      h('span', {}, label(c)),
-      h('fieldset', {'aria-label': `${label(c)}, answer ${letter}`}, points.map(n => h('label', {title: `${n} of ${hi}`},
+      h('span', {}, name(c)),
+      h('fieldset', {'aria-label': `${name(c)}, answer ${letter}`}, points.map(n => h('label', {title: `${n} of ${hi}`},
         h('input', {type: 'radio', name: `rv-${letter}-${ci}`, value: n, testid: `score-${letter}-${ci}-${n}`, 'data-criterion': c,
           onchange: () => { chosen[letter].scores[c] = n; save.disabled = !complete() || st.saving; }}), String(n))))]));
     const flags = letter => avoid.length > 0 && h('details', {style: 'margin-top:12px'}, h('summary', {class: 'small'}, 'Does it do anything the consultant avoids?'),
@@ -100,7 +103,7 @@ function viewReview(main, match) {
       st.saving = true; save.disabled = true; put(err);
       try {
         await api(REVIEW_API.submit(id, item.item_id), {method: 'POST', json: {reviewer: st.reviewer, answers: chosen}});
-        toast('Saved.');
+        st.saved += 1; toast('Saved.');
         await loadNext();
       } catch (e) {
         if (e.status === 409) { toast(e.message); await loadNext(); } else put(err, errorBox(e, 'review-save-error'));
