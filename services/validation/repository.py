@@ -115,8 +115,8 @@ class Validation:
     async def usage(self, job_id: uuid.UUID) -> Row:
         """Judge calls and tokens over every run of a job (its validation's running cost)."""
         return await self._one(
-            "SELECT coalesce(sum(judge_calls), 0) AS calls, coalesce(sum(prompt_tokens), 0) AS "
-            "prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens FROM runs "
+            "SELECT coalesce(sum(judge_calls), 0)::bigint AS calls, coalesce(sum(prompt_tokens), 0)::bigint AS "
+            "prompt_tokens, coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens FROM runs "
             "WHERE job_id = %s", (job_id,))
 
     # --- scores ------------------------------------------------------------------------------
