@@ -33,6 +33,7 @@ from services.gateway.notifications import NotificationsController, feed_in_app,
 from services.gateway.reports import ReportsController, SharePagesController
 from services.gateway.templates import TemplatesController
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
+from services.gateway.validation import ValidationController, feed_validation
 from services.gateway.webhooks import WebhooksController
 
 CONSOLE = Path(__file__).with_name("console")
@@ -55,6 +56,7 @@ def wire_bus(settings: Settings, channels: ChannelsPlugin) -> GatewayBus:
     """The gateway's bus with every subscription it makes; services/cli/asyncapi reads them from here."""
     bus = GatewayBus(settings, channels)
     feed_in_app(bus)
+    feed_validation(bus)
     return bus
 
 
@@ -81,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         WebhooksController, job_live, firehose,
                         NotificationsController, notifications_live,
                         TemplatesController, ComparisonsController,
-                        ReportsController, ArtifactsController, DownloadsController],
+                        ReportsController, ArtifactsController, DownloadsController,
+                        ValidationController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],
