@@ -26,7 +26,8 @@ from libs.common.embedded.postgres import EmbeddedPostgres
 from libs.common.ports import free_port
 from libs.common.settings import Settings
 
-SERVICES = ["jobs", "provisioning", "monitoring", "cost", "notification", "packaging"]
+SERVICES = ["jobs", "provisioning", "monitoring", "cost", "notification", "packaging",
+            "validation"]
 DEFAULT_GATEWAY_PORT = 8400
 TRAINER_GRACE_S = 60.0  # one CPU step of the embedded model, then its checkpoint
 
