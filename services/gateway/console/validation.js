@@ -23,7 +23,7 @@ document.head.append(h('style', {}, `
 .val-ex .msg{font-size:14px;white-space:pre-wrap;overflow-wrap:anywhere}
 .val-signals{border:1px dashed var(--line);border-radius:8px;padding:10px 12px;margin-top:12px;font-size:13.5px}
 .val-gate{font-size:18px;font-weight:700}.val-gate.Passed{color:var(--ok)}.val-gate.Warning{color:var(--warn)}.val-gate.Failed{color:var(--err)}
-.val-radar{max-width:460px}.val-chart svg{width:100%;height:auto;display:block}
+.val-chart{max-width:760px}.val-radar{max-width:740px}.val-chart svg{width:100%;height:auto;display:block}
 @media (max-width:760px){.val-pair{grid-template-columns:1fr}}`));
 
 function valBadge(text, testid) {
@@ -47,7 +47,7 @@ function validationSuites(view) {
 
 // -- charts: inline SVG with colours as attributes, so they print and export the same
 function groupedBars(groups, max, fmt, testid) {  // groups: [{label, base, trained}], two bars each
-  const W = 560, left = 130, right = 70, bar = 14, gap = 3, step = 2 * bar + gap + 16, top = 24;
+  const W = 760, left = 140, right = 80, bar = 14, gap = 3, step = 2 * bar + gap + 16, top = 24;
   const H = top + groups.length * step, scale = x => Math.max(1, (W - left - right) * Math.max(0, x) / (max || 1));
   const legend = [['Base model', VAL_COLOURS.base], ['Trained', VAL_COLOURS.trained]].map(([t, c], i) =>
     [svg('rect', {x: left + i * 120, y: 4, width: 12, height: 12, rx: 2, fill: c}), svg('text', {x: left + i * 120 + 18, y: 14, 'font-size': 12, fill: '#57606a'}, t)]);
@@ -61,7 +61,7 @@ function groupedBars(groups, max, fmt, testid) {  // groups: [{label, base, trai
   return h('div', {class: 'val-chart', testid}, svg('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Base model against trained'}, legend, rows));
 }
 function radarChart(chars) {  // chars: [{name, score}], scores 1–5
-  const W = 460, H = 360, cx = W / 2, cy = H / 2 + 4, R = 120, n = chars.length || 1;
+  const W = 740, H = 380, cx = W / 2, cy = H / 2 + 4, R = 130, n = chars.length || 1;
   const at = (i, r) => [cx + r * Math.sin(2 * Math.PI * i / n), cy - r * Math.cos(2 * Math.PI * i / n)];
   const ring = k => svg('polygon', {points: chars.map((_, i) => at(i, R * k / 5).join(',')).join(' '), fill: 'none', stroke: '#d8dee4'});
   const spokes = chars.map((_, i) => svg('line', {x1: cx, y1: cy, x2: at(i, R)[0], y2: at(i, R)[1], stroke: '#d8dee4'}));
@@ -69,7 +69,7 @@ function radarChart(chars) {  // chars: [{name, score}], scores 1–5
     fill: 'rgba(11,92,173,.18)', stroke: VAL_COLOURS.trained, 'stroke-width': 2});
   const labels = chars.map((c, i) => {
     const [x, y] = at(i, R + 16), anchor = Math.abs(x - cx) < 8 ? 'middle' : x > cx ? 'start' : 'end';
-    const name = c.name.length > 24 ? c.name.slice(0, 23) + '…' : c.name;
+    const name = c.name.length > 30 ? c.name.slice(0, 29) + '…' : c.name;
     return svg('text', {x, y: y + 4, 'text-anchor': anchor, 'font-size': 11.5, fill: c.flagged ? '#c3222f' : '#1b1f24'},
       svg('title', {}, `${c.name}: ${fixed(c.score, 1)}/5`), `${name} ${fixed(c.score, 1)}`);
   });
@@ -86,9 +86,9 @@ function suiteFigures(name, s, ctx) {
     h('strong', {}, `Awaiting review — ${int(Math.max(0, (s.total || 0) - (s.scored || 0)))} scenarios at `),
     h('a', {href: `#/review/${ctx.id}`, testid: 'review-link'}, `${location.origin}/#/review/${ctx.id}`),
     h('p', {class: 'small'}, 'Reviewers see each scenario’s two answers as A and B, in random order; the scores are computed when all are reviewed.'));
-  if (!f) return [waiting, h('p', {class: 'muted small'}, s.message || (VAL_DONE.has(s.status) ? 'No figures.' : `${label(s.status || 'pending')}…`))];
+  if (!f) return waiting || [h('p', {class: 'muted small'}, s.message || (VAL_DONE.has(s.status) ? 'No figures.' : `${label(s.status || 'pending')}…`))];
   const body = {perplexity: perplexityFigures, emotional_intelligence: eiFigures, knowledge_retention: retentionFigures, brand_voice: brandFigures}[name](f);
-  return [waiting, f.partial && h('div', {class: 'notice warn', testid: 'suite-partial'}, `${label(f.partial)}: the figures cover the scenarios scored so far.`), body];
+  return [waiting, f.partial && h('div', {class: 'notice warn', testid: 'suite-partial'}, `${label(f.partial)}. The figures cover the scored scenarios; a re-run retries the others.`), body];
 }
 function perplexityFigures(f) {
   return [h('div', {class: 'val-figs'},
