@@ -4,8 +4,8 @@
 // letters "A" and "B" (which model wrote which stays on the server) and sends scores back under
 // the same letters. It reads nothing else about the job, so nothing else can give the order away.
 const REVIEW_API = {
-  next: id => `/jobs/${id}/review/next`,
-  submit: (id, item) => `/jobs/${id}/review/${item}`,
+  next: (id, reviewer) => `/jobs/${id}/validation/review/next?reviewer=${encodeURIComponent(reviewer)}`,
+  submit: (id, item) => `/jobs/${id}/validation/review/${item}`,
 };
 const REVIEWER_KEY = 'brightrun.reviewer';
 
@@ -50,7 +50,7 @@ function viewReview(main, match) {
   }
   async function loadNext() {
     put(body, h('p', {class: 'muted'}, h('span', {class: 'spinner'}), ' Loading the next item…'));
-    try { st.data = await api(REVIEW_API.next(id), {method: 'POST', json: {reviewer: st.reviewer}}); st.error = null; }
+    try { st.data = await api(REVIEW_API.next(id, st.reviewer)); st.error = null; }
     catch (e) { st.data = null; st.error = e; }
     if (st.alive) render();
   }
