@@ -145,8 +145,13 @@ async def rerun(cmd: RerunValidation, ctx: Context) -> dict[str, Any]:
             "no_adapter", f"{', '.join(model)} need(s) the trained adapter, and this job has none "
             "on record.", "Re-run these once the job has completed training.",
             {"suites": model}, 409)
-    details = {s: await load_detail(ctx.store, s, latest[s]["detail_key"],
-                                    latest[s]["detail_sha256"]) for s in rescore}
+    try:
+        details = {s: await load_detail(ctx.store, s, latest[s]["detail_key"],
+                                        latest[s]["detail_sha256"]) for s in rescore}
+    except DetailError as exc:
+        raise ServiceError("stored_answers_unreadable", f"The stored answers can't be used: {exc}.",
+                           'Re-run with "regenerate": true to answer again with the model.',
+                           {"suites": rescore}, 409) from exc
     async with ctx.uow() as work:
         run = await _new_run(work, ctx, cmd.job_id, wanted, model, adapter)
         repo = Validation(work.conn)

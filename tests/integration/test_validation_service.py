@@ -31,6 +31,7 @@ from proto.validation import (
     SubmitReview,
     UploadRubric,
     ValidationCompleted,
+    ValidationRunRequested,
 )
 from services.validation.app import build
 
@@ -288,3 +289,38 @@ async def settled_run(bus, job_id, run: int, name: str) -> dict:
         return view if suite["run"] == run and suite["status"] == "completed" else None
 
     return await eventually(done, timeout_s=30)
+
+
+async def test_a_model_suite_rerun_asks_for_an_attempt_and_takes_its_measurement(
+        bus, settings, start_service):
+    await start_service(build)
+    job = uuid.uuid4()
+    error = await bus.ask_error(RerunValidation(job_id=job, suites=["perplexity"]))
+    assert error.error.status == 409 and error.error.code == "no_adapter"
+    await trainer(bus, StageChanged(job_id=job, stage="validating"))
+    await trainer(bus, SuiteMeasured(job_id=job, suite="perplexity", ok=False,
+                                     message="out of memory"))
+    await trainer(bus, Completed(job_id=job, adapter_key=f"jobs/{job}/adapter"))
+    failed = suite_of(await settled(bus, job, "perplexity"), "perplexity")
+    assert failed["status"] == "failed" and "out of memory" in failed["headline"]
+    answer = await bus.ask(RerunValidation(job_id=job, suites=["perplexity"]))
+    assert answer == {"job_id": str(job), "run": 2, "rescoring": [], "measuring": ["perplexity"]}
+    asked = decode((await eventually(lambda: bus.stored(ValidationRunRequested.subject)))[0],
+                   ValidationRunRequested)
+    assert asked.adapter_key == f"jobs/{job}/adapter" and asked.suites == ["perplexity"]
+    # The validation-only attempt the jobs service queues reports like any attempt.
+    await trainer(bus, StageChanged(job_id=job, attempt=2, stage="validating"))
+    await measured(bus, settings, job, "perplexity", PerplexityDetail(
+        examples=3, target_tokens=50, base_loss=2.0, trained_loss=1.0, base_perplexity=10.0,
+        trained_perplexity=8.0), attempt=2)
+    await trainer(bus, Completed(job_id=job, attempt=2, adapter_key=f"jobs/{job}/adapter"))
+    view = await settled_run_status(bus, job, 2, "completed")
+    assert suite_of(view, "perplexity")["badge"] == "Acceptable"
+
+
+async def settled_run_status(bus, job_id, run: int, status: str) -> dict:
+    async def reached():
+        view = await bus.ask(GetValidation(job_id=job_id))
+        return view if view["run"] == run and view["status"] == status else None
+
+    return await eventually(reached, timeout_s=30)
