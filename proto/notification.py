@@ -25,6 +25,9 @@ Trigger = Literal[
     "cancelled",
     "cost_alert",  # a job's spend crossed a share of its estimate, or its hard cap (UJ3.2.2)
     "budget_alert",  # month-to-date spend crossed a share of the monthly limit (UJ6.3.2)
+    "report_ready",  # a validation report version was generated (UJ5.3.1)
+    "report_shared",  # a share link was made: the owner hears, each recipient gets it (UJ5.3.2)
+    "share_viewed",  # a share link was opened for the first time (UJ5.3.2)
 ]
 DeliveryStatus = Literal["pending", "sending", "delivered", "failed"]
 Severity = Literal["info", "success", "warning", "error"]

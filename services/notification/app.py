@@ -18,6 +18,7 @@ from proto.notification import (
     ListNotifications,
     SetNotificationPreferences,
 )
+from proto.reports import ReportReady, ShareCreated, ShareViewed
 from services.notification import handlers
 from services.notification.channels import EmailChannel, SlackChannel
 from services.notification.delivery import Dispatcher
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 # once the validation and packaging services publish them: a subject and a case in
 # domain.trigger_of / messages.draft.
 TRIGGERING_EVENTS: tuple[type, ...] = (
-    JobStatusChanged, StageStuck, CostAlertRaised, BudgetAlertRaised, CostCapReached)
+    JobStatusChanged, StageStuck, CostAlertRaised, BudgetAlertRaised, CostCapReached,
+    ReportReady, ShareCreated, ShareViewed)
 
 
 def consumer_name(event_type: type) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import TERMINAL_STATUSES, JobStatusChanged, StageStuck
 from proto.notification import Channel, NotificationPreferences, Trigger
+from proto.reports import ReportReady, ShareCreated, ShareViewed
 
 ALL_CHANNELS: tuple[Channel, ...] = ("in_app", "email", "slack")
 # Everything that needs a person, on by default; plain stage changes only for listed stages.
@@ -21,14 +22,18 @@ DEFAULT_TRIGGERS: tuple[Trigger, ...] = (
     "job_started", "stage_changed", "interrupted", "recovered", "stage_stuck", "gpu_unavailable",
     "completed",
     "failed", "cancelled", "cost_alert", "budget_alert",
+    "report_ready", "report_shared", "share_viewed",
 )
 MAX_ATTEMPTS = 4  # the first try and 3 retries (UJ5.1.2: "Email delivery failed - retry 3 times")
 NOTIFICATION_NS = uuid.UUID("6f1c1c52-6a43-4f3e-9c1e-2b7d7a6e0a51")
 
 
-def notification_id(source_event_id: uuid.UUID, channel: Channel) -> uuid.UUID:
-    """Deterministic: a redelivered or re-processed event lands on the same row, never a new one."""
-    return uuid.uuid5(NOTIFICATION_NS, f"{source_event_id}:{channel}")
+def notification_id(source_event_id: uuid.UUID, channel: Channel,
+                    recipient: str = "") -> uuid.UUID:
+    """Deterministic: a redelivered or re-processed event lands on the same row, never a new one.
+    `recipient`: one event sent to several people of its own (a share's recipients)."""
+    name = f"{source_event_id}:{channel}" + (f":{recipient}" if recipient else "")
+    return uuid.uuid5(NOTIFICATION_NS, name)
 
 
 def message_id(notification: uuid.UUID) -> str:
@@ -70,6 +75,12 @@ def trigger_of(event: Any) -> Trigger | None:
             return "cost_alert"
         case BudgetAlertRaised():
             return "budget_alert"
+        case ReportReady():
+            return "report_ready"
+        case ShareCreated():
+            return "report_shared"
+        case ShareViewed():
+            return "share_viewed"
     return None
 
 
@@ -120,6 +131,10 @@ def destinations(trigger: Trigger, event: Any, prefs: Effective) -> dict[Channel
     if trigger == "stage_changed" and getattr(event, "status", None) not in prefs.stages:
         return {}
     where = {"in_app": "", "email": prefs.email_to, "slack": prefs.slack_webhook_url}
+    if trigger == "report_shared":
+        # UJ5.3.2: the link goes to the recipients (share_recipients), Slack only when asked.
+        where["email"] = None
+        where["slack"] = prefs.slack_webhook_url if getattr(event, "slack", False) else None
     # An enabled channel with nowhere to send is skipped, not failed: it was never configured.
     return {c: where[c] for c in prefs.channels if where[c] is not None}
 
@@ -136,3 +151,11 @@ def slack_webhook_problem(url: str, allowed_hosts: str) -> str | None:
             return None
     return (f"{url.split('?')[0][:80]!r} is not a Slack incoming-webhook URL this installation "
             f"posts to (allowed: {allowed_hosts}).")
+
+
+def share_recipients(event: Any) -> list[tuple[str, str]]:
+    """(address, their own link) for each recipient of a share: emailed whatever the owner's
+    preferences say, because the owner asked for exactly these emails (UJ5.3.2)."""
+    if not isinstance(event, ShareCreated):
+        return []
+    return [(r.email, r.url) for r in event.recipients]

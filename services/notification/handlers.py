@@ -44,7 +44,8 @@ async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLo
         user = await prefs.get(USER_SCOPE)
         job_prefs = await prefs.get(scope_of(job_id)) if job_id else None
     where = domain.destinations(trigger, event, domain.effective(user, job_prefs))
-    if not where:
+    personal = domain.share_recipients(event)  # a share's recipients, each with their own link
+    if not where and not personal:
         return 0
     # Asked outside the transaction: no row lock or open transaction waits on another service.
     job = await lookup_job(job_id) if job_id else None
@@ -52,14 +53,19 @@ async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLo
     async with uow() as work:
         if not await work.first_time(consumer, event.event_id):
             return 0
-        return await _store(work, event.event_id, job_id, draft, where)
+        pending = await _store(work, event.event_id, job_id, draft, where)
+        for address, url in personal:
+            pending += await _store(work, event.event_id, job_id,
+                                    messages.recipient_draft(event, url), {"email": address},
+                                    recipient=address)
+        return pending
 
 
 async def _store(work: Any, source: uuid.UUID, job_id: uuid.UUID | None,
-                 draft: messages.Draft, where: dict[str, str]) -> int:
+                 draft: messages.Draft, where: dict[str, str], recipient: str = "") -> int:
     repo, pending = Notifications(work.conn), 0
     for channel, destination in where.items():
-        nid = domain.notification_id(source, channel)
+        nid = domain.notification_id(source, channel, recipient)
         in_app = channel == "in_app"
         added = await repo.add({
             "id": nid, "source_event_id": source, "channel": channel, "destination": destination,

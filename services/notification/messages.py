@@ -14,11 +14,13 @@ from typing import Any
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import JobStatusChanged, StageStuck
 from proto.notification import Severity, Trigger
+from proto.reports import ReportReady, ShareCreated, ShareViewed
 
 SEVERITY: dict[Trigger, Severity] = {
     "job_started": "info", "stage_changed": "info", "interrupted": "warning",
     "recovered": "success", "stage_stuck": "warning", "gpu_unavailable": "warning",
     "completed": "success", "failed": "error", "cancelled": "warning", "cost_alert": "warning", "budget_alert": "warning",
+    "report_ready": "success", "report_shared": "info", "share_viewed": "info",
 }
 EMOJI = {"info": ":information_source:", "success": ":white_check_mark:",
          "warning": ":warning:", "error": ":x:"}
@@ -58,7 +60,9 @@ def draft(trigger: Trigger, event: Any, job: dict[str, Any] | None, gateway_url:
         return Draft(trigger, severity, f"Budget alert: {event.threshold_pct}% of {event.month}",
                      event.message, [("Spent", dollars(event.spent_cents)),
                                      ("Monthly limit", dollars(event.limit_cents))])
-    name = (job or {}).get("name") or f"job {event.job_id}"
+    name = (job or {}).get("name") or getattr(event, "job_name", "") or f"job {event.job_id}"
+    if isinstance(event, ReportReady | ShareCreated | ShareViewed):
+        return _report_draft(trigger, severity, event, name, gateway_url)
     title, body, facts = _job_text(trigger, event, name, job)
     return Draft(trigger, severity, title, body, [("Job", name), *facts],
                  job_links(gateway_url, event.job_id, trigger))
@@ -105,6 +109,7 @@ def _failure_text(event: JobStatusChanged, name: str, error: dict[str, Any]
 # --- Renderings ----------------------------------------------------------------------------------
 
 LINK_LABELS = {"details": "View details", "adapter": "Download adapter",
+               "report": "Download report (PDF)", "share": "Open shared results",
                "retry": "Retry (POST)",
                "choose": "Choose: auto_retry, on_demand or cancel (POST)"}
 POST_LINKS = {"retry", "choose"}  # API calls, not pages: no Slack button can POST them
@@ -158,3 +163,37 @@ def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
     blocks.append({"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"Bright Run · {row['trigger']} · notification {row['id']}"}]})
     return {"text": row["title"], "blocks": blocks}
+
+# --- The validation report and its share links (UJ5.3.1, UJ5.3.2) -------------------------------
+
+
+def _report_draft(trigger: Trigger, severity: Severity, event: Any, name: str,
+                  gateway_url: str) -> Draft:
+    links = {"details": f"{gateway_url.rstrip('/')}/#/jobs/{event.job_id}"}
+    if isinstance(event, ReportReady):
+        links["report"] = (f"{gateway_url.rstrip('/')}/api/v1/jobs/{event.job_id}/report.pdf"
+                           f"?version={event.version}")
+        note = " Simplified version: charts left out to finish in time." if event.simplified else ""
+        return Draft(trigger, severity, f"Validation report ready: {name}",
+                     f"Version {event.version} of the report is ready ({event.pages} pages).{note}",
+                     [("Job", name), ("Version", str(event.version))], links)
+    if isinstance(event, ShareCreated):
+        to = ", ".join(r.email for r in event.recipients) or "no one by email (link only)"
+        return Draft(trigger, severity, f"Validation results shared: {name}",
+                     event.summary or "A view-only link to the validation results was created.",
+                     [("Job", name), ("Sent to", to), ("Expires", f"{event.expires_at:%Y-%m-%d}")],
+                     {**links, "share": event.url})
+    who = event.recipient or "someone with the public link"
+    return Draft(trigger, severity, f"Your shared results were opened: {name}",
+                 f"{who} opened the validation results you shared (first view).",
+                 [("Job", name), ("Viewed by", who), ("At", f"{event.viewed_at:%Y-%m-%d %H:%M} UTC")],
+                 links)
+
+
+def recipient_draft(event: ShareCreated, url: str) -> Draft:
+    """The email a share's recipient gets: the results in plain words and their own link."""
+    name = event.job_name or "a fine-tuned model"
+    return Draft("report_shared", "info", f"Validation results shared with you: {name}",
+                 (event.summary or f"The validation results of {name}.")
+                 + f"\n\nThe link is view-only and works until {event.expires_at:%d %B %Y}.",
+                 [("Model", name), ("Expires", f"{event.expires_at:%Y-%m-%d}")], {"share": url})
