@@ -37,7 +37,7 @@ def figure(value: float | None, digits: int = 1, unit: str = "") -> str:
 def headline(suite: Suite) -> str:
     """One sentence per suite: the service's own headline where it gave one."""
     if not suite.ran:
-        return f"{TITLES[suite.name]}: not run."
+        return f"{TITLES[suite.name]}: {suite.state.lower()}."
     if suite.status == "failed":
         return f"{TITLES[suite.name]}: unable to calculate ({suite.message or 'failed'})."
     if suite.headline:

@@ -7,6 +7,7 @@ report must render whatever state validation is in (running, partial, failed, ab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -64,7 +65,15 @@ class Suite(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def ran(self) -> bool:
-        return self.status not in (NOT_RUN, "pending")
+        """It has a result: figures, or a failure saying why."""
+        return self.status in ("completed", "partial", "failed")
+
+    @property
+    def state(self) -> str:
+        """What a suite without a result is doing, in words ("Not run", "Awaiting review")."""
+        if self.status in (NOT_RUN, "pending"):
+            return "Not run"
+        return self.status.replace("_", " ").capitalize()
 
 
 class ValidationFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,83 +100,63 @@ class ValidationFigures(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def from_answer(answer: dict[str, Any] | None) -> ValidationFigures:
+    """GetValidation's answer (services/validation/handlers.get_validation) as the report's."""
     if not answer:
         return ValidationFigures()
-    suites = _suites(answer)
-    ei = suites.get("emotional_intelligence", {})
+    suites = {s["suite"]: s for s in answer.get("suites") or []}
+    ei = suites.get("emotional_intelligence") or {}
+    status = answer.get("status") or NOT_RUN
     return ValidationFigures(
-        run=answer.get("run"), status=answer.get("status") or NOT_RUN,
-        perplexity=_suite("perplexity", suites),
-        emotional_intelligence=_suite("emotional_intelligence", suites),
-        knowledge_retention=_suite("knowledge_retention", suites),
-        brand_voice=_suite("brand_voice", suites),
-        examples=[_example(e) for e in ei.get("examples") or answer.get("examples") or []],
-        judge_model=_first(answer, ei, key="judge_model"),
-        prompt_version=_first(answer, ei, key="prompt_version"),
-        scorer=_first(answer, ei, key="scorer"))
+        run=answer.get("run") or None, status=NOT_RUN if status == "not_started" else status,
+        perplexity=_suite("perplexity", suites, _perplexity),
+        emotional_intelligence=_suite("emotional_intelligence", suites, _ei),
+        knowledge_retention=_suite("knowledge_retention", suites, _retention),
+        brand_voice=_suite("brand_voice", suites, _brand),
+        examples=[_example(e) for e in (ei.get("figures") or {}).get("examples") or []],
+        judge_model=(answer.get("judge") or {}).get("model"),
+        prompt_version=ei.get("judge_prompt_id"), scorer=answer.get("scorer"))
 
 
-def _suites(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    raw = answer.get("suites") or {}
-    if isinstance(raw, list):
-        return {s.get("suite") or s.get("name"): s for s in raw}
-    return dict(raw)
-
-
-def _first(*sources: dict[str, Any], key: str) -> Any:
-    return next((s[key] for s in sources if s.get(key) is not None), None)
-
-
-def _figure(suite: dict[str, Any], *keys: str) -> float | None:
-    figures = suite.get("figures") or {}
-    for key in keys:
-        for source in (suite, figures):
-            if source.get(key) is not None:
-                return float(source[key])
-    return None
-
-
-def _suite(name: str, suites: dict[str, dict[str, Any]]) -> Suite:
+def _suite(name: str, suites: dict[str, dict[str, Any]],
+           figures_of: Callable[[dict[str, Any]], dict[str, Any]]) -> Suite:
     raw = suites.get(name)
     if not raw:
         return Suite(name=name)
-    base_keys, trained_keys, change_keys = FIGURE_KEYS[name]
-    figures = raw.get("figures") or {}
-    return Suite(
-        name=name, status=raw.get("status") or NOT_RUN, badge=raw.get("badge"),
-        headline=raw.get("headline") or "", message=raw.get("message") or "",
-        base=_figure(raw, *base_keys), trained=_figure(raw, *trained_keys),
-        change_pct=_figure(raw, *change_keys),
-        sub_scores=[msgspec.convert(s, SubScore, strict=False)
-                    for s in _list(raw, figures, "sub_scores", "dimension")],
-        regressed=[msgspec.convert(q, Regressed, strict=False)
-                   for q in _list(raw, figures, "regressed", "id")],
-        characteristics=[msgspec.convert(c, Characteristic, strict=False)
-                         for c in _list(raw, figures, "characteristics", "name")])
+    figures = raw.get("figures")
+    return Suite(name=name, status=raw.get("status") or NOT_RUN, badge=raw.get("badge"),
+                 headline=raw.get("headline") or "", message=raw.get("message") or "",
+                 **(figures_of(figures) if figures else {}))
 
 
-def _list(raw: dict[str, Any], figures: dict[str, Any], key: str, name: str) -> list[Any]:
-    value = raw.get(key) or figures.get(key) or []
-    if isinstance(value, dict):  # {"empathy": {"base": .., "trained": ..}} or {"warmth": 4.2}
-        return [{name: k, **(v if isinstance(v, dict) else {"score": v})}
-                for k, v in value.items()]
-    return value
+def _perplexity(f: dict[str, Any]) -> dict[str, Any]:
+    return {"base": f["base_perplexity"], "trained": f["trained_perplexity"],
+            "change_pct": f["improvement_pct"]}
 
 
-# Where each suite's base / trained / change figure is found in the answer.
-FIGURE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "perplexity": (("base_perplexity",), ("trained_perplexity",), ("improvement_pct",)),
-    "emotional_intelligence": (("base_score", "base_overall"), ("trained_score", "trained_overall"),
-                               ("improvement_pct",)),
-    "knowledge_retention": (("base_accuracy_pct", "base_accuracy"),
-                            ("trained_accuracy_pct", "trained_accuracy"), ("retention_pct",)),
-    "brand_voice": ((), ("overall_score",), ("overall_pct", "alignment_pct")),
-}
+def _ei(f: dict[str, Any]) -> dict[str, Any]:
+    overall = f["overall"]
+    return {"base": overall["base"], "trained": overall["trained"],
+            "change_pct": overall["improvement_pct"],
+            "sub_scores": [SubScore(dimension=d["dimension"], base=d["base"], trained=d["trained"])
+                           for d in f.get("dimensions", [])]}
+
+
+def _retention(f: dict[str, Any]) -> dict[str, Any]:
+    return {"base": f["base_accuracy_pct"], "trained": f["trained_accuracy_pct"],
+            "change_pct": f.get("retention_pct"),
+            "regressed": [Regressed(id=q["id"], topic=q.get("topic", ""))
+                          for q in f.get("regressed", [])]}
+
+
+def _brand(f: dict[str, Any]) -> dict[str, Any]:
+    return {"trained": f["overall"], "change_pct": f["alignment_pct"],
+            "characteristics": [Characteristic(name=c["name"], score=c["score"],
+                                               flagged=c.get("flagged", False))
+                                for c in f.get("characteristics", [])]}
 
 
 def _example(raw: dict[str, Any]) -> Example:
     return Example(
-        scenario_id=str(raw.get("scenario_id") or raw.get("id") or ""),
-        user_input=raw.get("user_input") or "", base_answer=raw.get("base_answer") or "",
-        trained_answer=raw.get("trained_answer") or "",
-        base_score=raw.get("base_score"), trained_score=raw.get("trained_score"))
+        scenario_id=str(raw["scenario_id"]), user_input=raw.get("user_input") or "",
+        base_answer=raw.get("base_answer") or "", trained_answer=raw.get("trained_answer") or "",
+        base_score=raw.get("base_overall"), trained_score=raw.get("trained_overall"))
