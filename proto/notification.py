@@ -28,6 +28,8 @@ Trigger = Literal[
     "report_ready",  # a validation report version was generated (UJ5.3.1)
     "report_shared",  # a share link was made: the owner hears, each recipient gets it (UJ5.3.2)
     "share_viewed",  # a share link was opened for the first time (UJ5.3.2)
+    "validation_done",  # every suite of a validation run has its result (issue 12)
+    "validation_failed",  # no suite of a run produced a result; the adapter is kept
 ]
 DeliveryStatus = Literal["pending", "sending", "delivered", "failed"]
 Severity = Literal["info", "success", "warning", "error"]

@@ -19,6 +19,7 @@ from proto.notification import (
     SetNotificationPreferences,
 )
 from proto.reports import ReportReady, ShareCreated, ShareViewed
+from proto.validation import ValidationCompleted, ValidationFailed
 from services.notification import handlers
 from services.notification.channels import EmailChannel, SlackChannel
 from services.notification.delivery import Dispatcher
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # domain.trigger_of / messages.draft.
 TRIGGERING_EVENTS: tuple[type, ...] = (
     JobStatusChanged, StageStuck, CostAlertRaised, BudgetAlertRaised, CostCapReached,
-    ReportReady, ShareCreated, ShareViewed)
+    ReportReady, ShareCreated, ShareViewed, ValidationCompleted, ValidationFailed)
 
 
 def consumer_name(event_type: type) -> str:

@@ -15,6 +15,7 @@ from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import TERMINAL_STATUSES, JobStatusChanged, StageStuck
 from proto.notification import Channel, NotificationPreferences, Trigger
 from proto.reports import ReportReady, ShareCreated, ShareViewed
+from proto.validation import ValidationCompleted, ValidationFailed
 
 ALL_CHANNELS: tuple[Channel, ...] = ("in_app", "email", "slack")
 # Everything that needs a person, on by default; plain stage changes only for listed stages.
@@ -23,6 +24,7 @@ DEFAULT_TRIGGERS: tuple[Trigger, ...] = (
     "completed",
     "failed", "cancelled", "cost_alert", "budget_alert",
     "report_ready", "report_shared", "share_viewed",
+    "validation_done", "validation_failed",
 )
 MAX_ATTEMPTS = 4  # the first try and 3 retries (UJ5.1.2: "Email delivery failed - retry 3 times")
 NOTIFICATION_NS = uuid.UUID("6f1c1c52-6a43-4f3e-9c1e-2b7d7a6e0a51")
@@ -81,6 +83,10 @@ def trigger_of(event: Any) -> Trigger | None:
             return "report_shared"
         case ShareViewed():
             return "share_viewed"
+        case ValidationCompleted():
+            return "validation_done"
+        case ValidationFailed():
+            return "validation_failed"
     return None
 
 

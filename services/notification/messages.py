@@ -6,6 +6,7 @@ None when it could not be asked: a notification still goes out, naming the job b
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -15,12 +16,14 @@ from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
 from proto.jobs import JobStatusChanged, StageStuck
 from proto.notification import Severity, Trigger
 from proto.reports import ReportReady, ShareCreated, ShareViewed
+from proto.validation import ValidationCompleted, ValidationFailed
 
 SEVERITY: dict[Trigger, Severity] = {
     "job_started": "info", "stage_changed": "info", "interrupted": "warning",
     "recovered": "success", "stage_stuck": "warning", "gpu_unavailable": "warning",
     "completed": "success", "failed": "error", "cancelled": "warning", "cost_alert": "warning", "budget_alert": "warning",
     "report_ready": "success", "report_shared": "info", "share_viewed": "info",
+    "validation_done": "success", "validation_failed": "warning",
 }
 EMOJI = {"info": ":information_source:", "success": ":white_check_mark:",
          "warning": ":warning:", "error": ":x:"}
@@ -63,6 +66,8 @@ def draft(trigger: Trigger, event: Any, job: dict[str, Any] | None, gateway_url:
     name = (job or {}).get("name") or getattr(event, "job_name", "") or f"job {event.job_id}"
     if isinstance(event, ReportReady | ShareCreated | ShareViewed):
         return _report_draft(trigger, severity, event, name, gateway_url)
+    if isinstance(event, ValidationCompleted | ValidationFailed):
+        return _validation_draft(trigger, severity, event, name, gateway_url)
     title, body, facts = _job_text(trigger, event, name, job)
     return Draft(trigger, severity, title, body, [("Job", name), *facts],
                  job_links(gateway_url, event.job_id, trigger))
@@ -109,6 +114,7 @@ def _failure_text(event: JobStatusChanged, name: str, error: dict[str, Any]
 # --- Renderings ----------------------------------------------------------------------------------
 
 LINK_LABELS = {"details": "View details", "adapter": "Download adapter",
+               "validation": "View validation",
                "report": "Download report (PDF)", "share": "Open shared results",
                "retry": "Retry (POST)",
                "choose": "Choose: auto_retry, on_demand or cancel (POST)"}
@@ -164,6 +170,7 @@ def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
         {"type": "mrkdwn", "text": f"Bright Run · {row['trigger']} · notification {row['id']}"}]})
     return {"text": row["title"], "blocks": blocks}
 
+
 # --- The validation report and its share links (UJ5.3.1, UJ5.3.2) -------------------------------
 
 
@@ -197,3 +204,27 @@ def recipient_draft(event: ShareCreated, url: str) -> Draft:
                  (event.summary or f"The validation results of {name}.")
                  + f"\n\nThe link is view-only and works until {event.expires_at:%d %B %Y}.",
                  [("Model", name), ("Expires", f"{event.expires_at:%Y-%m-%d}")], {"share": url})
+
+
+# --- Validation done (issue 12) ------------------------------------------------------------------
+
+SUITE_LABELS = {"perplexity": "Perplexity", "emotional_intelligence": "Emotional intelligence",
+                "knowledge_retention": "Knowledge retention", "brand_voice": "Brand voice"}
+
+
+def _validation_draft(trigger: Trigger, severity: Severity, event: Any, name: str,
+                      gateway_url: str) -> Draft:
+    base = gateway_url.rstrip("/")
+    links = {"details": f"{base}/#/jobs/{event.job_id}",
+             "validation": f"{base}/api/v1/jobs/{event.job_id}/validation"}
+    if isinstance(event, ValidationFailed):
+        rerun = f"{base}/api/v1/jobs/{event.job_id}/validation/rerun"
+        return Draft(trigger, severity, f"Validation failed: {name}",
+                     f"{event.reason}. The trained adapter is kept. To re-run: POST {rerun} "
+                     f"with {json.dumps({'suites': list(event.rerun_suites)})}.",
+                     [("Job", name), ("Validation run", str(event.run))], links)
+    facts = [(SUITE_LABELS.get(h.suite, h.suite),
+              h.headline + (f" — {h.badge}" if h.badge else "")) for h in event.headlines]
+    return Draft(trigger, severity, f"Validation done: {name}",
+                 "Every validation suite has its result; the headline figures are below.",
+                 [("Job", name), *facts], links)
