@@ -11,11 +11,14 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pypdf
 import pytest
+from fakes.openai_judge import FakeJudge
 from litestar.testing import TestClient
 from support import eventually
 from test_cost_service import FAST, create_job, instance
+from test_validation_service import judged, measured, scenarios
 
 from libs.common.runtime import ServiceRuntime
 from libs.common.storage import open_store
@@ -33,11 +36,20 @@ from proto.reports import (
     ShareViewed,
 )
 from proto.training import Completed, Evaluation, Progress, StageChanged, TrainingEventReported
+from proto.validation import (
+    AnswersDetail,
+    Decoding,
+    GetValidation,
+    KnowledgeDetail,
+    PerplexityDetail,
+    QuestionPick,
+)
 from services.cost.app import build as build_cost
 from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 from services.packaging.report import wiring
+from services.validation.app import build as build_validation
 
 MIGRATIONS = Path(wiring.__file__).parents[1] / "migrations"
 STEPS = 30
@@ -225,3 +237,67 @@ async def test_share_longer_than_30_days_is_refused(services, bus, settings):
     error = await bus.ask_error(CreateShare(job_id=job_id, expires_in_days=31))
     assert error.error.status == 422 and error.error.code == "share_expiry_out_of_range"
     assert isinstance(error, ServiceError)
+
+
+# --- With validation: the report's figures are the validation service's ----------------------
+
+
+@pytest.fixture
+def judge():
+    server = FakeJudge().start()
+    yield server
+    server.stop()
+
+
+async def validated_job(bus, settings, start_service, judge) -> uuid.UUID:
+    """A trained job whose trainer measured perplexity, retention and EI answers, scored by the
+    FAKE judge in the real validation service."""
+    await start_service(build_validation, **judged(judge))
+    job_id = await create_job(bus, settings, rate_cents_per_hour=600, estimate_cents=1_000)
+    await bus.publish(TrainingEventReported(event=StageChanged(job_id=job_id, stage="validating")))
+    await measured(bus, settings, job_id, "perplexity", PerplexityDetail(
+        examples=20, target_tokens=900, base_loss=3.2, trained_loss=2.8, base_perplexity=24.5,
+        trained_perplexity=16.8))
+    picks = [QuestionPick(id=f"q{i}", topic="tax", answer=0, base_choice=0,
+                          trained_choice=0 if i > 1 else 1) for i in range(40)]
+    await measured(bus, settings, job_id, "knowledge_retention", KnowledgeDetail(
+        questions_version="financial-knowledge-v1", base_accuracy=1.0, trained_accuracy=0.95,
+        questions=picks))
+    # The judge scores a reply saying "understand" higher: 12 of 14 trained answers gain.
+    answers = [s if i < 12 else msgspec.structs.replace(s, trained_answer="List your debts.")
+               for i, s in enumerate(scenarios(14))]
+    await measured(bus, settings, job_id, "emotional_intelligence", AnswersDetail(
+        suite="emotional_intelligence", decoding=Decoding(seed=1, max_new_tokens=32),
+        scenarios=answers))
+    await bus.publish(TrainingEventReported(event=Completed(job_id=job_id,
+                                                            adapter_key=f"jobs/{job_id}/adapter")))
+    await eventually(lambda: _job_status(bus, job_id, "completed"), timeout_s=20)
+
+    async def scored():
+        view = await bus.ask(GetValidation(job_id=job_id))
+        return view["status"] in ("completed", "failed") and view
+    await eventually(scored, timeout_s=60)
+    return job_id
+
+
+async def test_report_figures_are_the_validation_services(services, bus, settings, start_service,
+                                                          judge):
+    job_id = await validated_job(bus, settings, start_service, judge)
+    await bus.ask(RequestReport(job_id=job_id))
+    version = await ready_report(bus, job_id)
+    text, pages = pdf_text(open_store(settings.resolved_storage_url).get_bytes(version["pdf_key"]))
+    flat = " ".join(text.split())  # pypdf breaks lines where the layout wraps them
+    view = await bus.ask(GetValidation(job_id=job_id))
+    suites = {s["suite"]: s for s in view["suites"]}
+    for name in ("perplexity", "knowledge_retention", "emotional_intelligence"):
+        assert suites[name]["status"] == "completed", suites[name]
+        assert " ".join(suites[name]["headline"].split()) in flat, name  # every headline figure
+        assert suites[name]["badge"] in flat
+    assert "Brand voice Not run" in flat  # the suite the trainer did not measure
+    api_examples = suites["emotional_intelligence"]["figures"]["examples"]
+    shown = re.findall(r"Example (\d+)\.", flat)
+    assert len(shown) == min(10, len(api_examples)) and shown[0] == "1"
+    for example in api_examples[:10]:
+        assert " ".join(example["user_input"].split()) in flat
+    assert "q0" in flat and "q1" in flat  # the regressed questions
+    assert pages == version["pages"]
