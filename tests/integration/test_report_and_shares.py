@@ -43,6 +43,7 @@ from proto.validation import (
     KnowledgeDetail,
     PerplexityDetail,
     QuestionPick,
+    ValidationCompleted,
 )
 from services.cost.app import build as build_cost
 from services.gateway.app import create_app
@@ -301,3 +302,15 @@ async def test_report_figures_are_the_validation_services(services, bus, setting
         assert " ".join(example["user_input"].split()) in flat
     assert "q0" in flat and "q1" in flat  # the regressed questions
     assert pages == version["pages"]
+
+
+async def test_a_validation_rerun_makes_a_new_version_of_an_existing_report(services, bus, settings):
+    job_id = await trained_job(bus, settings)
+    untouched = await trained_job(bus, settings)
+    await bus.ask(RequestReport(job_id=job_id))
+    first = await ready_report(bus, job_id, 1)
+    for job in (job_id, untouched):  # validation ran again on both
+        await bus.publish(ValidationCompleted(job_id=job, run=2, headlines=[]))
+    await ready_report(bus, job_id, 2)
+    assert open_store(settings.resolved_storage_url).exists(first["pdf_key"])  # v1 stays
+    assert (await bus.ask(GetReport(job_id=untouched)))["versions"] == []  # nobody asked for one

@@ -29,7 +29,7 @@ from proto.reports import (
     ReportView,
     RequestReport,
 )
-from proto.validation import GetValidation
+from proto.validation import GetValidation, ValidationCompleted
 from services.packaging.report import summary
 from services.packaging.report.data import assemble
 from services.packaging.report.render import render
@@ -63,6 +63,21 @@ async def request_report(cmd: RequestReport, uow: UnitOfWork, ask: Ask, ask_opti
         version = await Reports(work.conn).add_version(cmd.job_id, cmd.partial, clock())
         work.emit(ReportRequested(job_id=cmd.job_id, version=version, partial=cmd.partial))
     return await get_report(GetReport(job_id=cmd.job_id), uow)
+
+
+async def on_validation_completed(event: ValidationCompleted, consumer: str, uow: UnitOfWork,
+                                  clock: Clock) -> bool:
+    """A re-run of validation makes a new version of a report the job already has (the old
+    ones stay); a job nobody asked a report for gets none. True when a version was added."""
+    async with uow() as work:
+        if not await work.first_time(consumer, event.event_id):
+            return False
+        reports = Reports(work.conn)
+        if not await reports.versions(event.job_id):
+            return False
+        version = await reports.add_version(event.job_id, False, clock())
+        work.emit(ReportRequested(job_id=event.job_id, version=version))
+    return True
 
 
 async def get_report(q: GetReport, uow: UnitOfWork) -> ReportView:

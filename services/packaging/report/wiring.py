@@ -11,18 +11,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from libs.common.bus import call, rpc
+from libs.common.bus import call, durable_each, rpc
 from libs.common.polling import drain_forever
 from libs.common.runtime import ServiceRuntime
 from libs.common.storage import open_store
 from proto.base import utcnow
 from proto.reports import CreateShare, GetReport, ListShares, OpenShare, RequestReport, RevokeShare
+from proto.validation import ValidationCompleted
 from services.packaging import shares_handlers
 from services.packaging.report import handlers
 from services.packaging.shares_handlers import ShareContext
 
 RENDER_LIMIT_S = 30.0  # UJ5.3.1: "PDF is ready for download in <30 seconds"
 OPTIONAL_SOURCE_TIMEOUT_S = 5.0
+REGENERATE_CONSUMER = "packaging-on-validation-completed-report"
 
 
 def register(runtime: ServiceRuntime, clock: Callable[[], datetime] = utcnow,
@@ -65,6 +67,13 @@ def register(runtime: ServiceRuntime, clock: Callable[[], datetime] = utcnow,
     @rpc(broker, OpenShare)
     async def open_share(q: OpenShare):
         return await shares_handlers.open_share(q, uow, ctx, store, clock)
+
+    async def on_validation_completed(event: ValidationCompleted) -> None:
+        if await handlers.on_validation_completed(event, REGENERATE_CONSUMER, uow, clock):
+            wake.set()
+
+    durable_each(broker, [ValidationCompleted], lambda _: REGENERATE_CONSUMER,
+                 on_validation_completed)
 
     async def report_worker() -> None:
         async def once() -> int:
