@@ -22,6 +22,7 @@ from proto.training import (
     Progress,
     ResourceSample,
     StageChanged,
+    SuiteMeasured,
 )
 
 
@@ -57,6 +58,12 @@ def describe(event: Any) -> tuple[str, str, str]:
                 f"Data ready: {event.train_examples} training / {event.val_examples} validation "
                 f"examples, {event.total_tokens} tokens; {event.truncated_examples} truncated "
                 f"({event.dropped_tokens} tokens dropped){skipped}")
+        case SuiteMeasured(ok=True):
+            return "validation", "status", (
+                f"Validation: {event.suite.replace('_', ' ')} measured in {event.duration_s:.0f} s")
+        case SuiteMeasured():
+            return "validation", "error", (
+                f"Validation: {event.suite.replace('_', ' ')} could not be measured: {event.message}")
         case Completed():
             return "completed", "status", f"Training completed in {event.steps} steps."
         case Failed():
@@ -86,7 +93,9 @@ def describe(event: Any) -> tuple[str, str, str]:
                 f"{', '.join(event.options)}; recommended: {event.recommended}.")
         case GpuChoiceMade():
             return "gpu_choice", "status", f"Chosen: {event.choice.replace('_', ' ')}. {event.message}"
-    raise TypeError(f"no description for {type(event).__name__}")
+    # An event type newer than this service (a trainer ahead of the platform): logged plainly,
+    # never refused, or the log's consumer would redeliver it forever.
+    return type(event).__name__.lower(), "status", type(event).__name__
 
 
 def progress(first: dict[str, Any] | None, latest: dict[str, Any] | None,
