@@ -213,8 +213,9 @@ def _overall(by_dimension: dict[str, float]) -> float:
     return statistics.fmean(by_dimension[d] for d in EI_DIMENSIONS)
 
 
-def ei_examples(scores: list[EIScore], detail: AnswersDetail, n: int = 3) -> list[Example]:
-    """The n scenarios the trained model gained most on, side by side with the base answer."""
+def ei_examples(scores: list[EIScore], detail: AnswersDetail, n: int = 10) -> list[Example]:
+    """The n scenarios the trained model gained most on, side by side with the base answer: ten,
+    the report's before/after section (UJ5.3.1); the console shows the first three."""
     by_id = {s.scenario_id: s for s in detail.scenarios}
     ranked = sorted(scores, key=lambda s: _overall(s.trained) - _overall(s.base), reverse=True)
     return [Example(scenario_id=s.scenario_id, user_input=by_id[s.scenario_id].user_input,

@@ -115,7 +115,7 @@ def test_ei_figures_average_dimensions_and_report_partial_with_judge_free_signal
     signals = figures.signals
     assert signals.base_reference_nll == 2.0 and signals.trained_reference_nll == 1.5
     assert signals.trained_chrf > signals.base_chrf  # closer to "I understand, do this."
-    assert len(figures.examples) == 3
+    assert len(figures.examples) == 10  # the report's ten before/after examples
 
 
 def test_default_rubric_from_the_profile_principles_then_techniques_and_avoid_as_violations():
@@ -174,3 +174,12 @@ def test_review_maps_a_and_b_back_to_base_and_trained_and_rejects_bad_scores():
     with pytest.raises(ServiceError) as caught:
         review.to_score(item, out_of_range, None)
     assert caught.value.error.status == 422
+
+
+def test_the_examples_are_the_scenarios_with_the_largest_gain_first():
+    scores = [domain.EIScore(scenario_id=f"s{i}", base={d: 3.0 for d in domain.EI_DIMENSIONS},
+                             trained={d: 3.0 + (i % 7) / 4 for d in domain.EI_DIMENSIONS})
+              for i in range(14)]
+    examples = domain.ei_examples(scores, _answers(14))
+    gains = [e.trained_overall - e.base_overall for e in examples]
+    assert len(examples) == 10 and gains == sorted(gains, reverse=True) and gains[0] == 1.5
