@@ -20,6 +20,7 @@ from libs.common.bus import ensure_streams, make_broker
 from libs.common.db import migrate, open_pool
 from libs.common.logging import configure
 from libs.common.outbox import OutboxRelay, unit_of_work
+from libs.common.services import ping_subject
 from libs.common.settings import Settings
 from libs.common.supervision import Supervisor
 
@@ -43,7 +44,7 @@ class ServiceRuntime:
         # this is how the AsyncAPI generator (services/cli/asyncapi) lists them.
         self.batch_consumers: list[tuple[str, str]] = []
 
-        @self.broker.subscriber(f"rpc.{name}.ping", include_in_schema=False)
+        @self.broker.subscriber(ping_subject(name), include_in_schema=False)
         async def ping() -> bytes:  # readiness probe for `brightrun up`, /readyz and the tests
             problems = self.supervisor.problems()
             return b"pong" if not problems else ("not ready: " + "; ".join(problems)).encode()

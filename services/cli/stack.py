@@ -24,10 +24,9 @@ import psutil
 from libs.common.embedded.nats import EmbeddedNats
 from libs.common.embedded.postgres import EmbeddedPostgres
 from libs.common.ports import free_port
+from libs.common.services import SERVICES, ping_subject
 from libs.common.settings import Settings
 
-SERVICES = ["jobs", "provisioning", "monitoring", "cost", "notification", "packaging",
-            "validation"]
 DEFAULT_GATEWAY_PORT = 8400
 TRAINER_GRACE_S = 60.0  # one CPU step of the embedded model, then its checkpoint
 
@@ -144,7 +143,7 @@ class Stack:
             for name in SERVICES:
                 while True:
                     try:
-                        reply = await nc.request(f"rpc.{name}.ping", b"", timeout=1)
+                        reply = await nc.request(ping_subject(name), b"", timeout=1)
                         if reply.data != b"pong":  # up, but a loop of it keeps failing
                             raise RuntimeError(reply.data.decode())
                         break

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Response, Router, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.response import File
 from litestar.static_files import create_static_files_router
@@ -52,6 +52,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get("/readyz", include_in_schema=False)
+async def readyz(bus: NamedDependency[GatewayBus]) -> Response:
+    """Ready when the bus is up and every service answers its ping with "pong": a service whose
+    background loop keeps failing says why, and an orchestrator can restart it."""
+    services = await bus.readiness() if bus.connected() else {}
+    ready = bus.connected() and all(answer == "pong" for answer in services.values())
+    return Response({"ready": ready, "bus": "connected" if bus.connected() else "disconnected",
+                     "services": services}, status_code=200 if ready else 503)
+
+
 def wire_bus(settings: Settings, channels: ChannelsPlugin) -> GatewayBus:
     """The gateway's bus with every subscription it makes; services/cli/asyncapi reads them from here."""
     bus = GatewayBus(settings, channels)
@@ -91,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                                include_in_schema=False)
     return Litestar(
         # /share/{token}: public, read-only pages of one job's results (services/gateway/reports.py).
-        route_handlers=[api, console, console_files, healthz, SharePagesController],
+        route_handlers=[api, console, console_files, healthz, readyz, SharePagesController],
         dependencies={
             "bus": Provide(lambda: bus, use_cache=True, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ from faststream.nats import NatsBroker, NatsMessage
 from litestar.channels import ChannelsPlugin
 
 from libs.common.bus import call, connected, ensure_streams, make_broker, publish_event
+from libs.common.services import SERVICES, ping_subject
 from libs.common.settings import Settings
 from proto.base import decode, to_builtins
 from proto.jobs import JobStatusChanged
@@ -57,6 +59,18 @@ class GatewayBus:
 
     async def ask(self, request: Any) -> Any:
         return await call(self.broker, request, self.settings.rpc_timeout_s)
+
+    async def readiness(self, timeout_s: float = 2.0) -> dict[str, str]:
+        """Each service's answer to its readiness ping ("pong", "not ready: …", or silence)."""
+        async def ping(service: str) -> str:
+            try:
+                reply = await self.broker.request(b"", ping_subject(service), timeout=timeout_s)
+            except Exception as exc:  # no responders, timeout, a bus outage
+                return f"not answering ({type(exc).__name__})"
+            return reply.body.decode(errors="replace")
+
+        answers = await asyncio.gather(*(ping(s) for s in SERVICES))
+        return dict(zip(SERVICES, answers, strict=True))
 
     def connected(self) -> bool:
         return connected(self.broker)

@@ -89,3 +89,17 @@ def test_nats_restarted_mid_job_every_client_reconnects_and_nothing_is_lost(stac
     assert all(by_seq.get(s + 1) == "resources" for s in missing), missing
     metrics = api.get(f"/jobs/{job['id']}/metrics").json()["train"]
     assert sorted(m["step"] for m in metrics) == list(range(1, total + 1))
+
+
+def test_readiness_names_a_dead_service_until_it_is_back(stack):
+    ready = httpx.get(f"{stack.gateway_url}/readyz", timeout=30)
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["services"].values()) == {"pong"}
+    _kill(stack, "cost")
+    not_ready = httpx.get(f"{stack.gateway_url}/readyz", timeout=30)
+    assert not_ready.status_code == 503
+    assert not_ready.json()["services"]["cost"].startswith("not answering")
+    assert not_ready.json()["services"]["jobs"] == "pong"
+    stack.stack.restart_service("cost")
+    stack.stack.wait_ready(stack.settings)
+    assert httpx.get(f"{stack.gateway_url}/readyz", timeout=30).status_code == 200
