@@ -137,7 +137,6 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
     summary = page.get_by_test_id("completion-summary")
     expect(summary.get_by_test_id("summary-improvement")).to_contain_text(
         "validation loss than the base model")
-    expect(summary.get_by_test_id("summary-cost")).to_contain_text("$")
     expect(summary.get_by_test_id("summary-interruptions")).to_have_text("None")
 
     # The review page, from a fresh load, recording every API answer it gets.
@@ -150,6 +149,11 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
             except Exception:  # noqa: BLE001 (a body that is not JSON has no keys to leak)
                 responses.append((response.url, response.text()))
 
+    # A second reviewer, through the API, holds the first item: the page never hands it out.
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        bob = api.get(f"/jobs/{job_id}/validation/review/next", params={"reviewer": "Bob"}).json()
+    assert bob["item"] is not None, bob
+
     page.goto("about:blank")  # the job page's polls end here: only the review page's answers count
     page.on("response", record)
     page.goto(f"{stack.gateway_url.rstrip('/')}/#/review/{job_id}")
@@ -158,10 +162,10 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
 
     seen: list[dict[str, Any]] = []
     for n in range(1, 12):
-        done = page.get_by_test_id("review-done")
+        idle = page.get_by_test_id("review-idle")
         item = page.get_by_test_id("review-item")
-        expect(item.or_(done)).to_be_visible()
-        if done.is_visible():
+        expect(item.or_(idle)).to_be_visible()
+        if idle.is_visible():
             break
         payload = next(body for url, body in reversed(responses) if "/review/next?" in url)
         current = payload["item"]
@@ -186,11 +190,24 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
         expect(page.locator(f"[data-testid=review-item][data-item-id='{current['item_id']}']")) \
             .to_have_count(0)
     else:
-        raise AssertionError("the review never reached done")
+        raise AssertionError("the review never ran out of items")
 
-    assert {s["suite"] for s in seen} >= {"emotional_intelligence"}
-    assert sum(s["suite"] == "emotional_intelligence" for s in seen) == 3
-    data = set().union(*(_data_strings(s) for s in seen))
+    # All but Bob's item are scored: the page says so, and is done once Bob saves his.
+    expect(idle).to_contain_text("another reviewer")
+    assert bob["item"]["item_id"] not in {s["item_id"] for s in seen}
+    assert sum(s["suite"] == "emotional_intelligence" for s in seen) + \
+        (bob["item"]["suite"] == "emotional_intelligence") == 3
+    answers = {letter: {"scores": {c: 3 for c in bob["item"]["score_on"]}}
+               for letter in bob["item"]["answers"]}
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        saved = api.post(f"/jobs/{job_id}/validation/review/{bob['item']['item_id']}",
+                         json={"reviewer": "Bob", "answers": answers})
+    assert saved.status_code == 200, saved.text
+    page.get_by_test_id("review-check-again").click()
+    expect(page.get_by_test_id("review-done")).to_be_visible()
+
+    data = set().union(*(_data_strings(s) for s in [*seen, bob["item"]]))
+    assert _label_leaks(bob, data) == [] and _label_leaks(saved.json(), data) == []
     leaks = [hit for url, body in responses for hit in _label_leaks(body, data, url)]
     assert leaks == [], f"an API response the review page got names a model: {leaks}"
 
@@ -213,5 +230,14 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
     expect(ei.get_by_test_id("ei-signals")).to_contain_text("not the EI score")
     page.get_by_test_id("validation-pane").screenshot(
         path=str(SCREENSHOTS / "validation-tab.png"))
+    # The card's total is the settled cost (it settles once the machine's exit is billed).
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        deadline = time.monotonic() + 60
+        while (final := api.get(f"/jobs/{job_id}/cost").json()["final"]).get("pending"):
+            assert time.monotonic() < deadline, "the job's final cost never settled"
+            time.sleep(1)
+    page.get_by_test_id("tab-overview").click()
+    expect(page.get_by_test_id("summary-cost")).to_have_text(
+        f"${final['total_cents'] / 100:.2f}", timeout=10_000)
 
     assert errors == [], f"the console raised JavaScript errors: {errors}"

@@ -103,7 +103,7 @@ function viewReview(main, match) {
       st.saving = true; save.disabled = true; put(err);
       try {
         await api(REVIEW_API.submit(id, item.item_id), {method: 'POST', json: {reviewer: st.reviewer, answers: chosen}});
-        st.saved += 1; toast('Saved.');
+        st.saved += 1;
         await loadNext();
       } catch (e) {
         if (e.status === 409) { toast(e.message); await loadNext(); } else put(err, errorBox(e, 'review-save-error'));
@@ -116,7 +116,8 @@ function viewReview(main, match) {
         sc.history.map(t => h('p', {class: 'rv-turn'}, h('b', {}, t.role === 'user' ? 'Client: ' : 'Consultant: '), t.content))),
       h('h3', {}, 'The client’s message'), h('div', {class: 'rv-text', testid: 'review-message'}, sc.user_input),
       h('div', {class: 'rv-answers'}, letters.map(l => h('div', {class: 'rv-answer', testid: `review-answer-${l}`},
-        h('h3', {}, `Answer ${l}`), h('div', {class: 'rv-text', testid: `review-answer-${l}-text`}, item.answers[l] || ''), scale(l), flags(l)))),
+        h('h3', {}, `Answer ${l}`), h('div', {class: 'rv-text', testid: `review-answer-${l}-text`}, item.answers[l] || ''),
+        !(item.answers[l] || '').trim() && h('p', {class: 'small muted'}, 'This answer is empty: score it as it stands.'), scale(l), flags(l)))),
       err, h('div', {class: 'row', style: 'margin-top:16px;justify-content:flex-end'}, save));
   }
 }

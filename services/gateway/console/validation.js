@@ -85,7 +85,8 @@ function suiteFigures(name, s, ctx) {
   const waiting = s.status === 'awaiting_review' && h('div', {class: 'notice info', testid: 'awaiting-review'},
     h('strong', {}, `Awaiting review — ${int(Math.max(0, (s.total || 0) - (s.scored || 0)))} scenarios at `),
     h('a', {href: `#/review/${ctx.id}`, testid: 'review-link'}, `${location.origin}/#/review/${ctx.id}`),
-    h('p', {class: 'small'}, 'Reviewers see each scenario’s two answers as A and B, in random order; the scores are computed when all are reviewed.'));
+    h('p', {class: 'small'}, name === 'brand_voice' ? 'Reviewers score each trained answer on the rubric’s characteristics; the figures are computed when all are reviewed.' :
+      'Reviewers see each scenario’s two answers as A and B, in random order; the scores are computed when all are reviewed.'));
   if (!f) return waiting || [h('p', {class: 'muted small'}, s.message || (VAL_DONE.has(s.status) ? 'No figures.' : `${label(s.status || 'pending')}…`))];
   const body = {perplexity: perplexityFigures, emotional_intelligence: eiFigures, knowledge_retention: retentionFigures, brand_voice: brandFigures}[name](f);
   return [waiting, f.partial && h('div', {class: 'notice warn', testid: 'suite-partial'}, `${label(f.partial)}. The figures cover the scored scenarios; a re-run retries the others.`), body];
