@@ -10,7 +10,7 @@ from typing import Literal
 
 import msgspec
 
-from libs.common.training_format import Conversation, TrainingFile, TrainingPair
+from libs.common.training_format import Claim, Conversation, TrainingFile, TrainingPair
 
 QualityBadge = Literal["High", "Medium", "Low"]
 
@@ -18,6 +18,12 @@ MIN_CONVERSATIONS = 50  # UJ1.1.3
 LOW_REVIEW_SHARE = 0.2  # below this share of human-reviewed pairs, warn (and no High badge)
 HIGH_NULL_TARGET_SHARE = 0.5  # above this share of context-only pairs, warn
 CHARS_PER_TOKEN = 4  # a rough English average; the trainer counts real tokens
+# Formats without the generator's enrichment: its absence is a warning there, not a problem.
+UNENRICHED_FORMATS = ("openai-chat", "sharegpt", "alpaca", "brightrun-raw")
+# Where the too-few-conversations guidance sends users (issue 17): combine files here.
+COMBINE_FILES = ("combine it with your other uploaded files into a training set: "
+                 "\"Combine with other files\" on the file's page, or POST /api/v1/training-sets "
+                 "with their training_file_ids")
 
 
 class ScaffoldingDistribution(msgspec.Struct, frozen=True):
@@ -55,6 +61,8 @@ class TrainingFileStats(msgspec.Struct, frozen=True):
     # (sorted). Below that max length the host is truncated, no longer repeats the pair, and the
     # pair trains as a sequence of its own: one more than sequence_count.
     packed_host_tokens: list[int] = []
+    # Every other count the file states about itself that its content contradicts (issue 17).
+    claim_mismatches: list[Claim] = []
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -81,6 +89,7 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
     review_share = reviewed / len(pairs) if pairs else 0.0
     mean_quality = _mean(pair.quality_score for pair in pairs)
     hosts = packing_hosts(usable)
+    mismatches = [claim for claim in training_file.claims if claim.claimed != claim.actual]
     return TrainingFileStats(
         format=training_file.format,
         conversation_count=len(conversations),
@@ -91,7 +100,7 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
         claimed_conversation_count=claimed_conversations,
         claimed_pair_count=claimed_pairs,
         counts_match_claims=claimed_conversations in (None, len(conversations))
-        and claimed_pairs in (None, len(pairs)),
+        and claimed_pairs in (None, len(pairs)) and not mismatches,
         scaffolding_distribution=_distribution(conversations),
         human_reviewed_count=reviewed,
         review_share=review_share,
@@ -104,6 +113,7 @@ def compute_stats(training_file: TrainingFile) -> TrainingFileStats:
         quality_badge=quality_badge(mean_quality, completeness, review_share),
         sequence_count=sum(host is None for host in hosts),
         packed_host_tokens=sorted(host for host in hosts if host is not None),
+        claim_mismatches=mismatches,
     )
 
 
@@ -158,9 +168,11 @@ def check_eligibility(
     """
     problems = [_too_few_conversations(stats, min_conversations), _no_pairs(stats)]
     warnings = [_claims_differ(stats), _many_null_targets(stats), _low_review(stats)]
-    # OpenAI chat files carry no scaffolding at all: enrichment is a Bright Run concept, so
-    # its absence there lowers the badge and is reported, but does not refuse the file.
-    (warnings if stats.format == "openai-chat" else problems).append(_not_enriched(stats))
+    # OpenAI chat, ShareGPT and Alpaca files carry no scaffolding at all, and the generator's
+    # raw conversations are not enriched yet: the absence lowers the badge and is reported,
+    # but does not refuse the file.
+    unenriched = stats.format in UNENRICHED_FORMATS
+    (warnings if unenriched else problems).append(_not_enriched(stats))
     problems = [problem for problem in problems if problem]
     return Eligibility(
         eligible=not problems,
@@ -176,20 +188,29 @@ def _too_few_conversations(stats: TrainingFileStats, minimum: int) -> Problem | 
     return Problem(
         "too_few_conversations",
         f"This file has {_plural(count, 'conversation')}; training needs at least {minimum:,}.",
-        f"Add at least {minimum - count:,} more conversations, for example by combining several "
-        "conversation files into one training file, then upload it again.",
+        f"Add at least {minimum - count:,} more conversations: {COMBINE_FILES}.",
     )
 
 
 def _not_enriched(stats: TrainingFileStats) -> Problem | None:
     missing = stats.conversation_count - stats.enriched_conversation_count
+    if stats.format == "brightrun-raw":
+        return Problem(
+            "not_enriched",
+            "These are the conversation generator's conversations before enrichment: no quality "
+            "scores or emotional context, so the quality badge is Low.",
+            "You can train with them as they are. For a better badge and report, run enrichment "
+            "in the conversation generator and upload the training file it builds.",
+        )
     if missing == 0:
         return None
-    if stats.format == "openai-chat":
+    if stats.format in UNENRICHED_FORMATS:
+        name = {"openai-chat": "OpenAI chat", "sharegpt": "ShareGPT", "alpaca": "Alpaca"}[
+            stats.format]
         return Problem(
             "not_enriched",
             "This file has no persona, emotional arc or training topic for its conversations "
-            "(OpenAI chat files do not carry them), so its quality badge is Low.",
+            f"({name} files do not carry them), so its quality badge is Low.",
             "You can train with it as it is. For a better badge and report, build the training "
             "file with the Bright Run conversation generator.",
         )
@@ -233,10 +254,15 @@ def _claims_differ(stats: TrainingFileStats) -> Problem | None:
         if claim is not None and claim != count:
             claimed.append(_plural(claim, noun))
             actual.append(_plural(count, noun))
+    said = ([f"The file's summary says it has {' and '.join(claimed)}, but it actually "
+             f"contains {' and '.join(actual)}."] if claimed else [])
+    said += [f"{m.field} says {m.claimed:,} but the file holds {m.actual:,} ({m.counts})."
+             for m in stats.claim_mismatches[:5]]
+    if len(stats.claim_mismatches) > 5:
+        said.append(f"{len(stats.claim_mismatches) - 5:,} more counts differ (see the stats).")
     return Problem(
         "claimed_counts_differ",
-        f"The file's summary says it has {' and '.join(claimed)}, but it actually contains "
-        f"{' and '.join(actual)}.",
+        " ".join(said),
         "Nothing to do before training: the actual content is what gets used. To tidy up, "
         "regenerate the file so that its summary matches.",
     )

@@ -26,7 +26,20 @@ SEEDS: list[bytes] = [
     b"\n".join(json.dumps(c).encode() for c in SAMPLE["conversations"][:2]),
     b'{"messages": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"},'
     b' {"role": "assistant", "content": "Hello! How can I help?"}]}\n' * 3,
+    # Issue 17: a ShareGPT JSON list, Alpaca JSONL, and one raw generator conversation.
+    json.dumps([{"id": "s1", "system": "Be kind.", "conversations": [
+        {"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"},
+        {"from": "human", "value": "Budget?"}, {"from": "gpt", "value": None}]}] * 2).encode(),
+    b"\n".join(json.dumps({"instruction": "Explain APR.", "input": "", "output": "The yearly rate.",
+                           "history": [["Hi", "Hello"]]}).encode() for _ in range(3)),
+    json.dumps({"conversation_metadata": {"conversation_id": "r1", "total_turns": 4,
+                                          "persona_key": "saver"}, "system_prompt": "Be kind.",
+                "turns": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hey"},
+                          {"role": "user", "content": "Help"},
+                          {"role": "assistant", "content": None}]}).encode(),
 ]
+# The seeds that are one JSON document (the others are JSONL), for value-level mutations.
+DOCUMENT_SEEDS = [0, 1, 4, 6]
 slowest: list[float] = [0.0]
 
 
@@ -75,7 +88,7 @@ _ODD_VALUES = st.one_of(
 
 @st.composite
 def mutated_documents(draw: st.DrawFn) -> bytes:
-    seed = json.loads(SEEDS[draw(st.integers(0, 1))])
+    seed = json.loads(SEEDS[draw(st.sampled_from(DOCUMENT_SEEDS))])
     return json.dumps(_mutate(seed, draw)).encode()
 
 

@@ -7,6 +7,7 @@
 from .detect import parse_training_file
 from .errors import TrainingFormatError
 from .model import (
+    Claim,
     Conversation,
     Format,
     Scaffolding,
@@ -17,6 +18,7 @@ from .model import (
 )
 
 __all__ = [
+    "Claim",
     "Conversation",
     "Format",
     "Scaffolding",

@@ -3,6 +3,7 @@
 from pathlib import PurePath
 from typing import Any
 
+from .claims import claim, summary_claims, turn_claims
 from .fields import dict_or_empty, opt_text, require_dict, require_list
 from .model import Conversation, TrainingFile, TrainingPair
 from .pairs import first_conversation_id, pair_conversation_metadata, parse_pair, scaffolding_from
@@ -14,12 +15,15 @@ def parse_aggregated(document: dict[str, Any]) -> TrainingFile:
     """Spec section 1: training_file_metadata, consultant_profile, conversations[]."""
     metadata = dict_or_empty(document, "training_file_metadata", _FILE, {})
     raw_conversations = require_list(document, "conversations", _FILE, {})
+    conversations = [_aggregated_conversation(raw, n) for n, raw in
+                     enumerate(raw_conversations, 1)]
     return TrainingFile(
         format="brightrun-aggregated",
         metadata=metadata,
         consultant_profile=_profile(document),
-        conversations=[_aggregated_conversation(raw, n) for n, raw in
-                       enumerate(raw_conversations, 1)],
+        conversations=conversations,
+        claims=summary_claims(metadata, "training_file_metadata", conversations)
+        + turn_claims(conversations),
     )
 
 
@@ -29,8 +33,8 @@ def _aggregated_conversation(raw: object, number: int) -> Conversation:
     raw = require_dict(raw, where, at)
     metadata = dict_or_empty(raw, "conversation_metadata", where, at)
     raw_pairs = require_list(raw, "training_pairs", where, at)
-    conversation_id = (opt_text(metadata.get("conversation_id"))
-                       or first_conversation_id(raw_pairs) or f"conversation-{number}")
+    named = opt_text(metadata.get("conversation_id")) or first_conversation_id(raw_pairs)
+    conversation_id = named or f"conversation-{number}"
     at["conversation_id"] = conversation_id
     scaffolding = dict_or_empty(metadata, "scaffolding", where, at)
     return Conversation(
@@ -39,6 +43,7 @@ def _aggregated_conversation(raw: object, number: int) -> Conversation:
         scaffolding=scaffolding_from(scaffolding, pair_conversation_metadata(raw_pairs)),
         quality_tier=opt_text(metadata.get("quality_tier")),
         pairs=_pairs(raw_pairs, f"in conversation {number}", at, conversation_id),
+        id_from_file=named is not None,
     )
 
 
@@ -47,20 +52,23 @@ def parse_conversation(document: dict[str, Any], filename: str) -> TrainingFile:
     metadata = dict_or_empty(document, "dataset_metadata", _FILE, {})
     parameters = dict_or_empty(document, "input_parameters", _FILE, {})
     raw_pairs = require_list(document, "training_pairs", _FILE, {})
-    conversation_id = (first_conversation_id(raw_pairs)
-                       or opt_text(parameters.get("conversation_id")) or PurePath(filename).stem)
+    named = first_conversation_id(raw_pairs) or opt_text(parameters.get("conversation_id"))
+    conversation_id = named or PurePath(filename).stem
     conversation = Conversation(
         conversation_id=conversation_id,
         metadata=parameters,
         scaffolding=scaffolding_from(parameters, pair_conversation_metadata(raw_pairs)),
         quality_tier=opt_text(metadata.get("quality_tier")),
         pairs=_pairs(raw_pairs, "in the file", {}, conversation_id),
+        id_from_file=named is not None,
     )
     return TrainingFile(
         format="brightrun-conversation",
         metadata=metadata,
         consultant_profile=_profile(document),
         conversations=[conversation],
+        claims=claim(metadata, "total_turns", "dataset_metadata.total_turns",
+                     "training pairs", len(conversation.pairs)),
     )
 
 
@@ -83,11 +91,13 @@ def parse_jsonl(rows: list[tuple[int, Any]], filename: str) -> TrainingFile:
                           default_conversation_id=conversation_id,
                           default_turn=len(entries) + 1)
         entries.append((pair, row))
+    conversations = [_jsonl_conversation(cid, entries) for cid, entries in grouped.items()]
     return TrainingFile(
         format="brightrun-jsonl",
         metadata=metadata or {},
         consultant_profile=None,
-        conversations=[_jsonl_conversation(cid, entries) for cid, entries in grouped.items()],
+        conversations=conversations,
+        claims=summary_claims(metadata or {}, "_meta", conversations),
     )
 
 
@@ -101,6 +111,8 @@ def _jsonl_conversation(
         scaffolding=scaffolding_from(metadata),
         quality_tier=opt_text(metadata.get("quality_tier")),
         pairs=[pair for pair, _ in entries],
+        # Pairs naming no conversation are grouped under the file's name, which is no id.
+        id_from_file=any(opt_text(row.get("conversation_id")) for _, row in entries),
     )
 
 

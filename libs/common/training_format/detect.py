@@ -1,4 +1,4 @@
-"""Which of the four formats a file is, decided by its content: extensions are often wrong.
+"""Which format a file is, decided by its content: extensions are often wrong.
 
 Files run to 50 MB, so the happy path is one msgspec decode; Python's slower json module runs
 only after a failure, to tell the user the line and column.
@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from .alpaca import is_alpaca, parse_alpaca
 from .brightrun import parse_aggregated, parse_conversation, parse_jsonl
 from .errors import (
     describe,
@@ -19,13 +20,18 @@ from .errors import (
     rejected_json,
     unknown_format,
 )
+from .generator_raw import is_generator_raw, parse_generator_raw
 from .model import TrainingFile
 from .openai_chat import parse_openai_chat
+from .sharegpt import is_sharegpt, parse_sharegpt
 
 _BOM = b"\xef\xbb\xbf"
 # msgspec raises UnicodeDecodeError (a ValueError) for bad UTF-8 inside strings.
 _DECODE_FAILURES = (msgspec.MsgspecError, ValueError, RecursionError)
 _JSONL = object()  # marks content that is one JSON value per line rather than one document
+# Formats written one conversation per row, as JSONL or as a JSON list, and their parsers.
+_ROW_PARSERS = {"openai-chat": parse_openai_chat, "sharegpt": parse_sharegpt,
+                "alpaca": parse_alpaca, "brightrun-raw": parse_generator_raw}
 
 
 def parse_training_file(data: bytes, filename: str) -> TrainingFile:
@@ -96,35 +102,50 @@ def _locate(data: bytes, filename: str, reason: str, jsonl_line: int | None = No
 
 def _parse_document(document: Any, filename: str) -> TrainingFile:
     if isinstance(document, dict):
+        if is_sharegpt(document):  # one ShareGPT conversation also has "conversations"
+            return _parse_rows([(1, document)], filename)
         if "training_file_metadata" in document or "conversations" in document:
             return parse_aggregated(document)
         if "training_pairs" in document or "dataset_metadata" in document:
             return parse_conversation(document, filename)
+        if is_generator_raw(document):  # the generator writes one conversation per file
+            return parse_generator_raw([(1, document)], "The file")
         if _row_format(document):  # a one-line JSONL file is also a JSON document
             return _parse_rows([(1, document)], filename)
         reason = "it has none of the fields a training file starts with."
         raise unknown_format(filename, reason, {"found_keys": sorted(document)[:20]})
     if isinstance(document, list):
-        raise unknown_format(filename, "it is a JSON list, but a training file is a JSON object "
-                        "(or one object per line in a .jsonl file).", {})
+        first = document[0] if document else None
+        if isinstance(first, dict) and _row_format(first) in _ROW_PARSERS:
+            return _parse_rows(list(enumerate(document, 1)), filename, unit="Entry")
+        raise unknown_format(filename, "it is a JSON list, but not of ShareGPT, Alpaca, OpenAI "
+                             "chat or Bright Run conversations (a training file is a JSON object, "
+                             "or one object per line in a .jsonl file).", {})
     raise unknown_format(filename, f"it holds a single value ({describe(document)}).", {})
 
 
-def _parse_rows(rows: list[tuple[int, Any]], filename: str) -> TrainingFile:
+def _parse_rows(rows: list[tuple[int, Any]], filename: str, unit: str = "Line") -> TrainingFile:
+    """Rows of one format, decided by the first: lines of a .jsonl file or entries of a list."""
     line, first = rows[0]
     kind = _row_format(first) if isinstance(first, dict) else None
-    if kind == "openai-chat":
-        return parse_openai_chat(rows)
+    if kind in _ROW_PARSERS:
+        return _ROW_PARSERS[kind](rows, unit)
     if kind == "brightrun-jsonl":
         return parse_jsonl(rows, filename)
     found = sorted(first)[:20] if isinstance(first, dict) else []
-    reason = (f"line {line} is neither a Bright Run _meta line, a training pair, nor an "
-              'OpenAI {"messages": [...]} line.')
+    reason = (f"line {line} is neither a Bright Run _meta line, a training pair, a Bright Run "
+              'conversation with turns, nor an OpenAI {"messages": [...]}, ShareGPT '
+              '{"conversations": [...]} or Alpaca {"instruction", "output"} line.')
     raise unknown_format(filename, reason, {"line": line, "found_keys": found})
 
 
 def _row_format(row: dict[str, Any]) -> str | None:
     if "_meta" in row or "current_user_input" in row or "target_response" in row:
         return "brightrun-jsonl"
-    return "openai-chat" if "messages" in row else None
-
+    if "messages" in row:
+        return "openai-chat"
+    if is_sharegpt(row):
+        return "sharegpt"
+    if is_generator_raw(row):
+        return "brightrun-raw"
+    return "alpaca" if is_alpaca(row) else None

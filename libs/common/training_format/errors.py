@@ -47,8 +47,10 @@ def unknown_format(filename: str, reason: str, details: dict[str, Any]) -> Train
         f"{filename} is not a training file we recognise: {reason}",
         "Upload a Bright Run training file (.json with training_file_metadata and "
         "conversations, or an enriched conversation file with dataset_metadata and "
-        'training_pairs), a Bright Run .jsonl file, or an OpenAI chat .jsonl file with one '
-        '{"messages": [...]} per line.',
+        'training_pairs), a Bright Run .jsonl file, a generator conversation '
+        '({"conversation_metadata", "turns"}), or conversations as a JSON list or one per line '
+        'in OpenAI chat ({"messages": [...]}), ShareGPT ({"conversations": [{"from", "value"}]}) '
+        'or Alpaca ({"instruction", "input", "output"}) form.',
         details,
     )
 

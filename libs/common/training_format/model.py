@@ -9,7 +9,11 @@ from typing import Any, Literal
 
 import msgspec
 
-Format = Literal["brightrun-aggregated", "brightrun-conversation", "brightrun-jsonl", "openai-chat"]
+Format = Literal[
+    "brightrun-aggregated", "brightrun-conversation", "brightrun-jsonl", "openai-chat",
+    "sharegpt", "alpaca",
+    "brightrun-raw",  # the generator's conversations before enrichment: metadata plus turns
+]
 
 
 def _filled(text: str | None) -> bool:
@@ -70,10 +74,22 @@ class Conversation(msgspec.Struct, frozen=True):
     scaffolding: Scaffolding | None
     quality_tier: str | None
     pairs: list[TrainingPair]
+    # False where the file named no id and the parser made one up ("line-3"): such an id says
+    # nothing about which conversation this is, so combining files never matches on it.
+    id_from_file: bool = True
 
     @property
     def enriched(self) -> bool:
         return self.scaffolding is not None and self.scaffolding.complete
+
+
+class Claim(msgspec.Struct, frozen=True):
+    """A count the file states about itself (in any metadata), beside what it holds."""
+
+    field: str  # where the file says it: "conversations[3].conversation_metadata.total_turns"
+    counts: str  # what is counted, in words: "training pairs in conversation 3f2a…"
+    claimed: int
+    actual: int
 
 
 class TrainingFile(msgspec.Struct, frozen=True):
@@ -82,6 +98,9 @@ class TrainingFile(msgspec.Struct, frozen=True):
     metadata: dict[str, Any]
     consultant_profile: dict[str, Any] | None
     conversations: list[Conversation]
+    # Counts stated in the file beyond metadata's total_conversations/total_training_pairs
+    # (which the statistics compare themselves), each with the count the content gives.
+    claims: list[Claim] = []
 
 
 def iter_examples(training_file: TrainingFile) -> Iterator[TrainingPair]:
