@@ -175,6 +175,7 @@ class HyperparameterOverrides(msgspec.Struct, frozen=True, kw_only=True, omit_de
     r: int | None = None
     alpha: int | None = None
     dropout: float | None = None
+    seed: int | None = None  # the trainer's seed (the OpenAI-compatible API's `seed`)
 
 
 class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,6 +201,16 @@ class ListJobs(msgspec.Struct, frozen=True, kw_only=True):
     subject: ClassVar[str] = "rpc.jobs.list_jobs"
     status: str | None = None
     limit: int = 100
+    # Newest first; a page after this job: the jobs created before it (cursor pagination).
+    after_job_id: uuid.UUID | None = None
+
+
+class ListCheckpoints(msgspec.Struct, frozen=True, kw_only=True):
+    """The job's complete checkpoints in object storage, oldest first: [{"step", "key"}] (the
+    ones a resume can start from; older ones the trainer pruned are gone)."""
+
+    subject: ClassVar[str] = "rpc.jobs.list_checkpoints"
+    job_id: uuid.UUID
 
 
 class GetJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,6 +16,10 @@ class GetEventLog(msgspec.Struct, frozen=True, kw_only=True):
     q: str = ""  # keyword search in messages
     offset: int = 0
     limit: int = 50  # UJ3.3.2: 50 per page
+    event_types: list[str] = msgspec.field(default_factory=list)  # e.g. "checkpoint"; empty: all
+    newest_first: bool = False
+    # Cursor: only the events after this one in the chosen order (the OpenAI API's `after`).
+    after_event_id: uuid.UUID | None = None
 
 
 class GetMetrics(msgspec.Struct, frozen=True, kw_only=True):

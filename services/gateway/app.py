@@ -30,6 +30,7 @@ from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
 from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
+from services.gateway.openai_api import openai_router
 from services.gateway.reports import ReportsController, SharePagesController
 from services.gateway.templates import TemplatesController
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
@@ -101,7 +102,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                                include_in_schema=False)
     return Litestar(
         # /share/{token}: public, read-only pages of one job's results (services/gateway/reports.py).
-        route_handlers=[api, console, console_files, healthz, readyz, SharePagesController],
+        # /v1: the OpenAI-compatible fine-tuning API, with OpenAI's error shape (openai_api/).
+        route_handlers=[api, openai_router(), console, console_files, healthz, readyz,
+                        SharePagesController],
         dependencies={
             "bus": Provide(lambda: bus, use_cache=True, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),

@@ -53,6 +53,16 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     validation: ValidationPlan | None = None
 
 
+async def create_job(bus: GatewayBus, data: CreateJobBody) -> dict[str, Any]:
+    """Estimate, check the budget, create: every way in to a new job (this API, /v1) goes here."""
+    estimate = await estimate_for(bus, data)
+    # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
+    # budget is refused here, with the cost service's `budget_exceeded` error.
+    await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"], job_name=data.name or ""))
+    fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
+    return await bus.ask(CreateJob(**fields, estimate=estimate))
+
+
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = "cancelled by user"
 
@@ -67,12 +77,7 @@ class JobsController(Controller):
         """Start a training job; the estimate shown to the user is stored with it."""
         if data.template_id is not None:
             data = await with_template(bus, data, request)
-        estimate = await estimate_for(bus, data)
-        # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
-        # budget is refused here, with the cost service's `budget_exceeded` error.
-        await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"], job_name=data.name or ""))
-        fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
-        return await bus.ask(CreateJob(**fields, estimate=estimate))
+        return await create_job(bus, data)
 
     @get("/")
     async def list_jobs(self, bus: NamedDependency[GatewayBus], status: str | None = None,

@@ -25,6 +25,24 @@ def _safe_name(filename: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", filename or "training-file.json")[:120]
 
 
+async def register_upload(bus: GatewayBus, store: ObjectStore, filename: str, content: bytes
+                          ) -> dict[str, Any]:
+    """Store an uploaded file and have the jobs service analyse it (this API and /v1 both)."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ServiceError("file_too_large",
+                           f"The file is {len(content) / 2**20:.1f} MB; the limit is 50 MB.",
+                           "Split the file into several smaller training files.",
+                           {"size_bytes": len(content), "limit_bytes": MAX_UPLOAD_BYTES}, 413)
+    if not content.strip():
+        raise ServiceError("empty_file", "The uploaded file is empty.",
+                           "Choose a brightrun-lora-v4 JSON/JSONL or OpenAI chat JSONL file.")
+    filename = _safe_name(filename)
+    key = f"training-files/{uuid.uuid4()}/{filename}"
+    await asyncio.to_thread(store.put_bytes, key, content)
+    return await bus.ask(RegisterTrainingFile(storage_key=key, filename=filename,
+                                              size_bytes=len(content)))
+
+
 class TrainingFilesController(Controller):
     path = "/training-files"
     tags = ["training files"]
@@ -37,20 +55,7 @@ class TrainingFilesController(Controller):
         store: NamedDependency[ObjectStore],
     ) -> dict[str, Any]:
         """Upload a training file (multipart field `file`); answers its stats and eligibility."""
-        content = await data.read()
-        if len(content) > MAX_UPLOAD_BYTES:
-            raise ServiceError("file_too_large",
-                               f"The file is {len(content) / 2**20:.1f} MB; the limit is 50 MB.",
-                               "Split the file into several smaller training files.",
-                               {"size_bytes": len(content), "limit_bytes": MAX_UPLOAD_BYTES}, 413)
-        if not content.strip():
-            raise ServiceError("empty_file", "The uploaded file is empty.",
-                               "Choose a brightrun-lora-v4 JSON/JSONL or OpenAI chat JSONL file.")
-        filename = _safe_name(data.filename)
-        key = f"training-files/{uuid.uuid4()}/{filename}"
-        await asyncio.to_thread(store.put_bytes, key, content)
-        return await bus.ask(RegisterTrainingFile(storage_key=key, filename=filename,
-                                                  size_bytes=len(content)))
+        return await register_upload(bus, store, data.filename, await data.read())
 
     @get("/")
     async def list_files(self, bus: NamedDependency[GatewayBus], q: str = "", limit: int = 100) -> list[dict]:

@@ -20,6 +20,7 @@ from proto.jobs import (
     CreateJob,
     GetJob,
     GetTrainingFile,
+    ListCheckpoints,
     ListJobs,
     ListPresets,
     ListTrainingFiles,
@@ -85,6 +86,10 @@ def build(settings: Settings) -> ServiceRuntime:
     @rpc(broker, ResumeJob)
     async def resume_job(cmd: ResumeJob):
         return await lineage.resume_job(cmd, uow, store, platform)
+
+    @rpc(broker, ListCheckpoints)
+    async def list_checkpoints(q: ListCheckpoints):
+        return await lineage.list_checkpoints(q, uow, store)
 
     @rpc(broker, ChooseGpuOption)
     async def choose_gpu_option(cmd: ChooseGpuOption):

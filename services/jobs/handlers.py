@@ -173,7 +173,7 @@ def job_view(row: dict[str, Any]) -> JobView:
 
 async def list_jobs(q: ListJobs, uow: UnitOfWork) -> list[JobView]:
     async with uow() as work:
-        return [job_view(r) for r in await Jobs(work.conn).list(q.status, q.limit)]
+        return [job_view(r) for r in await Jobs(work.conn).list(q.status, q.limit, q.after_job_id)]
 
 
 async def get_job(q: GetJob, uow: UnitOfWork) -> JobView:

@@ -13,7 +13,7 @@ import msgspec
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.base import utcnow
-from proto.jobs import JobStatusChanged, ResumeJob, RetryJob
+from proto.jobs import JobStatusChanged, ListCheckpoints, ResumeJob, RetryJob
 from proto.presets import LORA_FIELDS
 from proto.training import Hyperparameters, LoraSettings
 from services.jobs import checkpoints, domain
@@ -184,3 +184,14 @@ async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[
         work.emit(queued_event(await jobs.run_config(job_id), attempt=1, resume_from=resume_from))
         work.emit(JobStatusChanged(job_id=job_id, status="queued", message=planned["notes"] + "."))
         return job_view(await jobs.view(job_id))
+
+
+async def list_checkpoints(q: ListCheckpoints, uow: UnitOfWork, store: ObjectStore
+                           ) -> list[dict[str, Any]]:
+    """The steps a resume could start from, as the resume finds them (complete checkpoints;
+    their checksums are checked only when one is chosen, so listing stays cheap)."""
+    async with uow() as work:
+        if await Jobs(work.conn).view(q.job_id) is None:
+            raise ServiceError.not_found("job", q.job_id)
+    available = await asyncio.to_thread(checkpoints.complete_checkpoints, store, q.job_id)
+    return [{"step": step, "key": available[step]} for step in sorted(available)]

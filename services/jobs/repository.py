@@ -85,12 +85,16 @@ class Jobs:
         )
         return await cur.fetchone()
 
-    async def list(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+    async def list(self, status: str | None, limit: int, after: uuid.UUID | None = None
+                   ) -> list[dict[str, Any]]:
+        """Newest first; with `after`, the jobs created before that one (a page's cursor)."""
+        cursor = ("" if after is None else
+                  " AND (j.created_at, j.id) < (SELECT created_at, id FROM jobs WHERE id = %(after)s)")
         cur = await self.conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs j JOIN training_files f ON f.id = j.training_file_id "
-            "WHERE %(status)s::text IS NULL OR j.status = %(status)s "
-            "ORDER BY j.created_at DESC LIMIT %(limit)s",
-            {"status": status, "limit": limit},
+            f"WHERE (%(status)s::text IS NULL OR j.status = %(status)s){cursor} "
+            "ORDER BY j.created_at DESC, j.id DESC LIMIT %(limit)s",
+            {"status": status, "limit": limit, "after": after},
         )
         return await cur.fetchall()
 

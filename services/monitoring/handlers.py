@@ -60,7 +60,8 @@ def _metric_row(event: Progress | Evaluation) -> dict[str, Any]:
 async def event_log(q: GetEventLog, uow: UnitOfWork) -> dict[str, Any]:
     async with uow() as work:
         total, rows = await Monitoring(work.conn).event_log(
-            q.job_id, q.kinds, q.q.strip(), q.offset, q.limit)
+            q.job_id, q.kinds, q.q.strip(), q.offset, q.limit, q.event_types, q.newest_first,
+            q.after_event_id)
     return {"total": total, "offset": q.offset, "limit": q.limit, "events": rows}
 
 

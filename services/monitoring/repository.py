@@ -49,16 +49,26 @@ class Monitoring:
         )
 
     async def event_log(self, job_id: uuid.UUID, categories: list[str], q: str, offset: int,
-                        limit: int) -> tuple[int, list[dict[str, Any]]]:
+                        limit: int, event_types: list[str] = (), newest_first: bool = False,
+                        after: uuid.UUID | None = None) -> tuple[int, list[dict[str, Any]]]:
+        """One page of the job's log and the total it pages through; `after` is a cursor (the
+        page starts past that event in the chosen order)."""
         where = ("job_id = %(job)s AND (cardinality(%(cats)s::text[]) = 0 OR category = ANY(%(cats)s)) "
+                 "AND (cardinality(%(kinds)s::text[]) = 0 OR kind = ANY(%(kinds)s)) "
                  "AND (%(q)s = '' OR message ILIKE %(like)s)")
-        params = {"job": job_id, "cats": categories, "q": q, "like": f"%{q}%",
-                  "offset": offset, "limit": limit}
+        params = {"job": job_id, "cats": categories, "kinds": list(event_types), "q": q,
+                  "like": f"%{q}%", "offset": offset, "limit": limit, "after": after}
         total = (await (await self.conn.execute(
             f"SELECT count(*) AS n FROM events WHERE {where}", params)).fetchone())["n"]
+        # event_id breaks ties, so a cursor never skips or repeats events of the same instant.
+        direction, past = ("DESC", "<") if newest_first else ("ASC", ">")
+        cursor = ("" if after is None else
+                  f" AND (occurred_at, seq, event_id) {past} (SELECT occurred_at, seq, event_id "
+                  "FROM events WHERE event_id = %(after)s AND job_id = %(job)s)")
         rows = await (await self.conn.execute(
             f"SELECT event_id, kind, category, occurred_at, message, payload FROM events "
-            f"WHERE {where} ORDER BY occurred_at, seq OFFSET %(offset)s LIMIT %(limit)s", params,
+            f"WHERE {where}{cursor} ORDER BY occurred_at {direction}, seq {direction}, "
+            f"event_id {direction} OFFSET %(offset)s LIMIT %(limit)s", params,
         )).fetchall()
         return total, rows
 
