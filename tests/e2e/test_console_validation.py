@@ -104,7 +104,9 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
     page, errors = browser_page
     SCREENSHOTS.mkdir(exist_ok=True)
     with httpx.Client(base_url=stack.api, timeout=30) as api:
-        file_id = upload(api, "sample.json", stack.sample_file.read_bytes()).json()["id"]
+        uploaded = upload(api, "sample.json", stack.sample_file.read_bytes())
+        assert uploaded.status_code == 201, uploaded.text
+        file_id = uploaded.json()["id"]
         created = api.post("/jobs", json={
             "training_file_id": file_id, "model": TINY_MODEL, "tags": ["test"],
             "validation": PLAN,
@@ -230,6 +232,15 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
     expect(ei.get_by_test_id("ei-signals")).to_contain_text("not the EI score")
     page.get_by_test_id("validation-pane").screenshot(
         path=str(SCREENSHOTS / "validation-tab.png"))
+    # Re-run one suite from its card: EI is rescored from its stored answers in a new run,
+    # so it waits for reviewers again; the other suites keep their results.
+    ei.get_by_test_id("suite-rerun").click()
+    expect(ei).to_have_attribute("data-status", "awaiting_review")
+    expect(page.get_by_test_id("suite-perplexity")).to_have_attribute("data-status", "completed")
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        again = _suites(api.get(f"/jobs/{job_id}/validation").json())
+    assert again["emotional_intelligence"]["run"] > ei_view["run"]
+    assert again["perplexity"]["figures"] == ppl
     # The card's total is the settled cost (it settles once the machine's exit is billed).
     with httpx.Client(base_url=stack.api, timeout=30) as api:
         deadline = time.monotonic() + 60

@@ -159,16 +159,21 @@ function brandFigures(f) {
 // -- the tab: loads the view, re-runs suites, follows the job's frames and polls while running
 function validationTab(pane, ctx) {
   if (pane._validation) return pane._validation.refresh();
-  const st = {view: null, error: null, busy: new Set(), notice: null, job: ctx.job};
+  const st = {view: null, error: null, busy: new Set(), notice: null, job: ctx.job, live: false};
   const body = h('div', {class: 'stack'});
   put(pane, body);
   const refreshSoon = debounce(() => refresh(), 400);
+  // The service pushes validation_* frames to the job's socket; polling covers its absence.
   const socket = new LiveSocket(`/jobs/${ctx.id}/live`, f => {
     if (/^(validation|suite|status|completed|failed)/.test(f.type || '')) refreshSoon();
-  }, () => {});
+  }, state => {
+    const was = st.live;
+    st.live = state === 'live';
+    if (st.live && !was && st.view) refreshSoon();  // (re)connected: fill whatever the gap swallowed
+  });
   const timer = setInterval(() => {
     if (!ctx.alive()) { clearInterval(timer); socket.stop(); return; }
-    if (!pane.hidden && running()) refresh();
+    if (!pane.hidden && running() && !st.live) refresh();
   }, 3000);
   pane._validation = {refresh};
   refresh();
