@@ -180,7 +180,9 @@ class HyperparameterOverrides(msgspec.Struct, frozen=True, kw_only=True, omit_de
 
 class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     subject: ClassVar[str] = "rpc.jobs.create_job"
-    training_file_id: uuid.UUID
+    # The training data: an uploaded file, or a training set combining several (issue 17).
+    training_file_id: uuid.UUID | None = None
+    training_set_id: uuid.UUID | None = None
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
     name: str | None = None
@@ -267,6 +269,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     # "retry_until", ...} once provisioning found no GPU to rent
     gpu_wait: dict | None = None
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
+    training_set_id: uuid.UUID | None = None  # set when it trains on a training set (issue 17)
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -37,7 +37,8 @@ from proto.templates import (
     SaveTemplate,
 )
 from proto.training import TrainingEventReported
-from services.jobs import gpu_retry, handlers, lifecycle, lineage, templates
+from proto.training_sets import CreateTrainingSet, GetTrainingSet, ListTrainingSets
+from services.jobs import gpu_retry, handlers, lifecycle, lineage, templates, training_sets
 from services.jobs.admission import Platform
 
 
@@ -58,6 +59,20 @@ def build(settings: Settings) -> ServiceRuntime:
     @rpc(broker, GetTrainingFile)
     async def get_training_file(q: GetTrainingFile):
         return await handlers.get_training_file(q, uow)
+
+    # Issue 17: training sets combining uploaded files (services/jobs/training_sets.py).
+    @rpc(broker, CreateTrainingSet)
+    async def create_training_set(cmd: CreateTrainingSet):
+        return await training_sets.create_training_set(cmd, uow, store,
+                                                       settings.min_conversations)
+
+    @rpc(broker, ListTrainingSets)
+    async def list_training_sets(q: ListTrainingSets):
+        return await training_sets.list_training_sets(q, uow)
+
+    @rpc(broker, GetTrainingSet)
+    async def get_training_set(q: GetTrainingSet):
+        return await training_sets.get_training_set(q, uow)
 
     @rpc(broker, ListPresets)
     async def list_presets(_: ListPresets):

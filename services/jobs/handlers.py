@@ -31,7 +31,7 @@ from proto.jobs import (
 from proto.presets import PRESETS, resolve
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
-from services.jobs import domain
+from services.jobs import domain, training_sets
 from services.jobs.admission import Platform, check_new_job
 from services.jobs.repository import Jobs, TrainingFiles
 from services.jobs.training_files import check_eligibility, compute_stats
@@ -121,9 +121,10 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> Job
     lora, hyper = resolve(cmd.preset, cmd.overrides)
     now = utcnow()
     async with uow() as work:
-        file_row = await TrainingFiles(work.conn).get(cmd.training_file_id)
+        file_id = await training_sets.training_file_id_for(cmd, work.conn)
+        file_row = await TrainingFiles(work.conn).get(file_id)
         if file_row is None:
-            raise ServiceError.not_found("training file", cmd.training_file_id)
+            raise ServiceError.not_found("training file", file_id)
         if not file_row["eligibility"].get("eligible"):
             raise _ineligible(file_row)
         jobs = Jobs(work.conn)

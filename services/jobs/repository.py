@@ -16,7 +16,7 @@ JOB_COLUMNS = (
     "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
     "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
     "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage, j.gpu_wait, j.gpu_count, "
-    "j.validation"
+    "j.validation, f.training_set_id"
 )
 JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at, adapter_key, "
              "error, last_step, failed_recoveries, interruptions, status_since, gpu_type, pricing, "
@@ -45,8 +45,9 @@ class TrainingFiles:
 
     async def search(self, q: str, limit: int) -> list[dict[str, Any]]:
         cur = await self.conn.execute(
-            "SELECT * FROM training_files WHERE %(q)s = '' OR name ILIKE %(like)s "
-            "OR filename ILIKE %(like)s ORDER BY created_at DESC LIMIT %(limit)s",
+            "SELECT * FROM training_files WHERE training_set_id IS NULL AND (%(q)s = '' "
+            "OR name ILIKE %(like)s OR filename ILIKE %(like)s) "
+            "ORDER BY created_at DESC LIMIT %(limit)s",
             {"q": q, "like": f"%{q}%", "limit": limit},
         )
         return await cur.fetchall()
@@ -229,3 +230,36 @@ class Templates:
         cur = await self.conn.execute(
             "DELETE FROM configuration_templates WHERE id = %s", (template_id,))
         return cur.rowcount == 1
+
+
+class TrainingSets:
+    """Issue 17: a set, and its combined file (a training_files row marked with the set's id)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, row: dict[str, Any], combined: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO training_sets (id, name, training_file_ids, duplicates) "
+            "VALUES (%(id)s, %(name)s, %(training_file_ids)s, %(duplicates)s)",
+            {**row, "duplicates": _json(row["duplicates"])})
+        await TrainingFiles(self.conn).add(combined)
+        await self.conn.execute("UPDATE training_files SET training_set_id = %s WHERE id = %s",
+                                (row["id"], combined["id"]))
+
+    async def get(self, set_id: uuid.UUID) -> dict[str, Any] | None:
+        cur = await self.conn.execute(
+            "SELECT s.*, f.id AS training_file_id, f.storage_key, f.stats, f.eligibility "
+            "FROM training_sets s JOIN training_files f ON f.training_set_id = s.id "
+            "WHERE s.id = %s", (set_id,))
+        return await cur.fetchone()
+
+    async def list(self, limit: int) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT id FROM training_sets ORDER BY created_at DESC LIMIT %s", (limit,))
+        return await cur.fetchall()
+
+    async def members(self, file_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT id, name, stats FROM training_files WHERE id = ANY(%s)", (file_ids,))
+        return await cur.fetchall()
