@@ -22,11 +22,14 @@ SKIPPED = "^/api/v1/webhooks/"
 
 @schemathesis.check
 def errors_have_the_api_error_shape(ctx, response, case) -> None:
-    """4xx bodies are {"error": {"code", "message", "how_to_fix", "details"}} (DESIGN.md)."""
+    """4xx bodies are {"error": {"code", "message", "how_to_fix", "details"}} (DESIGN.md); on
+    the OpenAI-compatible /v1, OpenAI's {"error": {"message", "type", "param", "code"}}."""
     if not 400 <= response.status_code < 500 or "json" not in str(response.headers):
         return None
     error = response.json().get("error")
-    missing = {"code", "message", "how_to_fix", "details"} - set(error or {})
+    shape = ({"message", "type", "param", "code"} if case.path.startswith("/v1/")
+             else {"code", "message", "how_to_fix", "details"})
+    missing = shape - set(error or {})
     if missing:
         raise AssertionError(f"{response.status_code} body lacks {sorted(missing)}: "
                              f"{response.text[:300]}")

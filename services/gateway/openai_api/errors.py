@@ -45,7 +45,10 @@ def _respond(exc: OpenAIError) -> Response:
 
 
 def with_fix(message: str, how_to_fix: str) -> str:
-    return f"{message} How to fix: {how_to_fix}" if how_to_fix else message
+    if not how_to_fix:
+        return message
+    stop = "" if message.rstrip().endswith((".", "!", "?")) else "."
+    return f"{message.rstrip()}{stop} How to fix: {how_to_fix}"
 
 
 def from_service_error(exc: ServiceError) -> OpenAIError:

@@ -66,7 +66,7 @@ def fine_tuned_model(job: dict[str, Any]) -> str | None:
     adapter itself downloads from /api/v1/jobs/{id}/artifacts/adapter."""
     if job["status"] != "completed":
         return None
-    suffix = re.sub(r"[^A-Za-z0-9-]+", "-", job["name"]).strip("-")[:40].lower()
+    suffix = re.sub(r"[^A-Za-z0-9]+", "-", job["name"]).strip("-")[:40].strip("-").lower()
     return f"ft:{job['model']['name']}:brightrun:{suffix}:{ids.to_openai(ids.JOB, job['id'])[6:14]}"
 
 
