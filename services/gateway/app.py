@@ -34,6 +34,7 @@ from services.gateway.openai_api import openai_router
 from services.gateway.reports import ReportsController, SharePagesController
 from services.gateway.templates import TemplatesController
 from services.gateway.training_files import MAX_UPLOAD_BYTES, TrainingFilesController
+from services.gateway.training_sets import TrainingSetsController
 from services.gateway.validation import ValidationController, feed_validation
 from services.gateway.webhooks import WebhooksController
 
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         NotificationsController, notifications_live,
                         TemplatesController, ComparisonsController,
                         ReportsController, ArtifactsController, DownloadsController,
-                        ValidationController],
+                        ValidationController, TrainingSetsController],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],

@@ -27,6 +27,7 @@ from proto.jobs import (
 )
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.training import ModelRef
+from proto.training_sets import GetTrainingSet
 from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
@@ -34,7 +35,9 @@ from services.gateway.templates import with_template
 
 
 class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
-    training_file_id: uuid.UUID
+    # The training data: an uploaded file, or a training set combining several (issue 17).
+    training_file_id: uuid.UUID | None = None
+    training_set_id: uuid.UUID | None = None
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
     name: str | None = None
@@ -55,6 +58,13 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
 
 async def create_job(bus: GatewayBus, data: CreateJobBody) -> dict[str, Any]:
     """Estimate, check the budget, create: every way in to a new job (this API, /v1) goes here."""
+    if data.training_set_id is not None:  # estimated on the set's combined file
+        training_set = await bus.ask(GetTrainingSet(training_set_id=data.training_set_id))
+        data = msgspec.structs.replace(data, training_file_id=training_set["training_file_id"])
+    elif data.training_file_id is None:
+        raise ServiceError("training_data_missing", "The job names no training data.",
+                           "Give training_file_id (an uploaded file) or training_set_id (a "
+                           "training set combining several).", {}, 422)
     estimate = await estimate_for(bus, data)
     # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
     # budget is refused here, with the cost service's `budget_exceeded` error.

@@ -4,10 +4,12 @@ repeats reported; a job on the set is queued with the combined file's key, which
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
 import pytest
+from litestar.testing import TestClient
 from support import training_file
 
 from libs.common.storage import open_store
@@ -15,6 +17,8 @@ from libs.common.training_format import parse_training_file
 from proto.base import decode
 from proto.jobs import CreateJob, GetJob, JobQueued, ListTrainingFiles, RegisterTrainingFile
 from proto.training_sets import CreateTrainingSet, GetTrainingSet, ListTrainingSets
+from services.cost.app import build as build_cost
+from services.gateway.app import create_app
 from services.jobs.app import build
 
 
@@ -139,3 +143,40 @@ async def test_unknown_and_repeated_files_and_missing_training_data_are_refused(
     assert (error.error.code, error.error.status) == ("training_data_missing", 422)
     error = await bus.ask_error(CreateJob(training_set_id=missing))
     assert error.error.code == "training_set_not_found"
+
+
+async def test_the_gateway_creates_lists_and_trains_on_a_set(start_service, bus, settings):
+    """HTTP through the gateway (with the cost service for the estimate and budget check)."""
+    await start_service(build)
+    await start_service(build_cost)
+
+    async def call(client, method: str, path: str, **kwargs):
+        return await asyncio.to_thread(getattr(client, method), f"/api/v1{path}", **kwargs)
+
+    first = [conversation(n) for n in range(48)]
+    second = [conversation(3)] + [conversation(n) for n in range(200, 209)]
+    with TestClient(create_app(settings)) as client:
+        ids = []
+        for name, conversations in (("a.json", first), ("b.json", second)):
+            upload = await call(client, "post", "/training-files", files={
+                "file": (name, aggregated(conversations, name), "application/json")})
+            assert upload.status_code == 201, upload.text
+            ids.append(upload.json()["id"])
+        made = await call(client, "post", "/training-sets",
+                          json={"name": "Batches", "training_file_ids": ids})
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert (body["conversation_count"], body["duplicate_count"]) == (57, 1)
+        assert body["eligibility"]["eligible"] is True
+        assert (await call(client, "get", f"/training-sets/{body['id']}")).json() == body
+        assert [s["id"] for s in (await call(client, "get", "/training-sets")).json()] == [body["id"]]
+        job = await call(client, "post", "/jobs", json={"training_set_id": body["id"]})
+        assert job.status_code == 201, job.text
+        assert job.json()["training_set_id"] == body["id"]
+        assert job.json()["estimate"]["cost_cents_high"] >= 0
+        neither = await call(client, "post", "/jobs", json={})
+        assert neither.status_code == 422
+        assert neither.json()["error"]["code"] == "training_data_missing"
+        unknown = await call(client, "post", "/training-sets",
+                             json={"name": "x", "training_file_ids": [str(uuid.uuid4())]})
+        assert unknown.status_code == 404
