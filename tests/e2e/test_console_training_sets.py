@@ -1,0 +1,59 @@
+"""The console's "Combine with other files" (issue 17) in a real browser: a 48-conversation file
+is short, combined with a 10-conversation one (3 repeats) it makes an eligible set of 55, and
+the set opens the configure page. Screenshot: tests/e2e/screenshots/training-set.png."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from test_console import chromium_installed, console  # noqa: F401  (fixtures)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+
+
+def conversation(n: int) -> dict:
+    cid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"e2e-set-{n}"))
+    return {"conversation_metadata": {
+        "conversation_id": cid, "total_turns": 1, "quality_tier": "production",
+        "scaffolding": {"persona_key": f"p{n % 3}", "emotional_arc_key": "a",
+                        "training_topic_key": "t"}},
+        "training_pairs": [{"id": f"c{n}", "conversation_id": cid, "current_user_input": f"Q{n}?",
+                            "target_response": f"Answer {n}.",
+                            "training_metadata": {"quality_score": 4.5, "human_reviewed": True}}]}
+
+
+def upload(api: str, name: str, numbers: list[int]) -> dict:
+    data = json.dumps({"training_file_metadata": {"file_name": name},
+                       "conversations": [conversation(n) for n in numbers]}).encode()
+    answer = httpx.post(f"{api}/training-files", files={"file": (f"{name}.json", data)}, timeout=60)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_a_short_file_is_combined_into_an_eligible_set_from_its_page(stack, console):  # noqa: F811
+    page, errors = console
+    short = upload(stack.api, "batch-48", list(range(48)))
+    upload(stack.api, "batch-10", [1, 2, 3, *range(100, 107)])
+    page.goto(f"{stack.gateway_url.rstrip('/')}/#/files/{short['id']}")
+    panel = page.get_by_test_id("combine-files")
+    expect(panel).to_have_attribute("data-short", "true")
+    panel.get_by_test_id("combine-open").click()
+    panel.locator("[data-testid=combine-file]", has_text="batch-10").locator("input").check()
+    expect(panel.get_by_test_id("combine-total")).to_contain_text("up to 58 conversations")
+    panel.get_by_test_id("combine-create").click()
+    result = panel.get_by_test_id("training-set")
+    expect(result).to_contain_text("55 conversations from 2 files")
+    expect(result).to_contain_text("3 repeated conversations counted once")
+    expect(result.get_by_test_id("eligibility-ok")).to_be_visible()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "training-set.png"), full_page=True)
+    result.get_by_test_id("training-set-configure").click()
+    expect(page.get_by_test_id("configure-view")).to_be_visible()
+    assert errors == []
