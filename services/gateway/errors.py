@@ -8,6 +8,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from proto.api import ServiceError
+from services.gateway.openai_api.errors import on_http_error as openai_http_error
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ def on_validation_error(_: Request, exc: ValidationException) -> Response:
     ))
 
 
-def on_http_error(_: Request, exc: HTTPException) -> Response:
+def on_http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/v1/"):
+        # No /v1 route matched (so the /v1 Router's own handlers never ran): still OpenAI's shape.
+        return openai_http_error(request, exc)
     if exc.status_code >= 500:
         log.error("gateway error %s: %s", exc.status_code, exc.detail, exc_info=exc)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}

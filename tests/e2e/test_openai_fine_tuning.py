@@ -141,7 +141,16 @@ def test_unknown_model_and_ineligible_file_get_openai_errors_with_how_to_fix(sta
         client.files.create(file=("a.jsonl", b"{}"), purpose="assistants")
     assert purpose.value.param == "purpose"
 
-    # The body itself: OpenAI's four keys, not /api/v1's shape.
+    assert {"tiny-random-llama", "HuggingFaceTB/SmolLM2-135M-Instruct"} <= \
+        {m.id for m in client.models.list()}
+    assert client.models.retrieve("HuggingFaceTB/SmolLM2-135M-Instruct").owned_by == "brightrun"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o-mini")
+
+    # The body itself: OpenAI's four keys, not /api/v1's shape — on a path no route serves too.
+    unrouted = httpx.get(f"{stack.gateway_url}/v1/assistants")
+    assert unrouted.status_code == 404
+    assert set(unrouted.json()["error"]) == {"message", "type", "param", "code"}
     raw = httpx.post(f"{stack.gateway_url}/v1/fine_tuning/jobs",
                      json={"model": "nope", "training_file": file.id},
                      headers={"Authorization": "Bearer unused"})

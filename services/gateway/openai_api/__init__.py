@@ -9,11 +9,12 @@ from services.gateway.openai_api.auth import check_api_key
 from services.gateway.openai_api.errors import EXCEPTION_HANDLERS
 from services.gateway.openai_api.files import OpenAIFilesController
 from services.gateway.openai_api.fine_tuning import FineTuningJobsController
+from services.gateway.openai_api.models import ModelsController
 from services.gateway.openai_api.progress import FineTuningProgressController
 
 
 def openai_router() -> Router:
     """Its own exception handlers (OpenAI's error shape) and guard (bearer tokens)."""
     return Router(path="/v1", route_handlers=[OpenAIFilesController, FineTuningJobsController,
-                                              FineTuningProgressController],
+                                              FineTuningProgressController, ModelsController],
                   exception_handlers=EXCEPTION_HANDLERS, guards=[check_api_key])
