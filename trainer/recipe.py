@@ -85,7 +85,8 @@ def read_data(spec: TrainingJobSpec, store: ObjectStore
 
 
 def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft_model: object,
-             tokenizer: object, training_file: TrainingFile, prepared: data.PreparedData) -> None:
+             tokenizer: object, training_file: TrainingFile, prepared: data.PreparedData,
+             trained_val_loss: float | None = None) -> None:
     """Stage 5: the plan's suites on the model in memory (base = adapter off)."""
     plan, hp = spec.validation, spec.hyperparameters
     if plan is None or not plan.suites:
@@ -95,7 +96,8 @@ def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft
                       max_seq_len=hp.max_seq_len, val=prepared.val,
                       held_out=data.split_by_conversation(pairs, hp.seed)[1],
                       consultant_profile=training_file.consultant_profile,
-                      progress=runner.progress_reporter(reporter))
+                      progress=runner.progress_reporter(reporter),
+                      trained_val_loss=trained_val_loss if prepared.val else None)
     runner.run_suites(context, store, spec.output_prefix, spec.attempt, reporter)
 
 
@@ -186,7 +188,8 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     # The optimizer's state (two moments per trainable weight) is of no more use: free it
     # before validation asks for memory of its own (generation's cache, scoring batches).
     del the_run, optimizer, scheduler
-    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared)
+    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared,
+             trained_val_loss=state.val_loss)
     reporter.stop_heartbeat()
     return reporter.emit(
         Completed, adapter_key=adapter_key, final_loss=state.losses[-1] if state.losses else None,

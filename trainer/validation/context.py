@@ -21,6 +21,9 @@ class Context:
     val: list[Example]  # the trainer's held-out sequences (split + packing), for perplexity
     held_out: list[TrainingPair]  # the held-out pairs themselves, for scenarios
     consultant_profile: dict | None = None
+    # The training loop's last evaluation of `val` with the adapter on: the trained perplexity
+    # already measured, so only the base pass is left to run (None: measure both).
+    trained_val_loss: float | None = None
     progress: Callable[[str], None] = lambda _: None
     # scenario id -> (answer, tokens): the brand-voice suite reuses what emotional
     # intelligence already had the trained model answer, so nothing is generated twice.

@@ -30,12 +30,17 @@ def perplexity(loss: float) -> float:
 
 
 def measure(model: Any, val: list[Example], pad_id: int, device: str,
-            progress: Callable[[str], None] = lambda _: None) -> PerplexityDetail:
+            progress: Callable[[str], None] = lambda _: None,
+            trained_loss: float | None = None) -> PerplexityDetail:
+    """`trained_loss`: the loop's own last evaluation of `val` (the same measurement), which
+    spares a pass over the held-out set."""
     if not val:
         raise NoHeldOutData("no held-out examples: the training file has too few conversations "
                             "to hold any out")
-    losses = {}
+    losses = {True: trained_loss} if trained_loss is not None else {}
     for trained in (False, True):
+        if trained in losses:
+            continue
         progress(f"perplexity: {'trained' if trained else 'base'} model on {len(val)} held-out "
                  "sequences")
         with likelihood.adapter(model, trained):

@@ -31,7 +31,7 @@ MESSAGE_MAX = 300
 
 MEASURES: dict[str, Callable[[Context], SuiteDetail]] = {
     "perplexity": lambda ctx: perplexity.measure(ctx.model, ctx.val, ctx.pad_id, ctx.device,
-                                                 ctx.progress),
+                                                 ctx.progress, ctx.trained_val_loss),
     "emotional_intelligence": answers.emotional_intelligence,
     "knowledge_retention": knowledge.measure,
     "brand_voice": answers.brand_voice,
