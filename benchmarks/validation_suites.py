@@ -3,7 +3,9 @@
 Runs the trainer's own suite functions (trainer/validation) on the demo's sample training file,
 prepared as the demo's job prepares it (max_seq_len 1024, seed 42), with a fresh LoRA adapter
 attached: an untrained adapter answers as the base model does, and costs what a trained one
-costs. Prints seconds per suite for each plan asked for, the scenarios and questions measured,
+costs. Perplexity runs both passes here; after training a job runs only the base one (the
+trained figure is the loop's last evaluation), so a job's perplexity takes about half. Prints
+seconds per suite for each plan asked for, the scenarios and questions measured,
 and the torch thread count (compare runs only at the same one; other work on the box counts).
 
     .venv/bin/python benchmarks/validation_suites.py                      # demo-sized plan

@@ -58,12 +58,11 @@ def progress_reporter(reporter: Reporter, every_s: float = PROGRESS_EVERY_S
     return progress
 
 
-def failure_message(suite: str, exc: BaseException) -> str:
+def failure_message(exc: BaseException) -> str:
+    """Why, in one plain line (readers prefix the suite: "Perplexity could not be measured: ")."""
     if is_out_of_memory(exc):
-        why = "the model ran out of memory while measuring it"
-    else:
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return f"{LABELS[suite]} could not be measured: {why}"[:MESSAGE_MAX]
+        return "the model ran out of memory while measuring it"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:MESSAGE_MAX]
 
 
 def measure(ctx: Context, suite: str, store: ObjectStore, key: str, reporter: Reporter
@@ -78,7 +77,7 @@ def measure(ctx: Context, suite: str, store: ObjectStore, key: str, reporter: Re
             gc.collect()
             torch.cuda.empty_cache()  # what the failed suite held, for the next one
         return reporter.emit(SuiteMeasured, suite=suite, ok=False,
-                             message=failure_message(suite, exc),
+                             message=failure_message(exc),
                              duration_s=round(time.monotonic() - started, 3))
     log.info("validation suite %s measured in %.1f s", suite, time.monotonic() - started)
     return reporter.emit(SuiteMeasured, suite=suite, ok=True,

@@ -25,7 +25,7 @@ from proto.validation import (
 )
 from trainer import loop, model
 from trainer.batching import collate
-from trainer.validation import knowledge, runner
+from trainer.validation import knowledge, likelihood, runner
 from trainer.validation.context import Context
 
 SMALL_PLAN = {"ei_scenarios": 3, "brand_voice_answers": 4, "max_new_tokens": 8, "seed": 5}
@@ -160,6 +160,17 @@ def test_the_multiple_choice_scorer_picks_what_the_model_was_trained_to_prefer(
     assert knowledge.picks(ctx, questions, trained=False) == base  # adapter off: the base again
 
 
+def test_choices_scored_after_one_shared_prompt_score_as_whole_sequences(tokenizer: Any) -> None:
+    lora = tiny_lora(tokenizer)
+    lora.eval()
+    for question in knowledge.load_questions().questions[:4]:
+        examples = knowledge.choice_examples(question, tokenizer)
+        shared = knowledge.choice_nll(lora, examples, tokenizer.pad_token_id, "cpu")
+        whole = likelihood.sequence_nll(lora, examples, tokenizer.pad_token_id, "cpu")
+        assert [n for _, n in shared] == [n for _, n in whole]
+        assert [t for t, _ in shared] == pytest.approx([t for t, _ in whole], rel=1e-4)
+
+
 def test_a_failing_suite_is_reported_and_the_others_still_run(tmp_path: Path,
                                                                tokenizer: Any) -> None:
     from trainer.report import Reporter
@@ -181,7 +192,7 @@ def test_a_failing_suite_is_reported_and_the_others_still_run(tmp_path: Path,
     for suite in ("emotional_intelligence", "brand_voice"):
         failed = by_suite[suite]
         assert not failed.ok and failed.detail_key is None
-        assert "could not be measured: no held-out scenarios" in failed.message
+        assert failed.message.startswith("no held-out scenarios: ")
     assert not store.exists(runner.detail_key(spec.output_prefix, 1, "brand_voice"))
     for ok in (by_suite["perplexity"], by_suite["knowledge_retention"]):
         body = store.get_bytes(ok.detail_key)
