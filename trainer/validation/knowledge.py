@@ -11,15 +11,13 @@ comparable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-import torch
-import torch.nn.functional as F
 
 from libs.common.training_format import TrainingPair
 from proto.validation import KnowledgeDetail, QuestionPick
-from trainer.data import IGNORE_INDEX, Example, build_example
+from trainer.data import Example, build_example
 from trainer.validation import likelihood
 from trainer.validation.context import Context
 
@@ -65,52 +63,17 @@ def pick(scored: list[tuple[float, int]]) -> int:
     return min(range(len(means)), key=means.__getitem__)
 
 
-def _split(example: Example) -> tuple[list[int], list[int]]:
-    first = next(i for i, label in enumerate(example.labels) if label != IGNORE_INDEX)
-    return example.input_ids[:first], example.input_ids[first:]
-
-
-@torch.no_grad()
-def choice_nll(model: Any, examples: list[Example], pad_id: int, device: str
-               ) -> list[tuple[float, int]]:
-    """(summed NLL, tokens) of each choice, as likelihood.sequence_nll scores them, with the
-    question's prompt run once: its key/value cache serves every choice. The prompt (system
-    turn, template, question) is most of each sequence, so this is 2–3× less compute."""
-    prompt, _ = _split(examples[0])
-    targets = [_split(e)[1] for e in examples]
-    assert all(_split(e)[0] == prompt for e in examples), "the choices share one prompt"
-    out = model(input_ids=torch.tensor([prompt], device=device), use_cache=True)
-    # The prompt's last position predicts each choice's first token.
-    first = F.log_softmax(out.logits[0, -1].float(), dim=-1)
-    cache = out.past_key_values
-    cache.batch_repeat_interleave(len(targets))
-    width = max(len(t) for t in targets)
-    ids = torch.full((len(targets), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(targets), len(prompt) + width), dtype=torch.long)
-    mask[:, :len(prompt)] = 1
-    for row, target in enumerate(targets):  # right-padded: a choice never sees padding
-        ids[row, :len(target)] = torch.tensor(target)
-        mask[row, len(prompt):len(prompt) + len(target)] = 1
-    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                   cache=cache, use_cache=True).logits.float()
-    logp = F.log_softmax(logits, dim=-1)
-    scored = []
-    for row, target in enumerate(targets):
-        rest = logp[row, torch.arange(len(target) - 1), torch.tensor(target[1:])].sum()
-        scored.append((float(-(first[target[0]] + rest)), len(target)))
-    return scored
-
-
 def picks(ctx: Context, questions: list[Question], trained: bool) -> list[int]:
     label = "trained" if trained else "base"
     out: list[int] = []
     with likelihood.adapter(ctx.model, trained):
-        for n, question in enumerate(questions, 1):
-            examples = choice_examples(question, ctx.tokenizer)
-            out.append(pick(choice_nll(ctx.model, examples, ctx.pad_id, ctx.device)))
-            if n % QUESTIONS_PER_REPORT == 0 or n == len(questions):
-                ctx.progress(f"knowledge retention: {n} of {len(questions)} questions answered "
-                             f"by the {label} model")
+        for start in range(0, len(questions), QUESTIONS_PER_REPORT):
+            chunk = questions[start:start + QUESTIONS_PER_REPORT]
+            examples = [e for q in chunk for e in choice_examples(q, ctx.tokenizer)]
+            scored = likelihood.sequence_nll(ctx.model, examples, ctx.pad_id, ctx.device)
+            out += [pick(scored[i:i + 4]) for i in range(0, len(scored), 4)]
+            ctx.progress(f"knowledge retention: {start + len(chunk)} of {len(questions)} "
+                         f"questions answered by the {label} model")
     return out
 
 

@@ -25,7 +25,7 @@ from proto.validation import (
 )
 from trainer import loop, model
 from trainer.batching import collate
-from trainer.validation import knowledge, likelihood, runner
+from trainer.validation import knowledge, runner
 from trainer.validation.context import Context
 
 SMALL_PLAN = {"ei_scenarios": 3, "brand_voice_answers": 4, "max_new_tokens": 8, "seed": 5}
@@ -158,17 +158,6 @@ def test_the_multiple_choice_scorer_picks_what_the_model_was_trained_to_prefer(
 
     assert knowledge.picks(ctx, questions, trained=True) == taught
     assert knowledge.picks(ctx, questions, trained=False) == base  # adapter off: the base again
-
-
-def test_choices_scored_after_one_shared_prompt_score_as_whole_sequences(tokenizer: Any) -> None:
-    lora = tiny_lora(tokenizer)
-    lora.eval()
-    for question in knowledge.load_questions().questions[:4]:
-        examples = knowledge.choice_examples(question, tokenizer)
-        shared = knowledge.choice_nll(lora, examples, tokenizer.pad_token_id, "cpu")
-        whole = likelihood.sequence_nll(lora, examples, tokenizer.pad_token_id, "cpu")
-        assert [n for _, n in shared] == [n for _, n in whole]
-        assert [t for t, _ in shared] == pytest.approx([t for t, _ in whole], rel=1e-4)
 
 
 def test_a_failing_suite_is_reported_and_the_others_still_run(tmp_path: Path,
