@@ -10,7 +10,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -25,7 +25,6 @@ from proto.packaging import ArtifactsView, ArtifactView, GetDeploymentInstructio
 from services.gateway.bus import GatewayBus
 from services.gateway.downloads import DownloadLinks, Grant, count_download, stream_object
 
-Kind = Literal["adapter-bundle", "deployment-package"]
 COLUMNS = ("step", "epoch", "training_loss", "validation_loss", "learning_rate", "perplexity",
            "gpu_utilization_pct", "gpu_memory_bytes", "timestamp")
 PAGE_ROWS = 5000
@@ -76,15 +75,19 @@ class ArtifactsController(Controller):
         await count_download(bus, grant, request.headers.get("range"))
         return response
 
-    @post("/{job_id:uuid}/artifacts/{kind:str}/link", status_code=201)
-    async def link(self, job_id: uuid.UUID, kind: Kind, bus: NamedDependency[GatewayBus],
-                   settings: NamedDependency[Settings]) -> dict[str, Any]:
-        """A signed download link, valid 24 hours, that needs no other credential."""
-        a = await ready_artifact(bus, job_id, kind)
-        token, expires_at = DownloadLinks(settings.webhook_secret).issue(
-            Grant(job_id=job_id, kind=kind, key=a.key, filename=a.filename))
-        return {"url": f"/api/v1/downloads/{token}", "expires_at": expires_at, "kind": kind,
-                "filename": a.filename, "size_bytes": a.size_bytes, "sha256": a.sha256}
+    # Spelled out per kind: a `{kind}` segment here would lose to the static download routes
+    # above in the router's trie, and answer 404.
+    @post("/{job_id:uuid}/artifacts/adapter-bundle/link", status_code=201)
+    async def adapter_bundle_link(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
+                                  settings: NamedDependency[Settings]) -> dict[str, Any]:
+        """A signed download link for the adapter bundle, valid 24 hours."""
+        return await signed_link(job_id, "adapter-bundle", bus, settings)
+
+    @post("/{job_id:uuid}/artifacts/deployment-package/link", status_code=201)
+    async def deployment_package_link(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
+                                      settings: NamedDependency[Settings]) -> dict[str, Any]:
+        """A signed download link for the deployment package, valid 24 hours."""
+        return await signed_link(job_id, "deployment-package", bus, settings)
 
     @get("/{job_id:uuid}/deployment-instructions")
     async def instructions(self, job_id: uuid.UUID,
@@ -103,6 +106,16 @@ class ArtifactsController(Controller):
         pages = await first_page(bus, job_id)
         return Stream(json_chunks(job_id, pages), media_type="application/json", headers={
             "Content-Disposition": f'attachment; filename="metrics-{job_id}.json"'})
+
+
+async def signed_link(job_id: uuid.UUID, kind: str, bus: GatewayBus,
+                      settings: Settings) -> dict[str, Any]:
+    """A link that needs no other credential: the artifact's key and name, signed."""
+    a = await ready_artifact(bus, job_id, kind)
+    token, expires_at = DownloadLinks(settings.webhook_secret).issue(
+        Grant(job_id=job_id, kind=kind, key=a.key, filename=a.filename))
+    return {"url": f"/api/v1/downloads/{token}", "expires_at": expires_at, "kind": kind,
+            "filename": a.filename, "size_bytes": a.size_bytes, "sha256": a.sha256}
 
 
 async def first_page(bus: GatewayBus, job_id: uuid.UUID) -> AsyncIterator[list[MetricsRow]]:

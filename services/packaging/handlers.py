@@ -107,6 +107,8 @@ async def build_next(uow: UnitOfWork, broker: NatsBroker, store: ObjectStore,
 async def _failed(uow: UnitOfWork, job_id: uuid.UUID, version: int, attempts: int,
                   exc: Exception) -> None:
     reason = exc.error.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
+    if not isinstance(exc, ServiceError):
+        log.warning("job %s: build v%d raised", job_id, version, exc_info=exc)
     async with uow() as work:
         repo = Packaging(work.conn)
         if attempts < MAX_ATTEMPTS:
@@ -134,7 +136,8 @@ async def gather(broker: NatsBroker, store: ObjectStore, job_id: uuid.UUID,
     from trainer.model import EMBEDDED_HUB_IDS
 
     base = domain.base_model(job.model.name, EMBEDDED_HUB_IDS)
-    report = (log_page or {}).get("events", [{}])[0].get("payload") if log_page else None
+    data_events = (log_page or {}).get("events") or [{}]
+    report = data_events[0].get("payload")
     versions = bundle.installed_versions()
     summary = domain.training_summary(
         job, domain.final_metrics(metrics["train"], metrics["eval"]),
