@@ -18,6 +18,12 @@ class Settings(msgspec.Struct, kw_only=True):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8400
     webhook_secret: str = "dev-only-secret-change-me"
+    # Issue 15 ("Doors"): API keys are required on /api/v1 and /v1 whenever gateway_host is not a
+    # loopback address, or when this forces it (docker-compose does). services/gateway/access.py.
+    require_api_keys: bool = False
+    api_key_hash_secret: str = ""  # keys the stored hashes (services/jobs/api_keys.py); optional
+    api_key_cache_s: float = 5.0  # a key's verification is reused this long: revocation's delay
+    uploads_per_minute: int = 30  # per API key, on POST /api/v1/training-files and /v1/files
     log_level: str = "INFO"
     python: str = sys.executable
     min_conversations: int = 50

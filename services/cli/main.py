@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from services.cli import keys
 from services.cli.stack import Stack
 
 
@@ -47,6 +48,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(_state_dir(args), keep_running=args.keep_running, gateway_port=args.port)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    return keys.cmd_keys(args, _state_dir(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="brightrun", description=__doc__)
     parser.add_argument("--state-dir", help="where all data lives (default .state, or BRIGHTRUN_STATE_DIR)")
@@ -60,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--keep-running", action="store_true", help="leave the stack up afterwards")
     demo.add_argument("--port", type=int, help="gateway port")
     demo.set_defaults(func=cmd_demo)
+    keys.add_parser(sub).set_defaults(func=cmd_keys)  # issue 15: API keys (services/cli/keys.py)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from litestar import Litestar, Response, Router, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.response import File
@@ -17,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from libs.common.logging import configure
 from libs.common.settings import Settings
 from libs.common.storage import open_store
+from services.gateway.access import Access, Denied, on_denied, require_api_key
 from services.gateway.artifacts import ArtifactsController
 from services.gateway.bus import GatewayBus
 from services.gateway.comparisons import ComparisonsController
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                               arbitrary_channels_allowed=True, subscriber_max_backlog=10_000)
     bus = wire_bus(settings, channels)
     store = open_store(settings.resolved_storage_url)
+    access = Access(settings, bus.ask)  # issue 15: the API-key guard's state (access.py)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         TemplatesController, ComparisonsController,
                         ReportsController, ArtifactsController, DownloadsController,
                         ValidationController, TrainingSetsController],
+        guards=[require_api_key],  # exempts webhooks and signed downloads itself (access.py)
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],
@@ -113,7 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         plugins=[channels],
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"access": access}),
+        exception_handlers={**EXCEPTION_HANDLERS, Denied: on_denied},
         request_max_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,  # multipart framing on top of 50 MB
         openapi_config=OpenAPIConfig(title="Bright Run API", version="1.0.0", path="/api/v1/schema"),
     )

@@ -11,6 +11,7 @@ from libs.common.bus import connected, durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from libs.common.storage import open_store
+from proto.access import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
 from proto.api import ServiceError
 from proto.base import decode
 from proto.cost import CostCapReached
@@ -38,7 +39,15 @@ from proto.templates import (
 )
 from proto.training import TrainingEventReported
 from proto.training_sets import CreateTrainingSet, GetTrainingSet, ListTrainingSets
-from services.jobs import gpu_retry, handlers, lifecycle, lineage, templates, training_sets
+from services.jobs import (
+    api_keys,
+    gpu_retry,
+    handlers,
+    lifecycle,
+    lineage,
+    templates,
+    training_sets,
+)
 from services.jobs.admission import Platform
 
 
@@ -131,6 +140,23 @@ def build(settings: Settings) -> ServiceRuntime:
     @rpc(broker, ApplyTemplate)
     async def apply_template(cmd: ApplyTemplate):
         return await templates.apply_template(cmd, uow)
+
+    # Issue 15: API keys for the gateway (services/jobs/api_keys.py).
+    @rpc(broker, CreateApiKey)
+    async def create_api_key(cmd: CreateApiKey):
+        return await api_keys.create_api_key(cmd, uow, settings.api_key_hash_secret)
+
+    @rpc(broker, ListApiKeys)
+    async def list_api_keys(q: ListApiKeys):
+        return await api_keys.list_api_keys(q, uow)
+
+    @rpc(broker, RevokeApiKey)
+    async def revoke_api_key(cmd: RevokeApiKey):
+        return await api_keys.revoke_api_key(cmd, uow)
+
+    @rpc(broker, VerifyApiKey)
+    async def verify_api_key(q: VerifyApiKey):
+        return await api_keys.verify_api_key(q, uow, settings.api_key_hash_secret)
 
     runtime.batches(TrainingEventReported.subject, "jobs-on-training-event",
                     TrainingEventReported.unwrap,

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from libs.common.bus import DUPLICATE_WINDOW_S, STREAMS
+from libs.common.settings import Settings
+from services.gateway.access import keys_required
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -121,6 +123,12 @@ def test_the_gateway_listens_on_all_interfaces_and_publishes_8400(compose):
 
     assert environment_of(gateway)["BRIGHTRUN_GATEWAY_HOST"] == "0.0.0.0"
     assert any(str(port).endswith("8400:8400") for port in gateway.get("ports", []))
+
+
+def test_the_gateway_in_compose_requires_api_keys(compose):
+    """Issue 15: an open port is not acceptable; compose says so beyond what 0.0.0.0 implies."""
+    settings = Settings.from_env(environment_of(compose["services"]["gateway"]))
+    assert settings.require_api_keys and keys_required(settings)
 
 
 def test_no_secret_is_baked_into_the_compose_file(compose):
