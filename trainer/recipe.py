@@ -86,7 +86,7 @@ def read_data(spec: TrainingJobSpec, store: ObjectStore
 
 def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft_model: object,
              tokenizer: object, training_file: TrainingFile, prepared: data.PreparedData,
-             trained_val_loss: float | None = None) -> None:
+             stop: loop.StopFlag, trained_val_loss: float | None = None) -> None:
     """Stage 5: the plan's suites on the model in memory (base = adapter off)."""
     plan, hp = spec.validation, spec.hyperparameters
     if plan is None or not plan.suites:
@@ -98,11 +98,12 @@ def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft
                       consultant_profile=training_file.consultant_profile,
                       progress=runner.progress_reporter(reporter),
                       trained_val_loss=trained_val_loss if prepared.val else None)
-    runner.run_suites(context, store, spec.output_prefix, spec.attempt, reporter)
+    runner.run_suites(context, store, spec.output_prefix, spec.attempt, reporter,
+                      stopping=lambda: stop.requested)
 
 
 def validate_only(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter,
-                  work_dir: Path) -> Completed:
+                  stop: loop.StopFlag, work_dir: Path) -> Completed:
     """A re-run of validation on a fresh instance: the base model and the stored adapter,
     no training."""
     assert spec.validation is not None and spec.validation.adapter_key
@@ -114,7 +115,7 @@ def validate_only(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter,
     base = model.load_base(model.weights_source(spec.model), tokenizer, on,
                            model.use_nf4(spec.model, on))
     peft_model = model.load_adapter(base, store, adapter_key, work_dir / "adapter")
-    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared)
+    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared, stop)
     reporter.stop_heartbeat()
     return reporter.emit(Completed, adapter_key=adapter_key, steps=0)
 
@@ -122,7 +123,7 @@ def validate_only(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter,
 def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loop.StopFlag,
         work_dir: Path) -> Completed:
     if spec.validation and spec.validation.adapter_key:
-        return validate_only(spec, store, reporter, work_dir)
+        return validate_only(spec, store, reporter, stop, work_dir)
     # A resumed run takes its shape from its checkpoint, so find that before anything else.
     found, corrupt = checkpoint.find_restorable(store, spec.output_prefix, spec.resume_from,
                                                 work_dir)
@@ -188,7 +189,7 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     # The optimizer's state (two moments per trainable weight) is of no more use: free it
     # before validation asks for memory of its own (generation's cache, scoring batches).
     del the_run, optimizer, scheduler
-    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared,
+    validate(spec, store, reporter, peft_model, tokenizer, training_file, prepared, stop,
              trained_val_loss=state.val_loss)
     reporter.stop_heartbeat()
     return reporter.emit(

@@ -86,13 +86,24 @@ def measure(ctx: Context, suite: str, store: ObjectStore, key: str, reporter: Re
 
 
 def run_suites(ctx: Context, store: ObjectStore, output_prefix: str, attempt: int,
-               reporter: Reporter) -> list[SuiteMeasured]:
+               reporter: Reporter, stopping: Callable[[], bool] = lambda: False
+               ) -> list[SuiteMeasured]:
     """The plan's suites in a fixed order (emotional intelligence before brand voice, which
-    reuses its trained answers), the model in eval mode: no dropout, no recomputation."""
+    reuses its trained answers), the model in eval mode: no dropout, no recomputation.
+
+    Once `stopping()` (SIGTERM: the instance is going), the suites not yet started are reported
+    as not measured, so the job still completes with its adapter inside the grace period."""
     ctx.model.eval()
     wanted = [s for s in SUITES if s in ctx.plan.suites]
     reporter.emit(StageChanged, stage="validating",
                   detail=f"measuring {len(wanted)} suite{'s' if len(wanted) != 1 else ''}: "
                          + ", ".join(LABELS[s].lower() for s in wanted))
-    return [measure(ctx, suite, store, detail_key(output_prefix, attempt, suite), reporter)
-            for suite in wanted]
+    results = []
+    for suite in wanted:
+        if stopping():
+            results.append(reporter.emit(SuiteMeasured, suite=suite, ok=False, message=(
+                "the instance was stopped before this suite ran; re-run it")))
+            continue
+        results.append(measure(ctx, suite, store, detail_key(output_prefix, attempt, suite),
+                               reporter))
+    return results

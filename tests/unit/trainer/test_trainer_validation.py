@@ -202,3 +202,27 @@ def test_the_question_file_is_well_formed() -> None:
     assert len(topics) >= 8 and max(topics.values()) <= 15
     positions = Counter(q.answer for q in questions)
     assert set(positions) == {0, 1, 2, 3} and min(positions.values()) >= 15
+
+
+def test_once_the_instance_is_stopping_the_suites_left_are_reported_not_measured(
+        tmp_path: Path, tokenizer: Any) -> None:
+    from trainer.report import Reporter
+
+    spec = load_spec(make_job(tmp_path))
+    ctx = context(tiny_lora(tokenizer), tokenizer,
+                  val=_prepared(tmp_path / "spec.json").val)
+    asked = []
+
+    def stopping() -> bool:  # SIGTERM lands while the first suite runs
+        asked.append(True)
+        return len(asked) > 1
+
+    reporter = Reporter(spec)
+    try:
+        results = runner.run_suites(ctx, open_store(spec.storage.url), spec.output_prefix, 1,
+                                    reporter, stopping=stopping)
+    finally:
+        reporter.close()
+
+    assert [(r.suite, r.ok) for r in results] == [(s, s == "perplexity") for s in SUITES]
+    assert all("stopped before this suite ran" in r.message for r in results[1:])
