@@ -41,13 +41,16 @@ PROMPT = "I'm worried about my savings."
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> tuple[Path, Path]:
+    return make_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+def make_tiny(root: Path) -> tuple[Path, Path]:
     """The tiny base model saved to a local dir (what a client's local copy is) and a LoRA on it
     with random (not zero) B matrices, so it changes the model's answers."""
     from peft import LoraConfig, get_peft_model
 
     from trainer import model
 
-    root = tmp_path_factory.mktemp("tiny")
     tokenizer = model.load_tokenizer(model.tokenizer_source(TINY))
     base = model._tiny_llama(tokenizer)
     base.save_pretrained(root / "base")
