@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
@@ -118,6 +119,37 @@ class CheckBudget(msgspec.Struct, frozen=True, kw_only=True):
     estimate_cents: int
     job_name: str = ""
     parent_job_id: uuid.UUID | None = None  # a retry or resume: the cap counts its spend too
+
+
+class ReserveBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """Accept a job's estimate against the budget and hold it until the job is settled: the
+    check and the hold are one transaction on the locked budget row, so jobs created at once
+    cannot all fit the same remainder. Fails as CheckBudget does. Asking again with the same
+    `reservation_id` answers the reservation already made."""
+
+    subject: ClassVar[str] = "rpc.cost.reserve_budget"
+    reservation_id: uuid.UUID
+    estimate_cents: Annotated[int, msgspec.Meta(ge=0)]
+    job_name: str = ""
+    parent_job_id: uuid.UUID | None = None  # a retry or resume: the cap counts its spend too
+
+
+class ReleaseReservation(msgspec.Struct, frozen=True, kw_only=True):
+    """The creation a reservation was made for failed: hand its estimate back now (a
+    reservation no JobQueued binds is released by the cost service's sweeper anyway)."""
+
+    subject: ClassVar[str] = "rpc.cost.release_reservation"
+    reservation_id: uuid.UUID
+
+
+class Reservation(msgspec.Struct, frozen=True, kw_only=True):
+    reservation_id: uuid.UUID
+    estimate_cents: int
+    job_id: uuid.UUID | None
+    created_at: datetime
+    released_at: datetime | None
+    release_reason: str | None
+    remaining_cents: int | None = None  # what is left of the month after it (None: no limit)
 
 
 class GetJobCost(msgspec.Struct, frozen=True, kw_only=True):

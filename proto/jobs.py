@@ -75,6 +75,9 @@ class JobQueued(Message, frozen=True, kw_only=True):
     estimate: dict | None = None
     created_at: datetime | None = None
     parent_job_id: uuid.UUID | None = None
+    # The budget reservation the job was accepted on (rpc.cost.reserve_budget): cost binds it
+    # to the job on this event and releases it once the job's final cost is settled.
+    reservation_id: uuid.UUID | None = None
     # Stage 5: the suites the trainer measures after training (None: none, as for jobs queued
     # before validation existed).
     validation: ValidationPlan | None = None
@@ -194,6 +197,7 @@ class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1  # GPUs of `gpu_type` per instance
     model: ModelRef = msgspec.field(default_factory=ModelRef)
     estimate: dict | None = None  # the estimate the user saw, kept with the job
+    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)
     fault_injection: FaultInjection | None = None
     # Stage 5: None gets the default plan (all four suites); {"suites": []} turns it off.
     validation: ValidationPlan | None = None
@@ -284,6 +288,7 @@ class RetryJob(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
     dry_run: bool = False  # answer the plan and its diff; create nothing
     estimate: dict | None = None
+    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)
 
 
 class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -298,3 +303,4 @@ class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
     dry_run: bool = False
     estimate: dict | None = None  # for the steps left after the checkpoint (cost estimates it)
+    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)

@@ -20,6 +20,8 @@ from proto.cost import (
     GetBudget,
     GetJobCost,
     GetMonthCosts,
+    ReleaseReservation,
+    ReserveBudget,
     SetBudget,
 )
 from proto.jobs import JobQueued, JobStatusChanged
@@ -30,7 +32,7 @@ from proto.provisioning import (
     InstanceStarted,
 )
 from proto.training import TrainingEventReported
-from services.cost import domain, handlers, queries
+from services.cost import domain, handlers, queries, reservations
 from services.cost.repository import Costs
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,18 @@ def build(settings: Settings) -> ServiceRuntime:
     @rpc(broker, CheckBudget)
     async def check_budget(cmd: CheckBudget):
         return await queries.check_budget(cmd, ctx)
+
+    @rpc(broker, ReserveBudget)
+    async def reserve_budget(cmd: ReserveBudget):
+        return await reservations.reserve(cmd, ctx)
+
+    @rpc(broker, ReleaseReservation)
+    async def release_reservation(cmd: ReleaseReservation):
+        return await reservations.release(cmd, ctx)
+
+    @runtime.background
+    async def reservation_sweeper() -> None:
+        await reservations.sweeper(ctx, settings.budget_reservation_ttl_s)
 
     @rpc(broker, GetMonthCosts)
     async def month_costs(q: GetMonthCosts):

@@ -78,6 +78,8 @@ async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
         await repo.add_job(job_row(event))
         job = await repo.job(event.job_id)
         await repo.set_attempt(event.job_id, event.attempt, **attempt_price(event, job))
+        if event.reservation_id is not None:  # the estimate held for it now follows the job
+            await repo.bind_reservation(event.reservation_id, event.job_id)
         await evaluate(work, event.job_id, ctx)
 
 
@@ -276,6 +278,7 @@ async def finalise(repo: Costs, job: dict[str, Any], cost: live.JobCost, status:
     """UJ6.3.1 once the last instance is gone; a clean completed run also refits the model."""
     final = live.final_breakdown(cost, now, job["estimate_cents"])
     await repo.update_job(job["job_id"], final=final, finalized_at=now)
+    await repo.settle_reservation(job["job_id"])  # its cost is spend now, not an estimate
     tokens = (job["estimate"] or {}).get("tokens_to_train")
     gpu = domain.GPU_TYPES.get(job["gpu_type"])
     clean = len(cost.attempts) == 1 and not cost.attempts[0].interrupted

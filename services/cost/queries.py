@@ -12,10 +12,11 @@ from typing import Any
 from proto.api import ServiceError
 from proto.base import utcnow
 from proto.cost import CheckBudget, ExportCosts, GetJobCost, GetMonthCosts, SetBudget
-from services.cost import money
-from services.cost.handlers import CostContext, lineage_units, month_of, month_spend_cents
+from services.cost import budget_rule, money
+from services.cost.handlers import CostContext, month_of, month_spend_cents
 from services.cost.live import JobCost
 from services.cost.repository import Costs
+from services.cost.reservations import budget_state, parent_spend
 
 
 async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
@@ -88,15 +89,20 @@ def _entry(e: dict[str, Any]) -> dict[str, Any]:
 
 
 async def budget(ctx: CostContext) -> dict[str, Any]:
+    """The limits, the month's spend, and what is held for jobs accepted but not settled:
+    `remaining_cents` is what a new job may still be estimated at."""
     now = utcnow()
     async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        limits, spent = await repo.budget(), await month_spend_cents(repo, now)
+        limits = await repo.budget()
+        state = await budget_state(repo, now, limits)
         alerts = await repo.budget_alerts(month_of(now))
     limit = limits["monthly_limit_cents"]
-    return {**limits, "month": month_of(now), "spent_cents": spent,
-            "remaining_cents": None if limit is None else max(0, limit - spent),
-            "percent_used": money.percent(spent, limit) if limit else None, "alerts": alerts}
+    return {**limits, "month": state.month, "spent_cents": state.spent_cents,
+            "reserved_cents": state.reserved_cents, "reserved_jobs": state.reserved_jobs,
+            "remaining_cents": state.remaining_cents,
+            "percent_used": money.percent(state.spent_cents, limit) if limit else None,
+            "alerts": alerts}
 
 
 async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:
@@ -108,52 +114,20 @@ async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:
 
 
 async def check_budget(cmd: CheckBudget, ctx: CostContext) -> dict[str, Any]:
-    """UJ6.3.2: refuse a job — a retry or a resume too — whose estimate does not fit in what is
-    left of the month, or of the per-job cap (which a linked job shares with its parents)."""
-    state = await budget(ctx)
-    parent, parent_spent = await _lineage(cmd, ctx)
-    what = f"Job {cmd.job_name!r}" if cmd.job_name else \
-        f"The job linked to {parent!r}" if parent else "This job"
-    estimate = money.dollars(cmd.estimate_cents)
-    remaining = state["remaining_cents"]
-    if remaining is not None and cmd.estimate_cents > remaining:
-        raise ServiceError(
-            "budget_exceeded",
-            f"{what} is estimated at up to {estimate}, more than the "
-            f"{money.dollars(remaining)} left of this month's "
-            f"{money.dollars(state['monthly_limit_cents'])} budget "
-            f"({money.dollars(state['spent_cents'])} spent in {state['month']}).",
-            f"{CHEAPER}, or raise the monthly limit with PUT /api/v1/budget.",
-            {"estimate_cents": cmd.estimate_cents, "remaining_cents": remaining,
-             "monthly_limit_cents": state["monthly_limit_cents"],
-             "spent_cents": state["spent_cents"], "month": state["month"]}, 422)
-    cap = state["job_cap_cents"]
-    cap_left = None if cap is None else max(0, cap - parent_spent)
-    if cap_left is not None and cmd.estimate_cents > cap_left:
-        spent = f" ({money.dollars(parent_spent)} already spent by {parent!r} and the jobs it " \
-                "continues)" if parent_spent else ""
-        raise ServiceError(
-            "job_cap_exceeded",
-            f"{what} is estimated at up to {estimate}, more than the {money.dollars(cap_left)} "
-            f"left of the {money.dollars(cap)} per-job cost cap{spent}.",
-            f"{CHEAPER}, or raise the per-job cap (job_cap_cents) with PUT /api/v1/budget.",
-            {"estimate_cents": cmd.estimate_cents, "job_cap_cents": cap,
-             "cap_left_cents": cap_left, "parent_spent_cents": parent_spent}, 422)
-    return {"allowed": True, "remaining_cents": remaining, "job_cap_left_cents": cap_left}
-
-
-CHEAPER = "Choose a cheaper configuration (spot pricing, fewer epochs, a smaller preset or GPU)"
-
-
-async def _lineage(cmd: CheckBudget, ctx: CostContext) -> tuple[str, int]:
-    """The name of the job a retry or resume continues, and what it and its parents cost."""
-    if cmd.parent_job_id is None:
-        return "", 0
+    """UJ6.3.2 as a question only (nothing held): would a job — a retry or a resume too — with
+    this estimate be accepted now? Job creation reserves instead (reservations.reserve)."""
+    now = utcnow()
     async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
-        parent = await repo.job(cmd.parent_job_id)
-        units = await lineage_units(repo, cmd.parent_job_id, utcnow())
-    return (parent or {}).get("name", ""), money.cents(units)
+        state = await budget_state(repo, now)
+        parent, parent_spent = await parent_spend(repo, cmd.parent_job_id, now)
+    refused = budget_rule.refusal(state, cmd.estimate_cents, cmd.job_name, parent, parent_spent,
+                                  linked=cmd.parent_job_id is not None)
+    if refused is not None:
+        raise refused
+    cap = state.job_cap_cents
+    return {"allowed": True, "remaining_cents": state.remaining_cents,
+            "job_cap_left_cents": None if cap is None else max(0, cap - parent_spent)}
 
 
 # --- the month and the export -------------------------------------------------------------------
@@ -169,9 +143,11 @@ async def month(q: GetMonthCosts, ctx: CostContext) -> dict[str, Any]:
         current = name == month_of(now)
         spent = await month_spend_cents(repo, now) if current else \
             money.cents(await repo.month_units(name))
+        reserved = (await budget_state(repo, now, limits)).reserved_cents if current else 0
     limit = limits["monthly_limit_cents"]
     return {"month": name, "spent_cents": spent, "monthly_limit_cents": limit,
-            "remaining_cents": None if limit is None else max(0, limit - spent),
+            "reserved_cents": reserved,
+            "remaining_cents": None if limit is None else max(0, limit - spent - reserved),
             **counts, "forecast_cents": _forecast(spent, name, now) if current else spent,
             "jobs": _by_job(entries), "by_tag": _by_tag(entries)}
 

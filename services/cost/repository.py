@@ -263,3 +263,52 @@ class Costs:
         rows = await self._all("SELECT * FROM time_model")
         return {(r["gpu_type"], r["size_class"]): Correction(r["slope"], r["intercept_s"], r["jobs"])
                 for r in rows}
+
+    # --- budget reservations (budget_rule.py) ----------------------------------------------------
+
+    async def lock_budget(self) -> dict[str, Any]:
+        """The budget row, locked until the transaction ends: reservations queue up behind it,
+        so each one sees every reservation committed before it."""
+        await self.conn.execute("INSERT INTO budget (id) VALUES (true) ON CONFLICT DO NOTHING")
+        return await self._one("SELECT monthly_limit_cents, job_cap_cents, monthly_cap_cents, "
+                               "updated_at FROM budget FOR UPDATE")
+
+    async def reservation(self, reservation_id: uuid.UUID) -> dict[str, Any] | None:
+        return await self._one("SELECT * FROM reservations WHERE reservation_id = %s",
+                               (reservation_id,))
+
+    async def add_reservation(self, row: dict[str, Any]) -> dict[str, Any]:
+        return await self._one(
+            "INSERT INTO reservations (reservation_id, job_name, estimate_cents, parent_job_id) "
+            "VALUES (%(reservation_id)s, %(job_name)s, %(estimate_cents)s, %(parent_job_id)s) "
+            "RETURNING *", row)
+
+    async def held_reservations(self) -> list[dict[str, Any]]:
+        """Open reservations, each with whether its job has finished and what it has been
+        billed so far in the ledger (running instances: `open_units`)."""
+        return await self._all(
+            "SELECT r.reservation_id, r.estimate_cents, r.job_id, r.created_at, "
+            "s.finished_at IS NOT NULL AS finished, (SELECT COALESCE(sum(e.units), 0)::bigint "
+            "FROM cost_entries e WHERE e.job_id = r.job_id) AS ledger_units "
+            "FROM reservations r LEFT JOIN statuses s USING (job_id) WHERE r.released_at IS NULL")
+
+    async def bind_reservation(self, reservation_id: uuid.UUID, job_id: uuid.UUID) -> None:
+        """The job exists: its reservation holds on until the job is settled (even one released
+        meanwhile because its creation looked failed or took too long to confirm)."""
+        await self.conn.execute(
+            "UPDATE reservations SET job_id = %(j)s, bound_at = COALESCE(bound_at, now()), "
+            "released_at = NULL, release_reason = NULL WHERE reservation_id = %(r)s "
+            "AND (job_id IS NULL OR job_id = %(j)s) AND release_reason IS DISTINCT FROM "
+            "'settled'", {"r": reservation_id, "j": job_id})
+
+    async def release_reservation(self, reservation_id: uuid.UUID, reason: str) -> None:
+        """Release one no job has bound (a bound one is released when its job settles)."""
+        await self.conn.execute(
+            "UPDATE reservations SET released_at = now(), release_reason = %s WHERE "
+            "reservation_id = %s AND job_id IS NULL AND released_at IS NULL",
+            (reason, reservation_id))
+
+    async def settle_reservation(self, job_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            "UPDATE reservations SET released_at = now(), release_reason = 'settled' WHERE "
+            "job_id = %s AND released_at IS NULL", (job_id,))

@@ -11,11 +11,11 @@ import msgspec
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 
-from proto.cost import CheckBudget
 from proto.jobs import GetJob, HyperparameterOverrides, ResumeJob, RetryJob
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
+from services.gateway.jobs import reserved
 
 
 class RetryBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,11 +59,13 @@ async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
         return Response(plan, status_code=200)
     estimate = await _fresh_estimate(bus, job_id, plan)
     # UJ6.3.2: a linked job is a new job, refused like one when its estimate does not fit the
-    # month's budget or what its parents left of the per-job cap.
-    await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"],
-                              job_name=request.name or "", parent_job_id=job_id))
-    return Response(await bus.ask(msgspec.structs.replace(request, estimate=estimate)),
-                    status_code=201)
+    # month's budget or what its parents left of the per-job cap, and held like one.
+    created = await reserved(
+        bus, estimate, request.name or "",
+        lambda reservation_id: bus.ask(msgspec.structs.replace(
+            request, estimate=estimate, reservation_id=reservation_id)),
+        parent_job_id=job_id)
+    return Response(created, status_code=201)
 
 
 class JobRecoveryController(Controller):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import uuid
 import zipfile
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -15,7 +17,7 @@ from litestar.params import Parameter
 
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
-from proto.cost import CheckBudget
+from proto.cost import ReleaseReservation, ReserveBudget
 from proto.jobs import (
     CancelJob,
     CreateJob,
@@ -32,6 +34,8 @@ from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
 from services.gateway.templates import with_template
+
+log = logging.getLogger(__name__)
 
 
 class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,11 +70,33 @@ async def create_job(bus: GatewayBus, data: CreateJobBody) -> dict[str, Any]:
                            "Give training_file_id (an uploaded file) or training_set_id (a "
                            "training set combining several).", {}, 422)
     estimate = await estimate_for(bus, data)
-    # UJ6.3.2: a job whose estimate (its high end) exceeds what is left of the month's
-    # budget is refused here, with the cost service's `budget_exceeded` error.
-    await bus.ask(CheckBudget(estimate_cents=estimate["cost_cents_high"], job_name=data.name or ""))
     fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
-    return await bus.ask(CreateJob(**fields, estimate=estimate))
+    return await reserved(
+        bus, estimate, data.name or "",
+        lambda reservation_id: bus.ask(CreateJob(**fields, estimate=estimate,
+                                                 reservation_id=reservation_id)))
+
+
+async def reserved(bus: GatewayBus, estimate: dict[str, Any], job_name: str,
+                   create: Callable[[uuid.UUID], Awaitable[Any]],
+                   parent_job_id: uuid.UUID | None = None) -> Any:
+    """UJ6.3.2, issue 15: the cost service holds the estimate's high end against the month (or
+    refuses with `budget_exceeded` / `job_cap_exceeded`), then the job is created carrying the
+    reservation. A creation that fails hands it back at once; should that fail too, the cost
+    service releases a reservation no job was created for after a few minutes."""
+    reservation_id = uuid.uuid4()
+    await bus.ask(ReserveBudget(reservation_id=reservation_id, job_name=job_name,
+                                estimate_cents=estimate["cost_cents_high"],
+                                parent_job_id=parent_job_id))
+    try:
+        return await create(reservation_id)
+    except Exception:
+        try:
+            await bus.ask(ReleaseReservation(reservation_id=reservation_id))
+        except Exception:
+            log.warning("reservation %s not released now; the cost service's sweeper will",
+                        reservation_id, exc_info=True)
+        raise
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):

@@ -137,7 +137,7 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> Job
             "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
             "gpu_count": cmd.gpu_count,
             "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
-            "parent_job_id": None,
+            "parent_job_id": None, "reservation_id": cmd.reservation_id,
             "fault_injection": cmd.fault_injection,
             "validation": domain.validation_plan(cmd.validation),
         })
@@ -161,6 +161,7 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
         if config["fault_injection"] else None,
         name=config["name"], tags=list(config["tags"]), estimate=config["estimate"],
         created_at=config["created_at"], parent_job_id=config["parent_job_id"],
+        reservation_id=config.get("reservation_id"),
         validation=msgspec.convert(config["validation"], ValidationPlan)
         if config.get("validation") is not None else None,
     )

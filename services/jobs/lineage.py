@@ -103,7 +103,8 @@ async def retry_job(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Any:
                "parent_name": parent["name"], "changes": planned["changes"],
                "applied_suggestion": bool(cmd.apply_suggested and suggested)}
     return await _create_linked(uow, parent, planned, lineage, cmd.name or
-                                f"{parent['name']} (retry)", cmd.estimate, None)
+                                f"{parent['name']} (retry)", cmd.estimate, None,
+                                cmd.reservation_id)
 
 
 async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platform: Platform
@@ -131,7 +132,7 @@ async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platfo
                "checkpoint_step": step, "checkpoint_key": key}
     return await _create_linked(uow, parent, planned, lineage, cmd.name or
                                 f"{parent['name']} (resumed)", cmd.estimate,
-                                (store, key, step))
+                                (store, key, step), cmd.reservation_id)
 
 
 async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: int | None
@@ -160,7 +161,8 @@ async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: 
 
 async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[str, Any],
                          lineage: dict[str, Any], name: str, estimate: dict[str, Any] | None,
-                         resume: tuple[ObjectStore, str, int] | None) -> Any:
+                         resume: tuple[ObjectStore, str, int] | None,
+                         reservation_id: uuid.UUID | None = None) -> Any:
     job_id, now = uuid.uuid4(), utcnow()
     resume_from = None
     if resume is not None:  # copied before the job exists: a failed copy leaves no job behind
@@ -178,7 +180,7 @@ async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[
             "gpu_count": parent["gpu_count"],
             "pricing": planned["pricing"], "status": "queued",
             "estimate": estimate if estimate is not None else parent["estimate"],
-            "parent_job_id": parent["id"], "lineage": lineage,
+            "parent_job_id": parent["id"], "lineage": lineage, "reservation_id": reservation_id,
             "validation": parent["validation"],  # a retry or resume validates as its parent
         })
         work.emit(queued_event(await jobs.run_config(job_id), attempt=1, resume_from=resume_from))

@@ -60,15 +60,16 @@ class Jobs:
     async def add(self, row: dict[str, Any]) -> None:
         json_fields = ("model", "lora", "hyperparameters", "estimate", "fault_injection",
                        "lineage", "validation")
-        row = {"fault_injection": None, "lineage": None, "validation": None, **row}
+        row = {"fault_injection": None, "lineage": None, "validation": None,
+               "reservation_id": None, **row}
         await self.conn.execute(
             "INSERT INTO jobs (id, name, description, notes, tags, training_file_id, preset, model, "
             "lora, hyperparameters, gpu_type, pricing, status, estimate, parent_job_id, "
-            "fault_injection, lineage, gpu_count, validation) VALUES "
+            "fault_injection, lineage, gpu_count, validation, reservation_id) VALUES "
             "(%(id)s, %(name)s, %(description)s, %(notes)s, %(tags)s, %(training_file_id)s, "
             "%(preset)s, %(model)s, %(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, "
             "%(status)s, %(estimate)s, %(parent_job_id)s, %(fault_injection)s, %(lineage)s, "
-            "%(gpu_count)s, %(validation)s)",
+            "%(gpu_count)s, %(validation)s, %(reservation_id)s)",
             {**row, **{k: _json(row[k]) if row[k] is not None else None for k in json_fields}},
         )
         await self._history(row["id"], row["status"], "Job created and queued.")
@@ -140,7 +141,7 @@ class Jobs:
             "SELECT j.id, j.name, j.notes, j.description, j.tags, j.training_file_id, j.preset, "
             "j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.fault_injection, "
             "j.gpu_count, j.validation, "
-            "j.status, j.error, j.estimate, j.created_at, j.parent_job_id, "
+            "j.status, j.error, j.estimate, j.created_at, j.parent_job_id, j.reservation_id, "
             "f.storage_key AS training_file_key, f.eligibility "
             "FROM jobs j JOIN training_files f ON f.id = j.training_file_id WHERE j.id = %s",
             (job_id,))
