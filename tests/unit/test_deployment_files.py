@@ -34,6 +34,8 @@ REQUIRED_SETTINGS = (
 INFRASTRUCTURE = ("nats", "postgres", "minio")
 # A secret comes from the host's environment with no fallback value: `${NAME:?message}`.
 REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}$")
+# An optional secret (the judge's key: no judge means blind review) bakes nothing in: empty fallback.
+OPTIONAL_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:-\}$")
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|(^|_)KEY$", re.IGNORECASE)
 URL_PASSWORD = re.compile(r"://(?:\$\{[^}]*\}|[^:/@\s]*):(?P<password>\$\{[^}]*\}|[^@/\s]*)@")
 TEST_SECRETS = {
@@ -81,7 +83,8 @@ def baked_secrets(env: dict[str, str]) -> list[str]:
     """The entries of `env` that carry a secret not taken from a required host variable."""
     found = []
     for key, value in env.items():
-        if SECRET_NAME.search(key) and not REQUIRED_VARIABLE.match(value):
+        if SECRET_NAME.search(key) and not (REQUIRED_VARIABLE.match(value)
+                                            or OPTIONAL_VARIABLE.match(value)):
             found.append(key)
         for match in URL_PASSWORD.finditer(value):
             if not REQUIRED_VARIABLE.match(match["password"]):
@@ -140,13 +143,16 @@ def test_the_secret_check_catches_literals_and_fallback_values():
     env = {
         "BRIGHTRUN_WEBHOOK_SECRET": "dev-only-secret-change-me",
         "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:-hunter2}",
+        "BRIGHTRUN_JUDGE_API_KEY": "${BRIGHTRUN_JUDGE_API_KEY:-sk-live-123}",
         "BRIGHTRUN_STORAGE_URL": "s3://${MINIO_ROOT_USER:?set it}:minio123@minio:9000/b",
         "BRIGHTRUN_DATABASE_URL": "postgresql://brightrun:${POSTGRES_PASSWORD:?set it}@postgres/db",
     }
 
     assert baked_secrets(env) == [
-        "BRIGHTRUN_WEBHOOK_SECRET", "POSTGRES_PASSWORD", "BRIGHTRUN_STORAGE_URL (password in URL)",
+        "BRIGHTRUN_WEBHOOK_SECRET", "POSTGRES_PASSWORD", "BRIGHTRUN_JUDGE_API_KEY",
+        "BRIGHTRUN_STORAGE_URL (password in URL)",
     ]
+    assert baked_secrets({"BRIGHTRUN_JUDGE_API_KEY": "${BRIGHTRUN_JUDGE_API_KEY:-}"}) == []
 
 
 # --- JetStream streams ----------------------------------------------------------------------------
