@@ -86,11 +86,15 @@ def _subscribed(service: str, broker: Any) -> list[Endpoint]:
     return found
 
 
+# Packages without an app.py that still send: `brightrun keys` asks the jobs service (issue 15).
+CLIENTS = ("cli",)
+
+
 def senders(messages: dict[str, type]) -> set[Endpoint]:
     """Every (service, subject) whose message the service's package constructs."""
     by_origin = {(cls.__module__, cls.__name__): cls for cls in messages.values()}
     found = set()
-    for service in service_names():
+    for service in [*service_names(), *CLIENTS]:
         for path in sorted((SERVICES_DIR / service).rglob("*.py")):
             for cls in _constructed(ast.parse(path.read_text(), str(path)), by_origin):
                 request = cls.subject.startswith("rpc.")
