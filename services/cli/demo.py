@@ -1,27 +1,35 @@
 """`brightrun demo`: the journey on the sample file, through the gateway like any user.
 
-Stack up → upload → eligibility → preset + estimate → job → live progress → adapter.
+Stack up → upload → eligibility → preset + estimate → job → live progress → validation (base
+against trained) → PDF report → adapter bundle and deployment package.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 from websockets.sync.client import connect
 
+from services.cli.demo_delivery import (
+    package_command,
+    save_artifacts,
+    save_report,
+    show_validation,
+)
 from services.cli.stack import Stack
 
 SAMPLE = Path(__file__).with_name("samples") / "financial-advisory-sample.json"
 # Balanced, sized for two CPU cores: smaller micro-batches so the bar moves, two epochs.
 CPU_OVERRIDES = {"epochs": 2, "micro_batch_size": 2, "grad_accumulation": 2,
                  "max_seq_len": 1024, "checkpoint_every_steps": 10}
+# Validation sized for two CPU cores (benchmarks/validation_suites.py): ten EI scenarios and
+# ten brand-voice answers of up to 96 tokens, all 100 knowledge questions, the whole held-out set.
+DEMO_VALIDATION = {"ei_scenarios": 10, "brand_voice_answers": 10, "max_new_tokens": 96}
 BAR_WIDTH = 30
 
 
@@ -121,16 +129,6 @@ def _describe_file(training_file: dict[str, Any]) -> None:
     _say(f"  {mark}" + "".join(f"\n    ! {w['message']}" for w in eligibility["warnings"]))
 
 
-def _save_adapter(api: httpx.Client, job: dict[str, Any], out_dir: Path) -> Path:
-    response = api.get(f"/jobs/{job['id']}/artifacts/adapter")
-    response.raise_for_status()
-    target = out_dir / job["id"]
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "adapter.zip").write_bytes(response.content)
-    zipfile.ZipFile(io.BytesIO(response.content)).extractall(target / "adapter")
-    return target
-
-
 def run_demo(state_dir: Path, keep_running: bool = False, gateway_port: int | None = None,
              out_dir: Path = Path("brightrun-output"), overrides: dict | None = None) -> int:
     started = time.monotonic()
@@ -162,7 +160,7 @@ def _journey(api: httpx.Client, gateway_url: str, out_dir: Path, overrides: dict
          f"{estimate['total_steps']} steps, about {_duration(estimate['duration_s_low'])}–"
          f"{_duration(estimate['duration_s_high'])}, ${estimate['cost_cents_high'] / 100:.2f}")
     job = _check(api.post("/jobs", json={**request, "name": "Demo - Balanced on CPU",
-                                         "tags": ["experiment"],
+                                         "tags": ["experiment"], "validation": DEMO_VALIDATION,
                                          "notes": "Created by `brightrun demo`."}))
     _say(f"▸ Training job {job['name']!r} — watch it live at {gateway_url}/#/jobs/{job['id']}")
     status = _follow(f"{gateway_url.replace('http', 'ws', 1)}/api/v1/jobs/{job['id']}/live")
@@ -173,11 +171,19 @@ def _journey(api: httpx.Client, gateway_url: str, out_dir: Path, overrides: dict
         if error.get("suggested_fix"):
             _say(f"  Suggested fix: {error['suggested_fix']}")
         return 1
-    folder = _save_adapter(api, job, out_dir)
     progress = job["progress"]
     _say(f"✓ Trained {progress['step']} steps; final loss {progress['loss']:.4f}, "
          f"val loss {progress['val_loss']:.4f}")
-    _say(f"✓ LoRA adapter (PEFT layout): {(folder / 'adapter').resolve()}")
-    _say(f"  zipped: {(folder / 'adapter.zip').resolve()}")
+    folder = (out_dir / job["id"]).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    validation = show_validation(api, job["id"], gateway_url)
+    awaiting = any(s["status"] == "awaiting_review" for s in validation["suites"])
+    report = save_report(api, job["id"], folder, partial=awaiting)
+    saved = save_artifacts(api, job["id"], folder)
+    _say(f"✓ Validation report (PDF):  {report}")
+    _say(f"✓ Adapter bundle:           {saved['adapter-bundle']}")
+    _say(f"✓ Deployment package:       {saved['deployment-package']}")
+    _say("  Run the trained model from the package (the base model from a local copy):")
+    _say(f"    {package_command(saved['deployment-package'])}")
     _say(f"  demo finished in {_duration(time.monotonic() - started)}")
     return 0

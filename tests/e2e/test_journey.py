@@ -9,7 +9,8 @@ import zipfile
 
 import httpx
 import pytest
-from journey import start_job, upload, wait_for_status, watch
+from journey import SMALL_VALIDATION, start_job, upload, wait_for_status, watch
+from pypdf import PdfReader
 
 
 @pytest.fixture
@@ -52,6 +53,54 @@ def test_upload_train_watch_live_and_download_the_adapter(stack, api):
     assert [m["step"] for m in metrics["train"]] == list(range(1, 7))
     errors = api.get(f"/jobs/{job['id']}/events", params={"type": "error"}).json()
     assert errors["total"] == 0
+
+
+def test_a_trained_job_is_validated_reported_and_packaged(stack, api):
+    """Stages 5 and 6 end to end: base against trained on held-out data, the PDF report whose
+    figures are the validation API's, and the deliverables."""
+    file_id = upload(api, "sample.json", stack.sample_file.read_bytes()).json()["id"]
+    job = start_job(api, file_id, validation=SMALL_VALIDATION, max_steps=4)
+    statuses = [f["data"]["status"] for f in watch(
+        f"{stack.api.replace('http', 'ws', 1)}/jobs/{job['id']}/live", {"completed", "failed"})
+        if f["type"] == "status"]
+    assert statuses[-2:] == ["validating", "completed"], statuses
+
+    validation = eventually_json(api, f"/jobs/{job['id']}/validation", lambda v: all(
+        s["status"] in {"completed", "awaiting_review"} for s in v["suites"]))
+    suites = {s["suite"]: s for s in validation["suites"]}
+    perplexity = suites["perplexity"]["figures"]
+    assert perplexity["base_perplexity"] > 1 and perplexity["trained_perplexity"] > 1
+    assert suites["knowledge_retention"]["status"] == "completed"
+    # No judge on the test stack: the answers wait for blind review, as in a fresh install.
+    assert suites["emotional_intelligence"]["status"] == "awaiting_review"
+
+    assert api.post(f"/jobs/{job['id']}/report").status_code == 409  # validation not finished
+    assert api.post(f"/jobs/{job['id']}/report", params={"partial": "true"}).status_code == 202
+    eventually_json(api, f"/jobs/{job['id']}/report", lambda r: r["status"] == "ready")
+    pdf = api.get(f"/jobs/{job['id']}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(pdf.content)).pages).split())
+    for name in ("perplexity", "knowledge_retention"):  # the report says what the API says
+        assert " ".join(suites[name]["headline"].split()) in text, name
+
+    eventually_json(api, f"/jobs/{job['id']}/artifacts", lambda v: all(
+        a["status"] == "ready" for a in v["artifacts"]))
+    package = zipfile.ZipFile(io.BytesIO(
+        api.get(f"/jobs/{job['id']}/artifacts/deployment-package").content))
+    assert {"inference.py", "requirements.txt", "README.md", "example_prompts.json",
+            "training_summary.json", "validation_summary.json"} <= set(package.namelist())
+    assert any(n.startswith("adapters/") for n in package.namelist())
+
+
+def eventually_json(api, path: str, done, timeout_s: float = 180.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = api.get(path).json()
+        if done(body):
+            return body
+        assert time.monotonic() < deadline, f"{path} never settled: {body}"
+        time.sleep(0.5)
 
 
 def test_broken_json_gets_line_column_and_snippet_and_nothing_is_stored(stack, api):
