@@ -27,6 +27,10 @@ class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     gpu_type: str = "cpu"
     pricing: Literal["spot", "on_demand"] = "spot"
     model_parameter_count: int = 135_000_000
+    # The model the job loads (ModelRef.name). Given, the cost service counts its parameters
+    # from its config (libs/common/model_size.py) and `model_parameter_count` is only the
+    # client's declaration, used (with a note) when the config cannot be read here.
+    model_name: str = ""
     gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
     # (and a fresh start-up), not the whole run.
@@ -56,7 +60,10 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     on_demand_cost_cents_high: int
     total_steps: int
     tokens_to_train: int
-    accuracy_note: str = "±15% based on historical data"
+    # What the ±15% rests on: this installation's back-test with its count, or the catalogue seed
+    accuracy_note: str = "±15% is the catalogue seed's range, not a measurement"
+    # Adapters, checkpoints and packages in object storage: not charged by the estimate.
+    object_storage: str = "included"
     resumed_at_step: int = 0  # non-zero: durations, costs and tokens are for the steps left
     warnings: list[str] = msgspec.field(default_factory=list)
     price_source: Literal["runpod", "catalogue"] = "catalogue"

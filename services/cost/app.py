@@ -58,7 +58,8 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, EstimateRequest)
     async def estimate(req: EstimateRequest):
-        return domain.estimate(req, ctx.corrections)  # in memory: no I/O on the hot path
+        # in memory: no I/O on the hot path but a local model's config.json
+        return domain.estimate(req, ctx.corrections, handlers.model_size_of(req))
 
     @durable(broker, JobQueued.subject, "cost-on-job-queued")
     async def on_job_queued(msg: NatsMessage) -> None:

@@ -12,12 +12,15 @@ import math
 import os
 from dataclasses import dataclass
 
+import msgspec
+
+from libs.common.model_size import ModelSize
 from proto.cost import Estimate, EstimateRequest
 from proto.jobs import HyperparameterOverrides
 from proto.presets import resolve
 from proto.training import VAL_FRACTION
 from services.cost.memory_fit import memory_check
-from services.cost.timemodel import Correction, size_class
+from services.cost.timemodel import Correction, accuracy_note, size_class
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ GPU_TYPES: dict[str, GpuType] = {
     "A100-80GB": GpuType("A100-80GB", 119, 189, 250.0, 1100, 81_920 * MIB),
     "L40S-48GB": GpuType("L40S-48GB", 79, 114, 140.0, 1200, 46_068 * MIB),
 }
-RANGE = 0.15  # the ±15% the spec promises; the back-test in issue 5 keeps us honest
+RANGE = 0.15  # the ±15% the spec promises; the note says what back-test, if any, it rests on
 COST_WARNING_CENTS = 100_00
 
 
@@ -85,14 +88,24 @@ def _trained(count: int) -> int:
     return math.ceil(count * (1 - VAL_FRACTION))
 
 
-def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction] | None = None
-             ) -> Estimate:
+def sized(req: EstimateRequest, size: ModelSize | None) -> tuple[EstimateRequest, list[str]]:
+    """The request with the parameter count of the model it names (`size`, read from its
+    config), and the note to show when that count is only the client's declaration."""
+    if size is None:
+        return req, []
+    req = msgspec.structs.replace(req, model_parameter_count=size.parameter_count)
+    return req, [] if size.verified else [size.note]
+
+
+def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction] | None = None,
+             size: ModelSize | None = None) -> Estimate:
     gpu = GPU_TYPES.get(req.gpu_type)
     if gpu is None:
         from proto.api import ServiceError
 
         raise ServiceError("unknown_gpu_type", f"There is no GPU type {req.gpu_type!r}.",
                            f"Choose one of: {', '.join(GPU_TYPES)}.", {"allowed": list(GPU_TYPES)}, 422)
+    req, notes = sized(req, size)
     lora, hyper = resolve(req.preset, req.overrides or HyperparameterOverrides())
     pairs = max(req.usable_pairs, 1)
     per_example = min(req.estimated_tokens / pairs, hyper.max_seq_len)
@@ -122,7 +135,7 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         return math.ceil(rate_cents * s / 3600)
 
     low, high = seconds * (1 - RANGE), seconds * (1 + RANGE)
-    warnings = []
+    warnings = list(notes)
     if cost(rate, high) > COST_WARNING_CENTS:
         warnings.append(f"This job may cost more than ${COST_WARNING_CENTS // 100}.")
     memory = memory_check(gpu, req.gpu_count, req.model_parameter_count, lora, hyper)
@@ -135,6 +148,7 @@ def estimate(req: EstimateRequest, corrections: dict[tuple[str, int], Correction
         spot_cost_cents_high=cost(spot, high), on_demand_cost_cents_high=cost(on_demand, high),
         total_steps=steps, tokens_to_train=tokens, warnings=warnings,
         resumed_at_step=req.resume_from_step, price_notice=req.price_notice,
+        accuracy_note=accuracy_note(gpu.name, fitted),
         price_source="catalogue" if req.spot_cents_per_hour is None else "runpod",
         memory_needed_bytes=memory.needed_bytes, memory_available_bytes=memory.available_bytes,
         memory_suggested_changes=memory.changes,

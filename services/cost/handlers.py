@@ -8,14 +8,16 @@ a replay of the whole stream or two evaluations at once therefore raise nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from libs.common.model_size import ModelSize, model_size
 from proto.base import utcnow
-from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached, EstimateRequest
 from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
 from proto.provisioning import (
     InstanceExited,
@@ -23,7 +25,7 @@ from proto.provisioning import (
     InstanceInterrupted,
     InstanceStarted,
 )
-from proto.training import Completed, Progress, StageChanged
+from proto.training import Completed, ModelRef, Progress, StageChanged
 from services.cost import domain, live, money, timemodel
 from services.cost.repository import Costs
 from services.cost.timemodel import Correction
@@ -65,6 +67,13 @@ def month_of(at: datetime) -> str:
 def once_id(*parts: object) -> uuid.UUID:
     """A stable event id per alert/cap, so even a re-emitted one is the same message."""
     return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
+
+
+def model_size_of(req: EstimateRequest) -> ModelSize | None:
+    """What the estimated model really is: counted from its config (issue 15)."""
+    if not req.model_name:
+        return None
+    return model_size(ModelRef(name=req.model_name, parameter_count=req.model_parameter_count))
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -291,7 +300,10 @@ async def finalise(repo: Costs, job: dict[str, Any], cost: live.JobCost, status:
         gpu.name, size, domain.seed_seconds(gpu, tokens, job["parameter_count"]), seconds)
     await repo.observe(job["job_id"], training["completed_event_id"] or job["queued_event_id"],
                        observation)
-    correction = timemodel.fit(await repo.observations(gpu.name, size), gpu.overhead_s)
+    observations = await repo.observations(gpu.name, size)
+    correction = timemodel.fit(observations, gpu.overhead_s)
     if correction is not None:
+        jobs, within = timemodel.backtest(observations, gpu.overhead_s)
+        correction = dataclasses.replace(correction, backtest_jobs=jobs, backtest_within=within)
         await repo.save_correction(gpu.name, size, correction)
         ctx.corrections[(gpu.name, size)] = correction

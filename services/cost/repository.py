@@ -254,15 +254,18 @@ class Costs:
 
     async def save_correction(self, gpu_type: str, size: int, c: Correction) -> None:
         await self.conn.execute(
-            "INSERT INTO time_model (gpu_type, size_class, slope, intercept_s, jobs) VALUES "
-            "(%s, %s, %s, %s, %s) ON CONFLICT (gpu_type, size_class) DO UPDATE SET "
-            "slope = EXCLUDED.slope, intercept_s = EXCLUDED.intercept_s, jobs = EXCLUDED.jobs, "
-            "fitted_at = now()", (gpu_type, size, c.slope, c.intercept_s, c.jobs))
+            "INSERT INTO time_model (gpu_type, size_class, slope, intercept_s, jobs, "
+            "backtest_jobs, backtest_within) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (gpu_type, size_class) DO UPDATE SET slope = EXCLUDED.slope, "
+            "intercept_s = EXCLUDED.intercept_s, jobs = EXCLUDED.jobs, backtest_jobs = "
+            "EXCLUDED.backtest_jobs, backtest_within = EXCLUDED.backtest_within, fitted_at = now()",
+            (gpu_type, size, c.slope, c.intercept_s, c.jobs, c.backtest_jobs, c.backtest_within))
 
     async def corrections(self) -> dict[tuple[str, int], Correction]:
         rows = await self._all("SELECT * FROM time_model")
-        return {(r["gpu_type"], r["size_class"]): Correction(r["slope"], r["intercept_s"], r["jobs"])
-                for r in rows}
+        return {(r["gpu_type"], r["size_class"]): Correction(
+            r["slope"], r["intercept_s"], r["jobs"], r["backtest_jobs"], r["backtest_within"])
+            for r in rows}
 
     # --- budget reservations (budget_rule.py) ----------------------------------------------------
 

@@ -40,6 +40,10 @@ class Correction:
     slope: float
     intercept_s: float
     jobs: int
+    # The leave-one-out back-test of this model on the same jobs (`backtest`): how many of
+    # `backtest_jobs` came within ±TOLERANCE of what the others predicted. 0 jobs: not run.
+    backtest_jobs: int = 0
+    backtest_within: int = 0
 
     def duration_s(self, seed_s: float) -> float:
         return self.intercept_s + self.slope * seed_s
@@ -73,6 +77,34 @@ def _weighted_line(points: list[tuple[float, float]]) -> tuple[float, float] | N
     if slope <= 0 or intercept < 0:
         return None
     return slope, intercept
+
+
+TOLERANCE = 0.15  # the ±15% the spec promises
+
+
+def backtest(observations: list[Observation], seed_overhead_s: float) -> tuple[int, int]:
+    """Leave-one-out (benchmarks/estimate_backtest.py's logic): each finished job's duration
+    against what a model fitted on the others predicts. (jobs, within ±TOLERANCE); (0, 0)
+    with fewer than two jobs, where there are no others to predict from."""
+    points = [o for o in observations if o.seed_s > 0 and o.duration_s > 0]
+    if len(points) < 2:
+        return 0, 0
+    within = 0
+    for i, o in enumerate(points):
+        others = fit(points[:i] + points[i + 1:], seed_overhead_s)
+        predicted = others.duration_s(o.seed_s) if others else o.seed_s + seed_overhead_s
+        within += abs(predicted - o.duration_s) <= TOLERANCE * o.duration_s
+    return len(points), within
+
+
+def accuracy_note(gpu_type: str, correction: Correction | None) -> str:
+    """What the estimate's ±15% rests on: this installation's back-test, or nothing yet."""
+    if correction is None or correction.backtest_jobs == 0:
+        return (f"±15% is the catalogue seed's range for {gpu_type}, not a measurement: fewer "
+                "than two jobs of this model size have finished on it here to back-test it")
+    return (f"±15%, back-tested on this installation's {correction.backtest_jobs} finished jobs "
+            f"on {gpu_type} at this model size: {correction.backtest_within} of "
+            f"{correction.backtest_jobs} came within ±15% of what the others predicted")
 
 
 def fit_all(observations: list[Observation], seed_overheads: dict[str, float]

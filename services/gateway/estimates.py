@@ -43,6 +43,7 @@ async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_
         packed_host_tokens=stats.get("packed_host_tokens", []),
         preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
         pricing=body.pricing, model_parameter_count=body.model.parameter_count,
+        model_name=body.model.name,
         resume_from_step=resume_from_step, gpu_count=body.gpu_count, **prices,
     ))
 

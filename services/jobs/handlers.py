@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from libs.common.model_size import resolved
 from libs.common.storage import ObjectStore
 from libs.common.training_format import TrainingFormatError, parse_training_file
 from proto.api import ServiceError
@@ -133,7 +134,8 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> Job
         await jobs.add({
             "id": job_id, "name": domain.unique_job_name(base, await jobs.names_like(base), now),
             "description": cmd.description, "notes": cmd.notes, "tags": list(dict.fromkeys(cmd.tags)),
-            "training_file_id": file_row["id"], "preset": cmd.preset, "model": cmd.model,
+            # the parameter count of the model it will load, not the one the client declared
+            "training_file_id": file_row["id"], "preset": cmd.preset, "model": resolved(cmd.model),
             "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
             "gpu_count": cmd.gpu_count,
             "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,

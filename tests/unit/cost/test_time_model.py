@@ -79,3 +79,22 @@ def test_a_pair_whose_host_is_truncated_trains_as_a_sequence_of_its_own():
         for n in (512, 1024)}
     assert (at[1024].total_steps, at[512].total_steps) == (math.ceil(62 * 0.8),
                                                           math.ceil(74 * 0.8))
+
+
+# --- the estimate's accuracy note (issue 15) -----------------------------------------------------
+
+
+def test_the_note_says_catalogue_seed_until_finished_jobs_back_test_it():
+    from services.cost.timemodel import Correction, Observation, accuracy_note, backtest
+
+    assert backtest([Observation("cpu", 22, 10.0, 60.0)], 40.0) == (0, 0)
+    seed_note = accuracy_note("cpu", None)
+    assert "catalogue seed" in seed_note and "not a measurement" in seed_note
+    assert accuracy_note("cpu", Correction(1.0, 40.0, 1)) == seed_note  # fitted, never tested
+    # duration = 40 s + 2 × seed_s exactly, and one job twice as slow as the line says
+    jobs = [Observation("cpu", 22, s, 40.0 + 2 * s) for s in (10.0, 20.0, 40.0, 80.0)]
+    jobs.append(Observation("cpu", 22, 30.0, 2 * (40.0 + 2 * 30.0)))
+    tested, within = backtest(jobs, 40.0)
+    assert tested == 5 and 0 < within < 5  # the slow one misses its leave-one-out estimate
+    note = accuracy_note("cpu", Correction(2.0, 40.0, 5, tested, within))
+    assert f"{within} of 5 came within ±15%" in note and "5 finished jobs on cpu" in note
