@@ -274,6 +274,9 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     gpu_wait: dict | None = None
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
     training_set_id: uuid.UUID | None = None  # set when it trains on a training set (issue 17)
+    # Issue 12: the latest validation re-run that needed an instance: {"attempt", "run",
+    # "suites", "adapter_key", "status": running|completed|failed, "message", ...}
+    validation_rerun: dict | None = None
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

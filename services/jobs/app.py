@@ -39,6 +39,7 @@ from proto.templates import (
 )
 from proto.training import TrainingEventReported
 from proto.training_sets import CreateTrainingSet, GetTrainingSet, ListTrainingSets
+from proto.validation import ValidationRunRequested
 from services.jobs import (
     api_keys,
     gpu_retry,
@@ -47,6 +48,7 @@ from services.jobs import (
     lineage,
     templates,
     training_sets,
+    validation_rerun,
 )
 from services.jobs.admission import Platform
 
@@ -173,6 +175,12 @@ def build(settings: Settings) -> ServiceRuntime:
         cap = decode(msg.body, CostCapReached)
         with contextlib.suppress(ServiceError):
             await handlers.cancel_job(CancelJob(job_id=cap.job_id, reason=f"cost cap: {cap.message}"), uow)
+
+    @durable(broker, ValidationRunRequested.subject, validation_rerun.CONSUMER)
+    async def on_validation_run_requested(msg: NatsMessage) -> None:
+        # Issue 12: a re-run that needs the model gets a validation-only attempt.
+        await validation_rerun.on_validation_run_requested(
+            decode(msg.body, ValidationRunRequested), uow)
 
     @runtime.background
     async def watchdog() -> None:

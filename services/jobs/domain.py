@@ -37,6 +37,9 @@ class Job:
     gpu_type: str = "cpu"
     pricing: str = "spot"
     gpu_wait: dict[str, Any] | None = None  # UJ2.1.2, see gpu_wait.py
+    # Issue 12: the latest validation re-run on an attempt of its own: {"attempt", "run",
+    # "suites", "adapter_key", "status": running|completed|failed, "message", ...}
+    validation_rerun: dict[str, Any] | None = None
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (previous, new, message)
 
     @property
@@ -68,6 +71,9 @@ class Job:
         return True
 
     def complete(self, adapter_key: str, at: datetime) -> bool:
+        if self.rerunning:  # the re-run measured with the adapter the job completed with
+            self._rerun_over(at, failure=None)
+            return True
         if self.is_terminal:
             return False
         # A SIGTERM that lands after the last step checkpoints there: the attempt that recovers
@@ -79,6 +85,9 @@ class Job:
 
     def fail(self, error: dict, at: datetime) -> bool:
         """Fail a live job; on an already failed one, richer details from the trainer still land."""
+        if self.rerunning:  # a failed re-run never costs the adapter: the job stays completed
+            self._rerun_over(at, failure=error.get("message") or "the instance failed")
+            return True
         if self.status == "failed":
             if error.get("source") == "trainer" and (self.error or {}).get("source") != "trainer":
                 self.error = error
@@ -90,6 +99,9 @@ class Job:
         return True
 
     def cancel(self, reason: str, at: datetime) -> None:
+        if self.rerunning:
+            self._rerun_over(at, failure=f"cancelled ({reason})")
+            return
         if self.is_terminal:
             raise ServiceError(
                 "job_not_cancellable", f"Job {self.name!r} is already {self.status}.",
@@ -104,6 +116,37 @@ class Job:
         else:
             self._move("waiting_for_gpu", message, at)
 
+    # --- Issue 12: a validation re-run that needs the model gets an attempt of its own -------
+
+    @property
+    def rerunning(self) -> bool:
+        return (self.status == "validating"
+                and (self.validation_rerun or {}).get("status") == "running")
+
+    def rerun_validation(self, run: int, suites: list[str], adapter_key: str,
+                         at: datetime) -> bool:
+        """Start a validation-only attempt; only a completed job has an adapter to measure."""
+        if self.status != "completed" or (self.validation_rerun or {}).get("run") == run:
+            return False
+        self.attempt += 1
+        self.validation_rerun = {"attempt": self.attempt, "run": run, "suites": list(suites),
+                                 "adapter_key": adapter_key, "status": "running", "message": "",
+                                 "started_at": at.isoformat(), "finished_at": None}
+        names = ", ".join(s.replace("_", " ") for s in suites)
+        self._move("validating", f"Re-running validation: {names}", at)
+        return True
+
+    def _rerun_over(self, at: datetime, failure: str | None) -> None:
+        """Back to completed, with the adapter, metrics and finish time training gave it."""
+        assert self.validation_rerun is not None
+        self.validation_rerun.update(status="failed" if failure else "completed",
+                                     message=failure or "", finished_at=at.isoformat())
+        finished = self.finished_at
+        self._move("completed", f"Validation re-run failed: {failure}. The adapter is intact; "
+                                "re-run the validation to try again." if failure else
+                   "Validation re-run finished; the adapter is unchanged.", at)
+        self.finished_at = finished or at
+
     # --- UJ4.1: interruptions and their recovery ---------------------------------------------
 
     def interrupt(self, cause: str, at: datetime, step: int | None = None,
@@ -111,6 +154,9 @@ class Job:
         """The instance is gone without Completed/Failed (spot reclaim, crash, lost heartbeat).
         True: recover on a new attempt (the caller queues it); False: nothing to do, or the
         recovery is given up and the job failed."""
+        if self.rerunning:  # nothing to resume: the re-run is over, and no interruption
+            self._rerun_over(at, failure=cause)
+            return False
         if self.is_terminal:
             return False
         step = max(self.last_step, step or 0)

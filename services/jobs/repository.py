@@ -16,11 +16,11 @@ JOB_COLUMNS = (
     "j.preset, j.model, j.lora, j.hyperparameters, j.gpu_type, j.pricing, j.status, "
     "j.status_message, j.attempt, j.created_at, j.started_at, j.finished_at, j.adapter_key, "
     "j.error, j.estimate, j.parent_job_id, j.interruptions, j.lineage, j.gpu_wait, j.gpu_count, "
-    "j.validation, f.training_set_id"
+    "j.validation, f.training_set_id, j.validation_rerun"
 )
 JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at, adapter_key, "
              "error, last_step, failed_recoveries, interruptions, status_since, gpu_type, pricing, "
-             "gpu_wait")
+             "gpu_wait, validation_rerun")
 
 
 def _json(value: Any) -> Jsonb:
@@ -115,14 +115,16 @@ class Jobs:
             "adapter_key = %(adapter_key)s, error = %(error)s, last_step = %(last_step)s, "
             "failed_recoveries = %(failed_recoveries)s, interruptions = %(interruptions)s, "
             "status_since = COALESCE(%(status_since)s, status_since), pricing = %(pricing)s, "
-            "gpu_wait = %(gpu_wait)s WHERE id = %(id)s",
+            "gpu_wait = %(gpu_wait)s, validation_rerun = %(validation_rerun)s WHERE id = %(id)s",
             {"status": job.status, "status_message": job.status_message, "attempt": job.attempt,
              "started_at": job.started_at, "finished_at": job.finished_at,
              "adapter_key": job.adapter_key, "last_step": job.last_step,
              "error": Jsonb(job.error) if job.error is not None else None,
              "failed_recoveries": job.failed_recoveries, "interruptions": Jsonb(job.interruptions),
              "status_since": job.status_since, "pricing": job.pricing,
-             "gpu_wait": Jsonb(job.gpu_wait) if job.gpu_wait is not None else None, "id": job.id},
+             "gpu_wait": Jsonb(job.gpu_wait) if job.gpu_wait is not None else None, "id": job.id,
+             "validation_rerun": Jsonb(job.validation_rerun)
+             if job.validation_rerun is not None else None},
         )
         for _previous, status, message in job.changes:
             await self._history(job.id, status, message)
