@@ -86,7 +86,12 @@ async def on_job_queued(event: JobQueued, ctx: CostContext) -> None:
         repo = Costs(work.conn)
         await repo.add_job(job_row(event))
         job = await repo.job(event.job_id)
-        await repo.set_attempt(event.job_id, event.attempt, **attempt_price(event, job))
+        rerun = event.validation is not None and event.validation.adapter_key is not None
+        await repo.set_attempt(event.job_id, event.attempt, **attempt_price(event, job),
+                               validation_only=rerun)
+        if rerun and job["final"] is not None:
+            # Issue 12: a validation re-run bills the finished job again; its final waits for it.
+            await repo.update_job(event.job_id, final=None, finalized_at=None)
         if event.reservation_id is not None:  # the estimate held for it now follows the job
             await repo.bind_reservation(event.reservation_id, event.job_id)
         await evaluate(work, event.job_id, ctx)
@@ -153,6 +158,8 @@ async def on_trainer_event(event: Any, ctx: CostContext) -> None:
             case StageChanged(stage="training"):
                 await repo.set_attempt(event.job_id, event.attempt,
                                        training_started_at=event.occurred_at)
+            case StageChanged(stage="validating"):
+                await validation_started(repo, event)
             case Progress():
                 await repo.progressed(event.job_id, event.attempt, event.occurred_at)
                 await repo.set_progress(event.job_id, event.step, event.total_steps)
@@ -162,6 +169,19 @@ async def on_trainer_event(event: Any, ctx: CostContext) -> None:
             case _:
                 return
         await evaluate(work, event.job_id, ctx)
+
+
+async def validation_started(repo: Costs, event: StageChanged) -> None:
+    """Issue 12: validation is a cost line of its own, from the attempt's first "validating"
+    stage. Trainer events travel apart from the instance's and the job's: one that lands after
+    the final cost was settled reopens it, to be split again."""
+    job = await repo.job(event.job_id, lock=True)
+    known = {a["attempt"]: a for a in await repo.attempts(job)} if job else {}
+    if (known.get(event.attempt) or {}).get("validation_started_at") is not None:
+        return  # a later progress report of the same stage
+    await repo.set_attempt(event.job_id, event.attempt, validation_started_at=event.occurred_at)
+    if job is not None and job["final"] is not None:
+        await repo.update_job(event.job_id, final=None, finalized_at=None)
 
 
 async def tick(ctx: CostContext) -> None:
@@ -210,6 +230,8 @@ def all_over(attempts: list[dict[str, Any]], count: int) -> bool:
     exit travel on subjects of their own, so any of them may come first: a final status seen
     before an attempt's events must not settle the job at what is known so far."""
     over = {a["attempt"] for a in attempts if settleable(a) or a["failed_to_start_event_id"]}
+    # A validation re-run (issue 12) queues an attempt after the job's final status.
+    count = max([count, *(a["attempt"] for a in attempts)])
     running = any(a["started_at"] and not a["exited_at"] for a in attempts)
     return over >= set(range(1, count + 1)) and not running
 

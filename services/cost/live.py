@@ -26,6 +26,10 @@ class Attempt:
     rate_cents_per_hour: int | None = None  # None: the job's rate (JobCost.rate_cents_per_hour)
     gpu_type: str = ""
     pricing: str = ""
+    # Issue 12: validation is billed as its own line, from the trainer's first "validating"
+    # stage to the exit; a validation-only attempt (a re-run on the stored adapter) is all of it.
+    validation_started_at: datetime | None = None
+    validation_only: bool = False
 
     def billable_ms(self, now: datetime) -> int:
         if self.started_at is None:
@@ -38,9 +42,19 @@ class Attempt:
         return min(max(0, _ms(self.last_progress_at - self.training_started_at)),
                    self.billable_ms(now))
 
+    def validation_ms(self, now: datetime) -> int:
+        if self.validation_only:
+            return self.billable_ms(now)
+        if self.validation_started_at is None or self.started_at is None:
+            return 0
+        return min(max(0, _ms((self.exited_at or now) - self.validation_started_at)),
+                   self.billable_ms(now))
+
     def overhead_ms(self, now: datetime) -> int:
         """Interruption overhead: what a recovery re-bought (the restart of attempt ≥ 2) and
         what an interrupted attempt billed without training (its tail after the last step)."""
+        if self.validation_only:
+            return 0  # a re-run of validation recovers nothing: it is validation time
         if self.attempt > 1:
             return self.billable_ms(now) - self.productive_ms(now)
         if not self.interrupted or self.last_progress_at is None or self.started_at is None:
@@ -152,7 +166,23 @@ def final_breakdown(cost: JobCost, now: datetime, estimate_cents: int | None) ->
         "total_cents": total, "estimate_cents": estimate_cents, "variance_pct": variance,
         "within_target": variance is not None and abs(variance) <= 15,
         "by_rate": by_rate(cost, now, total),
+        "lines": cost_lines(cost, now, total),
     }
+
+
+def cost_lines(cost: JobCost, now: datetime, total_cents: int) -> list[dict]:
+    """UJ6.3.1 and issue 12: training (with start-up and recovery) and validation as lines of
+    their own, each its time at its attempt's rate, the cents adding up to the total."""
+    parts = {"training": [0, 0], "validation": [0, 0]}  # kind -> [ms, units]
+    for a in cost.attempts:
+        rate, validation = cost.rate(a), a.validation_ms(now)
+        for kind, ms in (("training", a.billable_ms(now) - validation), ("validation", validation)):
+            parts[kind][0] += ms
+            parts[kind][1] += money.units(rate, ms)
+    shares = money.allocate(total_cents, [units for _, units in parts.values()])
+    return [{"kind": kind, "label": kind.capitalize(), "billable_hours": money.hours(ms),
+             "cents": cents}
+            for (kind, (ms, _)), cents in zip(parts.items(), shares, strict=True)]
 
 
 def by_rate(cost: JobCost, now: datetime, total_cents: int) -> list[dict]:

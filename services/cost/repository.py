@@ -15,7 +15,7 @@ from services.cost.timemodel import Correction, Observation
 ATTEMPT_FIELDS = ("instance_id", "started_at", "started_event_id", "exited_at", "exited_event_id",
                   "training_started_at", "last_progress_at", "interrupted", "interrupted_event_id",
                   "failed_to_start_event_id", "gpu_type", "pricing", "rate_cents_per_hour",
-                  "queued_event_id")
+                  "queued_event_id", "validation_started_at", "validation_only")
 
 
 # An open attempt's hourly rate in SQL, as `priced` has it: its own, else the latest earlier
@@ -135,7 +135,9 @@ class Costs:
             rate_cents_per_hour=job["rate_cents_per_hour"], estimate_cents=job["estimate_cents"],
             attempts=[Attempt(r["attempt"], r["started_at"], r["exited_at"],
                               r["training_started_at"], r["last_progress_at"], r["interrupted"],
-                              r["rate_cents_per_hour"], r["gpu_type"], r["pricing"])
+                              r["rate_cents_per_hour"], r["gpu_type"], r["pricing"],
+                              validation_started_at=r["validation_started_at"],
+                              validation_only=bool(r["validation_only"]))
                       for r in rows],
             step=training["step"], total_steps=training["total_steps"])
 
