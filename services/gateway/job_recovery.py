@@ -1,5 +1,6 @@
 """Retry (UJ4.2.2) and resume from a checkpoint (UJ4.3.2): each makes a new job linked to the
-failed or cancelled one. `dry_run` answers the plan and its diff, for the confirmation step."""
+failed or cancelled one. `dry_run` answers the plan, its diff and its fresh estimate, for the
+confirmation step; the checkpoints a resume can start from are listed for the resume dialog."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Response, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
-from proto.jobs import GetJob, HyperparameterOverrides, ResumeJob, RetryJob
+from proto.jobs import GetJob, HyperparameterOverrides, ListCheckpoints, ResumeJob, RetryJob
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
 from services.gateway.estimates import estimate_for
@@ -55,9 +56,9 @@ async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, An
 async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
                             dry_run: bool) -> Response:
     plan = await bus.ask(msgspec.structs.replace(request, dry_run=True))
-    if dry_run:
-        return Response(plan, status_code=200)
     estimate = await _fresh_estimate(bus, job_id, plan)
+    if dry_run:  # UJ4.3.2: the dialog shows what the steps left will take and cost
+        return Response({**plan, "estimate": estimate}, status_code=200)
     # UJ6.3.2: a linked job is a new job, refused like one when its estimate does not fit the
     # month's budget or what its parents left of the per-job cap, and held like one.
     created = await reserved(
@@ -71,6 +72,12 @@ async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
 class JobRecoveryController(Controller):
     path = "/jobs"
     tags = ["jobs"]
+
+    @get("/{job_id:uuid}/checkpoints")
+    async def checkpoints(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]
+                          ) -> list[dict[str, Any]]:
+        """The complete checkpoints a resume can start from, oldest first: [{"step", "key"}]."""
+        return await bus.ask(ListCheckpoints(job_id=job_id))
 
     @post("/{job_id:uuid}/retry")
     async def retry(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],

@@ -21,6 +21,16 @@ LOCAL_PRICES = [{"gpu_type": "cpu", "runpod_id": "", "display_name": "This machi
                  "available": True}]
 
 
+def local_rows(simulated: bool) -> list[dict[str, Any]]:
+    """The local provider's list (UJ1.2.2): this CPU, and the GPU types a RunPod install offers,
+    unpriced (estimates then use list prices) and not free to rent here, unless GPU jobs are
+    simulated on this machine (a test switch)."""
+    return LOCAL_PRICES + [
+        {"gpu_type": ours, "runpod_id": runpod_id, "display_name": runpod_id, "memory_gb": 0,
+         "spot_cents_per_hour": None, "on_demand_cents_per_hour": None, "available": simulated}
+        for ours, runpod_id in RUNPOD_GPU_IDS.items()]
+
+
 def _cents(dollars: float | None) -> int | None:
     return None if dollars is None else round(dollars * 100)
 

@@ -61,7 +61,8 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
     if settings.provider != "runpod":
         @rpc(runtime.broker, GetGpuPrices)
         async def local_gpu_prices(_: GetGpuPrices) -> dict[str, Any]:
-            return {"gpu_types": gpu_prices.LOCAL_PRICES, "stale": False, "fetched_at": None,
+            return {"gpu_types": gpu_prices.local_rows(settings.simulate_gpus_locally),
+                    "stale": False, "fetched_at": None,
                     "notice": "Training runs on this machine (BRIGHTRUN_PROVIDER=local)."}
         return None
 
