@@ -117,21 +117,12 @@ class CostCapReached(Message, frozen=True, kw_only=True):
     message: str
 
 
-class CheckBudget(msgspec.Struct, frozen=True, kw_only=True):
-    """Asked before a job is created (a retry or a resume too): fails with `budget_exceeded`
-    when the estimate does not fit what is left of the month, `job_cap_exceeded` when it does
-    not fit what is left of the per-job cap."""
-
-    subject: ClassVar[str] = "rpc.cost.check_budget"
-    estimate_cents: int
-    job_name: str = ""
-    parent_job_id: uuid.UUID | None = None  # a retry or resume: the cap counts its spend too
-
-
 class ReserveBudget(msgspec.Struct, frozen=True, kw_only=True):
     """Accept a job's estimate against the budget and hold it until the job is settled: the
     check and the hold are one transaction on the locked budget row, so jobs created at once
-    cannot all fit the same remainder. Fails as CheckBudget does. Asking again with the same
+    cannot all fit the same remainder. Fails with `budget_exceeded` when the estimate does not fit
+    what is left of the month (reservations of unsettled jobs counted), `job_cap_exceeded` when it
+    does not fit what is left of the per-job cap. Asking again with the same
     `reservation_id` answers the reservation already made."""
 
     subject: ClassVar[str] = "rpc.cost.reserve_budget"

@@ -14,7 +14,6 @@ from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
 from proto.cost import (
-    CheckBudget,
     EstimateRequest,
     ExportCosts,
     GetBudget,
@@ -91,9 +90,6 @@ def build(settings: Settings) -> ServiceRuntime:
     async def set_budget(cmd: SetBudget):
         return await queries.set_budget(cmd, ctx)
 
-    @rpc(broker, CheckBudget)
-    async def check_budget(cmd: CheckBudget):
-        return await queries.check_budget(cmd, ctx)
 
     @rpc(broker, ReserveBudget)
     async def reserve_budget(cmd: ReserveBudget):

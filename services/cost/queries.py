@@ -11,12 +11,12 @@ from typing import Any
 
 from proto.api import ServiceError
 from proto.base import utcnow
-from proto.cost import CheckBudget, ExportCosts, GetJobCost, GetMonthCosts, SetBudget
-from services.cost import budget_rule, money
+from proto.cost import ExportCosts, GetJobCost, GetMonthCosts, SetBudget
+from services.cost import money
 from services.cost.handlers import CostContext, month_of, month_spend_cents
 from services.cost.live import JobCost
 from services.cost.repository import Costs
-from services.cost.reservations import budget_state, parent_spend
+from services.cost.reservations import budget_state
 
 
 async def job_cost(q: GetJobCost, ctx: CostContext) -> dict[str, Any]:
@@ -111,23 +111,6 @@ async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:
                                            "job_cap_cents": cmd.job_cap_cents,
                                            "monthly_cap_cents": cmd.monthly_cap_cents})
     return await budget(ctx)
-
-
-async def check_budget(cmd: CheckBudget, ctx: CostContext) -> dict[str, Any]:
-    """UJ6.3.2 as a question only (nothing held): would a job — a retry or a resume too — with
-    this estimate be accepted now? Job creation reserves instead (reservations.reserve)."""
-    now = utcnow()
-    async with ctx.uow(snapshot=True) as work:  # one state for every figure
-        repo = Costs(work.conn)
-        state = await budget_state(repo, now)
-        parent, parent_spent = await parent_spend(repo, cmd.parent_job_id, now)
-    refused = budget_rule.refusal(state, cmd.estimate_cents, cmd.job_name, parent, parent_spent,
-                                  linked=cmd.parent_job_id is not None)
-    if refused is not None:
-        raise refused
-    cap = state.job_cap_cents
-    return {"allowed": True, "remaining_cents": state.remaining_cents,
-            "job_cap_left_cents": None if cap is None else max(0, cap - parent_spent)}
 
 
 # --- the month and the export -------------------------------------------------------------------

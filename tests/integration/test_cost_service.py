@@ -16,12 +16,12 @@ from libs.common.storage import open_store
 from proto.base import decode, encode, to_builtins, utcnow
 from proto.cost import (
     BudgetAlertRaised,
-    CheckBudget,
     CostAlertRaised,
     CostCapReached,
     EstimateRequest,
     GetJobCost,
     GetMonthCosts,
+    ReserveBudget,
     SetBudget,
 )
 from proto.jobs import CreateJob, GetJob, JobQueued, JobStatusChanged, RegisterTrainingFile
@@ -162,11 +162,11 @@ async def test_budget_refuses_a_job_over_what_is_left_and_alerts_once_at_80_perc
     job_id = await create_job(bus, settings, rate_cents_per_hour=450, estimate_cents=900)
     await spend(bus, job_id, 2)  # $9.00 of $10.00
     await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
-    error = await bus.ask_error(CheckBudget(estimate_cents=200, job_name="Big run"))
+    error = await bus.ask_error(ReserveBudget(reservation_id=uuid.uuid4(), estimate_cents=200,
+                                              job_name="Big run"))
     assert error.error.code == "budget_exceeded" and error.error.status == 422
     assert "$2.00" in error.error.message and "$1.00 left" in error.error.message
     assert "PUT /api/v1/budget" in error.error.how_to_fix
-    assert (await bus.ask(CheckBudget(estimate_cents=100)))["allowed"]
     month = await bus.ask(GetMonthCosts())
     assert month["spent_cents"] == 900 and month["remaining_cents"] == 100
     assert month["jobs_this_month"] == 1 and month["by_tag"] == {"untagged": 900}
