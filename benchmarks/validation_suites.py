@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The repository root in place of this script's folder: benchmarks/packaging.py would shadow
-# the `packaging` distribution transformers imports.
-sys.path[0] = str(ROOT)
+sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 

@@ -7,7 +7,7 @@ adapter of --adapter-mb megabytes of float32 tensors in peft's layout (the spec'
 monitoring RPC pages them (the HTTP path end to end is timed by
 tests/integration/test_artifact_downloads.py, which prints its figure).
 
-    .venv/bin/python benchmarks/packaging.py --adapter-mb 200 --rows 100000
+    .venv/bin/python benchmarks/artifact_build.py --adapter-mb 200 --rows 100000
 """
 
 from __future__ import annotations
