@@ -38,7 +38,7 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
-# Tests that run the real embedded model or long stacks.
+# Only the slow tests: the real embedded model, browser walks, long stacks, a fresh-venv package.
 test-slow: install browser
 	$(BIN)/python -m pytest -m slow
 
@@ -52,6 +52,9 @@ bench: install
 	$(BIN)/python benchmarks/estimate_latency.py
 	$(BIN)/python benchmarks/notification_latency.py
 	$(BIN)/python benchmarks/recovery.py
+	$(BIN)/python benchmarks/validation_suites.py
+	$(BIN)/python benchmarks/report_generation.py
+	$(BIN)/python benchmarks/artifact_build.py
 
 lint: install
 	$(BIN)/ruff check .
