@@ -165,7 +165,7 @@ def build(settings: Settings) -> ServiceRuntime:
                     lambda events: lifecycle.on_trainer_events(events, uow))
 
     durable_each(broker, (InstanceStarted, InstanceExited, InstanceFailedToStart),
-                 lambda t: f"jobs-on-instance-{t.subject.split('.')[2]}",
+                 lambda t: f"jobs-on-instance-{t.subject.split('.')[2].replace('_', '-')}",
                  lambda event: lifecycle.on_instance_event(event, uow))
 
     @durable(broker, CostCapReached.subject, "jobs-on-cost-cap-reached")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 import msgspec
 import pytest
@@ -45,3 +46,16 @@ def test_every_received_subject_has_a_sender_and_every_request_a_responder(docum
     assert by_action["receive"] - by_action["send"] == set(), "consumed, never published"
     requests = {s for s in by_action["send"] if s.startswith("rpc.")}
     assert requests - by_action["receive"] == set(), "requested, never answered"
+
+
+def test_every_durable_consumer_is_named_by_one_rule():
+    """Issue 15: `<service>-on-<what it consumes>`, fixed before production data makes renaming
+    costly (a new name is a new consumer that replays its stream from the start)."""
+    from services.cli.asyncapi.wiring import receivers
+
+    rule = re.compile(r"^(?P<service>[a-z]+)-on-[a-z0-9]+(-[a-z0-9]+)*$")
+    durable = [e for e in receivers() if e.kind in ("durable", "batch")]
+    assert durable
+    wrong = [(e.service, e.name) for e in durable
+             if not (m := rule.match(e.name)) or m["service"] != e.service]
+    assert not wrong, f"durable consumers off the <service>-on-<event> rule: {wrong}"
