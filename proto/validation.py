@@ -36,6 +36,13 @@ class ValidationPlan(msgspec.Struct, frozen=True, kw_only=True):
     seed: int = 42
     # A re-run on a new instance: validate this stored adapter, train nothing.
     adapter_key: str | None = None
+    # UJ5.2.3's option: standard benchmarks (lm-evaluation-harness task names, e.g.
+    # ["mmlu_econometrics", "arc_easy"]) measured beside the 100 questions. They need the
+    # `benchmarks` extra and the hub for their data, or task YAMLs in `lm_eval_include_path`
+    # (a directory on the trainer's machine) with local data files.
+    lm_eval_tasks: list[str] = msgspec.field(default_factory=list)
+    lm_eval_include_path: str | None = None
+    lm_eval_limit: Annotated[int, msgspec.Meta(ge=1)] | None = None  # documents per task
 
 
 # --- What the trainer measures (one detail document per suite, in object storage) ---------------
@@ -102,6 +109,19 @@ class QuestionPick(msgspec.Struct, frozen=True, kw_only=True):
     trained_choice: int
 
 
+class StandardTaskResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One lm-evaluation-harness task, base against trained; `error` (and no figures) where it
+    could not run: lm-eval not installed, the hub unreachable, an unknown task."""
+
+    task: str
+    metric: str = ""  # "acc_norm" where the task reports it (length-fair), else "acc"
+    base: float | None = None  # 0–1
+    trained: float | None = None
+    retention: float | None = None  # trained / base; None where the base scored 0
+    documents: int = 0
+    error: str = ""
+
+
 class KnowledgeDetail(msgspec.Struct, frozen=True, kw_only=True, tag="knowledge"):
     """UJ5.2.3: multiple choice scored by each choice's log-likelihood, base and trained."""
 
@@ -109,6 +129,7 @@ class KnowledgeDetail(msgspec.Struct, frozen=True, kw_only=True, tag="knowledge"
     base_accuracy: float
     trained_accuracy: float
     questions: list[QuestionPick]
+    standard: list[StandardTaskResult] = msgspec.field(default_factory=list)  # plan.lm_eval_tasks
 
 
 SuiteDetail = PerplexityDetail | AnswersDetail | KnowledgeDetail

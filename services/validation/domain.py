@@ -17,6 +17,7 @@ from proto.validation import (
     KnowledgeDetail,
     PerplexityDetail,
     QuestionPick,
+    StandardTaskResult,
     SuiteStatus,
 )
 
@@ -118,6 +119,9 @@ class RetentionFigures(msgspec.Struct, frozen=True, kw_only=True):
     retention_pct: float | None  # None: the base answered none right, so no ratio exists
     verdict: str
     regressed: list[QuestionPick]  # right under the base, wrong after training
+    # lm-evaluation-harness tasks the plan asked for (0–1 figures, or a plain error per task);
+    # the verdict stays the 100 questions' alone
+    standard: list[StandardTaskResult] = msgspec.field(default_factory=list)
 
 
 def retention_figures(detail: KnowledgeDetail) -> RetentionFigures:
@@ -130,7 +134,8 @@ def retention_figures(detail: KnowledgeDetail) -> RetentionFigures:
         base_accuracy_pct=round(100 * detail.base_accuracy, 1),
         trained_accuracy_pct=round(100 * detail.trained_accuracy, 1),
         retention_pct=None if ratio is None else round(ratio, 1),
-        verdict=UNABLE if ratio is None else retention_verdict(ratio), regressed=regressed)
+        verdict=UNABLE if ratio is None else retention_verdict(ratio), regressed=regressed,
+        standard=detail.standard)
 
 
 # --- Emotional intelligence (UJ5.2.2) ------------------------------------------------------------

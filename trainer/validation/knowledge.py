@@ -18,7 +18,7 @@ import msgspec
 from libs.common.training_format import TrainingPair
 from proto.validation import KnowledgeDetail, QuestionPick
 from trainer.data import Example, build_example
-from trainer.validation import likelihood
+from trainer.validation import likelihood, standard
 from trainer.validation.context import Context
 
 QUESTIONS_FILE = Path(__file__).with_name("financial_knowledge_v1.json")
@@ -91,4 +91,5 @@ def measure(ctx: Context, question_set: QuestionSet | None = None) -> KnowledgeD
         trained_accuracy=accuracy(trained, questions),
         questions=[QuestionPick(id=q.id, topic=q.topic, answer=q.answer, base_choice=b,
                                 trained_choice=t)
-                   for q, b, t in zip(questions, base, trained, strict=True)])
+                   for q, b, t in zip(questions, base, trained, strict=True)],
+        standard=standard.measure(ctx))
