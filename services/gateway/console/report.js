@@ -24,7 +24,7 @@ function reportTab(pane, ctx) {
   const generate = async partial => {
     v.busy = true; render();
     try { await api(`${base}/report${partial ? '?partial=true' : ''}`, {method: 'POST'}); v.error = null; toast('Generating the report…'); }
-    catch (e) { v.error = e; }
+    catch (e) { v.error = e; v.busy = false; render(); return; }  // a reload would clear the 409 and its partial button
     v.busy = false; reload();
   };
   const share = async form => {
@@ -63,7 +63,7 @@ function reportTab(pane, ctx) {
           r.summary && h('button', {class: 'btn', testid: 'copy-summary', onclick: () => copy(r.summary, 'Summary')}, 'Copy summary')),
         r.summary && h('div', {class: 'rep-summary', testid: 'report-summary'}, r.summary),
         ready.length > 0 && h('iframe', {class: 'rep-preview', testid: 'report-preview', title: 'Report preview', sandbox: '',
-          src: `/api/v1${base}/report.html?version=${shown}`}),
+          src: withKey(`/api/v1${base}/report.html?version=${shown}`)}),  // an iframe sends no Bearer header
         r.versions.length > 0 && h('table', {class: 'rep-table', testid: 'report-versions'},
           h('thead', {}, h('tr', {}, ['Version', 'Status', 'Made', 'Pages', 'Size', 'Time', ''].map(t => h('th', {}, t)))),
           h('tbody', {}, r.versions.map(x => h('tr', {testid: 'report-version', 'data-version': x.version},
