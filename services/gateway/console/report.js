@@ -93,7 +93,7 @@ function reportTab(pane, ctx) {
       form,
       v.shareError && errorBox(v.shareError, 'share-error'),
       v.made && h('div', {class: 'notice', testid: 'share-made'}, 'View-only link, until ', when(v.made.expires_at), ': ',
-        h('a', {href: v.made.url, target: '_blank', rel: 'noopener', testid: 'share-url'}, v.made.url), ' ',
+        h('a', {href: v.made.url, target: '_blank', rel: 'noopener', testid: 'share-url', style: 'word-break:break-all'}, v.made.url), ' ',
         h('button', {class: 'btn small', onclick: () => copy(v.made.url, 'Link')}, 'Copy link')),
       v.shares.length > 0 && h('table', {class: 'rep-table', testid: 'share-list', style: 'margin-top:12px'},
         h('thead', {}, h('tr', {}, ['Created', 'Expires', 'Sent to', 'Status', 'Views', ''].map(t => h('th', {}, t)))),
