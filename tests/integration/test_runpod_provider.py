@@ -216,10 +216,17 @@ async def test_gateway_lists_gpu_types_with_prices(provisioning, settings, fake)
     assert {g["gpu_type"] for g in body["gpu_types"]} == {"H100-80GB", "A100-80GB", "L40S-48GB"}
 
 
-async def test_local_provider_answers_gpu_prices_without_runpod(start_service, bus):
-    await start_service(build)
+@pytest.mark.parametrize("simulated", [False, True])
+async def test_local_provider_answers_gpu_prices_without_runpod(start_service, bus, simulated):
+    await start_service(build, simulate_gpus_locally=simulated)
     answer = await bus.ask(GetGpuPrices())
-    assert [g["gpu_type"] for g in answer["gpu_types"]] == ["cpu"] and answer["stale"] is False
+    assert answer["stale"] is False
+    cpu, *gpus = answer["gpu_types"]
+    assert cpu["gpu_type"] == "cpu" and cpu["available"] is True
+    # The GPU types a RunPod install offers, unpriced (estimates use list prices), and free to
+    # rent here only where GPU jobs are simulated on this machine (a test switch).
+    assert {g["gpu_type"] for g in gpus} == {"H100-80GB", "A100-80GB", "L40S-48GB"}
+    assert all(g["spot_cents_per_hour"] is None and g["available"] is simulated for g in gpus)
 
 
 async def test_estimates_price_gpus_at_runpods_live_rates_and_fall_back_to_the_catalogue(
