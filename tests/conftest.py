@@ -89,3 +89,23 @@ def fake() -> Iterator:
     server = FakeRunPod().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free loopback port, collecting what it receives."""
+    from notification_receivers import SmtpReceiver
+
+    receiver = SmtpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def slack():
+    """A real HTTP receiver on loopback standing in for a Slack incoming webhook."""
+    from notification_receivers import SlackReceiver
+
+    receiver = SlackReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -9,7 +9,6 @@ import uuid
 import psycopg
 import pytest
 from litestar.testing import TestClient
-from notification_receivers import SlackReceiver, SmtpReceiver
 from psycopg.rows import dict_row
 from support import eventually, training_file
 
@@ -35,20 +34,6 @@ from services.notification.repository import Notifications
 
 EMAIL = "ops@example.com"
 QUIET_S = 0.6  # how long "nothing more arrives" is watched for
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def slack():
-    receiver = SlackReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

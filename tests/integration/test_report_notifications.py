@@ -8,29 +8,18 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from notification_receivers import SlackReceiver, SmtpReceiver
 from support import eventually
 
 from proto.base import utcnow
-from proto.notification import ListNotifications, NotificationPreferences, SetNotificationPreferences
+from proto.notification import (
+    ListNotifications,
+    NotificationPreferences,
+    SetNotificationPreferences,
+)
 from proto.reports import ReportReady, ShareCreated, ShareRecipient, ShareViewed
 from services.notification.app import build
 
 OWNER = "owner@brightrun.example"
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def slack():
-    receiver = SlackReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

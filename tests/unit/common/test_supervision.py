@@ -7,6 +7,14 @@ import asyncio
 from libs.common.supervision import Supervisor
 
 
+async def until(condition, timeout_s: float = 5.0) -> None:
+    for _ in range(int(timeout_s / 0.001)):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the condition never held")
+
+
 def fast_supervisor(**kwargs) -> Supervisor:
     return Supervisor("test", base_backoff_s=0.001, max_backoff_s=0.001, **kwargs)
 
@@ -37,8 +45,7 @@ async def test_a_loop_that_keeps_failing_makes_the_service_not_ready() -> None:
         raise ValueError("ack raised")
 
     task = supervisor.start("consumer", loop)
-    while supervisor.loops["consumer"].failures < 3:
-        await asyncio.sleep(0.001)
+    await until(lambda: supervisor.loops["consumer"].failures >= 3)
     task.cancel()
     [problem] = supervisor.problems()
     assert "consumer" in problem and "ack raised" in problem
@@ -51,8 +58,7 @@ async def test_a_loop_that_returns_counts_as_stopped_and_is_restarted() -> None:
         runs.append(1)
 
     task = supervisor.start("ticker", loop)
-    while len(runs) < 3:
-        await asyncio.sleep(0.001)
+    await until(lambda: len(runs) >= 3)
     task.cancel()
     assert "returned" in supervisor.loops["ticker"].last_error
     assert supervisor.problems()
@@ -73,8 +79,7 @@ async def test_a_run_that_outlived_the_healthy_span_resets_the_count() -> None:
         raise OSError("blip")
 
     task = supervisor.start("poller", loop)
-    while len(calls) < 3:
-        await asyncio.sleep(0.001)
+    await until(lambda: len(calls) >= 3)
     task.cancel()
     assert supervisor.loops["poller"].failures == 1  # the long run's failure started a new count
 
