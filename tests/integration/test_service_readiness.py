@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
+from nats.errors import NoRespondersError
+
 from libs.common.runtime import ServiceRuntime
+
+
+async def ping(bus) -> bytes:
+    """The probe's answer; a service just started may not have its responder in place yet (as
+    `brightrun up` does, ask again for a few seconds)."""
+    for _ in range(50):
+        try:
+            return (await bus.nc.request("rpc.probe.ping", b"", timeout=5)).data
+        except NoRespondersError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("the probe never answered its ping")
 
 
 async def test_a_loop_that_keeps_failing_turns_the_readiness_ping_red(settings, start_service, bus):
@@ -26,9 +39,9 @@ async def test_a_loop_that_keeps_failing_turns_the_readiness_ping_red(settings, 
         if len(failures) >= runtime.supervisor.max_failures:
             break
         await asyncio.sleep(0.01)
-    reply = await bus.nc.request("rpc.probe.ping", b"", timeout=5)
-    assert reply.data.startswith(b"not ready: loop exit_watcher failed")
-    assert b"could not reach the database" in reply.data
+    reply = await ping(bus)
+    assert reply.startswith(b"not ready: loop exit_watcher failed")
+    assert b"could not reach the database" in reply
 
 
 async def test_a_healthy_service_answers_pong(settings, start_service, bus):
@@ -42,4 +55,4 @@ async def test_a_healthy_service_answers_pong(settings, start_service, bus):
         return runtime
 
     await start_service(build)
-    assert (await bus.nc.request("rpc.probe.ping", b"", timeout=5)).data == b"pong"
+    assert await ping(bus) == b"pong"
