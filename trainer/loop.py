@@ -111,8 +111,10 @@ def step_seed(seed: int, step: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:dropout:{step}".encode()).digest()[:8], "big")
 
 
-def loss_sum(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-    """Summed cross-entropy over target tokens, and how many there were.
+def target_nll(model: Any, batch: dict[str, torch.Tensor],
+               reduction: str = "sum") -> tuple[torch.Tensor, list[int]]:
+    """Cross-entropy of the target tokens (summed, or per token with reduction "none", row
+    after row), and how many targets each row has.
 
     Only positions that predict a target token are projected onto the vocabulary
     (`logits_to_keep` mask): prompts are most of each example, logits most of the memory."""
@@ -125,7 +127,13 @@ def loss_sum(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, 
         out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                     logits_to_keep=keep)
     logits = out.logits.reshape(-1, out.logits.shape[-1]).float()
-    return F.cross_entropy(logits, targets, reduction="sum"), int(targets.numel())
+    return F.cross_entropy(logits, targets, reduction=reduction), keep.sum(dim=1).tolist()
+
+
+def loss_sum(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over target tokens, and how many there were."""
+    summed, counts = target_nll(model, batch)
+    return summed, sum(counts)
 
 
 def _to(batch: dict[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from trainer.batching import collate
-from trainer.data import IGNORE_INDEX, Example
+from trainer.data import Example
+from trainer.loop import target_nll
 
 # Sequences a forward pass scores. CPU: short padded batches beat one-by-one for the short
 # sequences scored here (multiple-choice answers); CUDA: as many as comfortably fit.
@@ -34,19 +34,8 @@ def adapter(model: Any, on: bool) -> Iterator[None]:
 
 
 def _row_sums(model: Any, batch: dict[str, torch.Tensor]) -> tuple[list[float], list[int]]:
-    """Per row: summed NLL of its target tokens, and their count. Only positions that predict
-    a target are projected onto the vocabulary (the `logits_to_keep` mask, as loop.loss_sum):
-    a 2048-token row's full logits would be 400 MB."""
-    labels = batch["labels"]
-    keep = torch.zeros_like(labels, dtype=torch.bool)
-    keep[:, :-1] = labels[:, 1:] != IGNORE_INDEX
-    targets = labels[:, 1:][keep[:, :-1]]
-    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=labels.is_cuda):
-        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                    logits_to_keep=keep)
-    logits = out.logits.reshape(-1, out.logits.shape[-1]).float()
-    token_nll = F.cross_entropy(logits, targets, reduction="none")
-    counts = keep.sum(dim=1).tolist()
+    """Per row: summed NLL of its target tokens, and their count (the loop's own loss, per row)."""
+    token_nll, counts = target_nll(model, batch, reduction="none")
     return [float(part.sum()) for part in token_nll.split(counts)], counts
 
 
