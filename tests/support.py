@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +146,20 @@ def write_checkpoint(store: Any, job_id: Any, step: int) -> str:
                                             "size_bytes": len(d)} for n, d in files.items()}}
     store.put_bytes(f"{key}/manifest.json", json.dumps(manifest).encode())
     return key
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(settings: Any) -> AsyncIterator[Any]:
+    """The gateway app under Litestar's TestClient, entered and left on a thread: its shutdown
+    waits on services that run on the test's event loop, and blocking that loop (a sync exit)
+    stalled both until their timeouts, 30-60 s a test."""
+    from litestar.testing import TestClient
+
+    from services.gateway.app import create_app
+
+    client = TestClient(create_app(settings))
+    await asyncio.to_thread(client.__enter__)
+    try:
+        yield client
+    finally:
+        await asyncio.to_thread(client.__exit__, None, None, None)

@@ -10,14 +10,12 @@ import uuid
 import msgspec
 import pytest
 from litestar.exceptions import WebSocketDisconnect
-from litestar.testing import TestClient
-from support import eventually
+from support import eventually, running_gateway
 
 from libs.common.signing import derive_job_secret, sign
 from proto.access import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
 from proto.base import encode
 from proto.training import StageChanged
-from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 
 
@@ -27,10 +25,10 @@ async def jobs(start_service):
 
 
 @pytest.fixture
-def client(settings, jobs):
+async def client(settings, jobs):
     guarded = msgspec.structs.replace(settings, require_api_keys=True, api_key_cache_s=0.5,
                                       uploads_per_minute=2, rpc_timeout_s=3.0)
-    with TestClient(create_app(guarded)) as test_client:
+    async with running_gateway(guarded) as test_client:
         yield test_client
 
 

@@ -11,14 +11,12 @@ import uuid
 
 import psycopg
 import pytest
-from litestar.testing import TestClient
-from support import eventually, training_file
+from support import eventually, running_gateway, training_file
 
 from libs.common.storage import open_store
 from proto.base import decode
 from proto.jobs import CreateJob, RegisterTrainingFile
 from proto.packaging import ArtifactDownloaded
-from services.gateway.app import create_app
 from services.gateway.downloads import LINK_TTL_S, DownloadLinks, Grant
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
@@ -26,8 +24,8 @@ from services.packaging.app import build as build_packaging
 
 
 @pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
+async def client(settings):
+    async with running_gateway(settings) as test_client:
         yield test_client
 
 

@@ -14,12 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from litestar.testing import TestClient
-from support import eventually, training_file
+from support import eventually, running_gateway, training_file
 
 from proto.cost import ReserveBudget
 from proto.jobs import JobQueued
 from services.cost.app import build as build_cost
-from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 
 JOB = {"gpu_type": "H100-80GB", "pricing": "on_demand"}
@@ -43,8 +42,9 @@ class Client:
 async def client(start_service, settings):
     await start_service(build_jobs)
     await start_service(build_cost, budget_reservation_ttl_s=5.0)
-    with TestClient(create_app(settings)) as test_client, ThreadPoolExecutor(20) as pool:
-        yield Client(test_client, pool)
+    async with running_gateway(settings) as test_client:
+        with ThreadPoolExecutor(20) as pool:
+            yield Client(test_client, pool)
 
 
 async def upload(client, conversations: int = 55) -> str:

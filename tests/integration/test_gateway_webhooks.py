@@ -7,18 +7,16 @@ import time
 import uuid
 
 import pytest
-from litestar.testing import TestClient
-from support import eventually
+from support import eventually, running_gateway
 
 from libs.common.signing import MAX_BODY_BYTES, derive_job_secret, sign
 from proto.base import decode, encode
 from proto.training import StageChanged, TrainingEventReported
-from services.gateway.app import create_app
 
 
 @pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
+async def client(settings):
+    async with running_gateway(settings) as test_client:
         yield test_client
 
 

@@ -8,15 +8,13 @@ import asyncio
 import uuid
 
 import pytest
-from litestar.testing import TestClient
-from support import eventually
+from support import eventually, running_gateway
 from test_runpod_jobs import create_gpu_job, status_is
 
 from proto.base import decode
 from proto.jobs import GetJob, GpuChoiceMade, GpuUnavailable
 from proto.monitoring import GetEventLog
 from proto.provisioning import InstanceFailedToStart
-from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 from services.provisioning.app import build as build_provisioning
@@ -37,8 +35,8 @@ def start_stack(start_service, fake):
 
 
 @pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
+async def client(settings):
+    async with running_gateway(settings) as test_client:
         yield test_client
 
 

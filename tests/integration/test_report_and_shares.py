@@ -15,8 +15,7 @@ import msgspec
 import pypdf
 import pytest
 from fakes.openai_judge import FakeJudge
-from litestar.testing import TestClient
-from support import eventually
+from support import eventually, running_gateway
 from test_cost_service import FAST, create_job, instance
 from test_validation_service import judged, measured, scenarios
 
@@ -46,7 +45,6 @@ from proto.validation import (
     ValidationCompleted,
 )
 from services.cost.app import build as build_cost
-from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 from services.packaging.report import wiring
@@ -168,8 +166,8 @@ async def test_report_before_the_job_ends_is_refused_unless_partial(services, bu
 
 
 @pytest.fixture
-def client(settings, services):
-    with TestClient(create_app(settings)) as test_client:
+async def client(settings, services):
+    async with running_gateway(settings) as test_client:
         yield test_client
 
 
