@@ -32,7 +32,7 @@ def test_package_installs_and_answers_in_a_fresh_venv(tmp_path):
     sys.path.insert(0, str(Path(__file__).parent))
     from test_packaging_service import PROMPT, make_tiny
 
-    from benchmarks.packaging import contents
+    from benchmarks.artifact_build import contents
     from proto.jobs import JobView
     from services.packaging import bundle
 
