@@ -8,9 +8,9 @@ here (dialogue.py): pairs are each assistant turn with the turns before it.
 
 from typing import Any
 
-from .dialogue import Message, dialogue_pairs
+from .dialogue import Message, dialogue_conversation
 from .errors import wrong_entry, wrong_type
-from .fields import opt_text, require_dict, required_text_or_null, text_or_empty
+from .fields import require_dict, required_text_or_null, text_or_empty
 from .model import Conversation, TrainingFile
 
 
@@ -36,17 +36,7 @@ def _conversation(value: object, number: int, unit: str) -> Conversation:
     # Blank parts are left out so that an empty instruction with an empty input stays blank.
     question = "\n\n".join(part for part in (instruction, extra) if part.strip())
     messages += [Message("user", question), Message("assistant", output)]
-    named = opt_text(row.get("id"))
-    conversation_id = named or f"{unit.lower()}-{number}"
-    return Conversation(
-        conversation_id=conversation_id,
-        metadata={key: v for key, v in row.items()
-                  if key not in ("instruction", "input", "output", "history", "system")},
-        scaffolding=None,
-        quality_tier=None,
-        pairs=dialogue_pairs(messages, conversation_id),
-        id_from_file=named is not None,
-    )
+    return dialogue_conversation(row, messages, f"{unit.lower()}-{number}", ("instruction", "input", "output", "history", "system"))
 
 
 def _history(row: dict[str, Any], where: str, at: dict[str, Any]) -> list[Message]:

@@ -7,7 +7,8 @@ before it the current user input, and the rest the history.
 from typing import Any, NamedTuple
 
 from .errors import wrong_type
-from .model import TrainingPair, Turn
+from .fields import opt_text
+from .model import Conversation, TrainingPair, Turn
 
 SYSTEM_ROLES = ("system", "developer")  # OpenAI renamed "system" to "developer" for new models
 
@@ -56,4 +57,20 @@ def _pair(
         history=dialogue[:-1] if answers_user else list(dialogue),
         current_user_input=dialogue[-1].content if answers_user else "",
         target_response=message.content if message.trained else None,
+    )
+
+
+def dialogue_conversation(row: dict[str, Any], messages: list[Message], fallback_id: str,
+                          consumed: tuple[str, ...]) -> Conversation:
+    """A row of a message-list format as a conversation: its own `id` when it names one (only
+    those can match another file's copy), its other keys kept as metadata."""
+    named = opt_text(row.get("id"))
+    conversation_id = named or fallback_id
+    return Conversation(
+        conversation_id=conversation_id,
+        metadata={key: v for key, v in row.items() if key not in consumed},
+        scaffolding=None,
+        quality_tier=None,
+        pairs=dialogue_pairs(messages, conversation_id),
+        id_from_file=named is not None,
     )

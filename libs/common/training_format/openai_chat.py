@@ -5,7 +5,7 @@ Every assistant message is a target (dialogue.py makes the pairs).
 
 from typing import Any
 
-from .dialogue import Message, dialogue_pairs, text_content
+from .dialogue import Message, dialogue_conversation, text_content
 from .errors import missing_field
 from .fields import opt_text, require_dict, require_list
 from .model import Conversation, TrainingFile
@@ -27,16 +27,7 @@ def _conversation(value: object, line: int, unit: str) -> Conversation:
     raw_messages = require_list(row, "messages", where, at)
     messages = [_message(raw, f"Message {n} on {unit.lower()} {line}", at)
                 for n, raw in enumerate(raw_messages, 1)]
-    named = opt_text(row.get("id"))
-    conversation_id = named or f"{unit.lower()}-{line}"
-    return Conversation(
-        conversation_id=conversation_id,
-        metadata={key: v for key, v in row.items() if key != "messages"},
-        scaffolding=None,
-        quality_tier=None,
-        pairs=dialogue_pairs(messages, conversation_id),
-        id_from_file=named is not None,
-    )
+    return dialogue_conversation(row, messages, f"{unit.lower()}-{line}", ("messages",))
 
 
 def _message(raw: object, where: str, at: dict[str, Any]) -> Message:

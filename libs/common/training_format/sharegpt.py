@@ -6,7 +6,7 @@ kept as context (axolotl). Pairs as for OpenAI chat (dialogue.py).
 
 from typing import Any
 
-from .dialogue import Message, dialogue_pairs, text_content
+from .dialogue import Message, dialogue_conversation, text_content
 from .errors import missing_field
 from .fields import opt_text, require_dict, require_list, text_or_empty
 from .model import Conversation, TrainingFile
@@ -42,16 +42,7 @@ def _conversation(value: object, number: int, unit: str) -> Conversation:
     messages = [Message("system", system)] if system.strip() else []
     messages += [_message(raw, f"Turn {n} of {unit.lower()} {number}", at)
                  for n, raw in enumerate(raw_turns, 1)]
-    named = opt_text(row.get("id"))
-    conversation_id = named or f"{unit.lower()}-{number}"
-    return Conversation(
-        conversation_id=conversation_id,
-        metadata={key: v for key, v in row.items() if key != "conversations"},
-        scaffolding=None,
-        quality_tier=None,
-        pairs=dialogue_pairs(messages, conversation_id),
-        id_from_file=named is not None,
-    )
+    return dialogue_conversation(row, messages, f"{unit.lower()}-{number}", ("conversations",))
 
 
 def _message(raw: object, where: str, at: dict[str, Any]) -> Message:
