@@ -12,8 +12,8 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 from faststream.nats import NatsBroker
 from psycopg import AsyncConnection
@@ -51,6 +51,13 @@ class Work:
                 "ON CONFLICT (msg_id) DO NOTHING",
                 self._pending,
             )
+
+
+class UnitOfWork(Protocol):
+    """What handlers are given to open a transaction (`ServiceRuntime.uow`): each call opens
+    one, and `async with uow() as work` commits the handler's writes with the events it emits."""
+
+    def __call__(self, snapshot: bool = False) -> AbstractAsyncContextManager[Work]: ...
 
 
 class OutboxRelay:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from libs.common.batches import consume_batches
 from libs.common.bus import ensure_streams, make_broker
 from libs.common.db import migrate, open_pool
 from libs.common.logging import configure
-from libs.common.outbox import OutboxRelay, unit_of_work
+from libs.common.outbox import OutboxRelay, Work, unit_of_work
 from libs.common.services import ping_subject
 from libs.common.settings import Settings
 from libs.common.supervision import Supervisor
@@ -49,7 +50,7 @@ class ServiceRuntime:
             problems = self.supervisor.problems()
             return b"pong" if not problems else ("not ready: " + "; ".join(problems)).encode()
 
-    def uow(self, snapshot: bool = False):
+    def uow(self, snapshot: bool = False) -> AbstractAsyncContextManager[Work]:
         assert self.pool is not None, f"{self.name} has no database"
         return unit_of_work(self.pool, self.relay, snapshot)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from libs.common.model_size import ModelSize, model_size
+from libs.common.outbox import UnitOfWork
 from proto.base import utcnow
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached, EstimateRequest
 from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
@@ -30,7 +30,6 @@ from services.cost import domain, live, money, timemodel
 from services.cost.repository import Costs
 from services.cost.timemodel import Correction
 
-UnitOfWork = Callable[..., Any]  # ServiceRuntime.uow
 NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c39-9a57-2f0b8e4d1c3a")
 
 

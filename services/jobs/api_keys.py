@@ -16,11 +16,11 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from proto.access import (
     ApiKeyView,
     CreateApiKey,
@@ -33,7 +33,6 @@ from proto.access import (
 from proto.api import ServiceError
 from services.jobs.repository import ApiKeys
 
-UnitOfWork = Callable[[], Any]
 KEY_PREFIX = "brk_"  # says what a leaked string is (secret scanners match on such prefixes)
 TOKEN_BYTES = 32
 # brk_ + url-safe base64 of 32 bytes (43 characters, no padding).

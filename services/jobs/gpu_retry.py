@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
 from proto.base import utcnow
 from proto.jobs import ChooseGpuOption, GpuChoiceMade, GpuUnavailable, JobCancelled, JobView
@@ -18,7 +18,6 @@ from services.jobs.handlers import emit_changes, job_view, queued_event
 from services.jobs.repository import Jobs
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 # Before the first trained step only: a recovering job that finds no GPU goes through UJ4.1's
 # failed-recovery count instead, which ends in the same advice (on-demand).
 WAITING_STAGES = ("queued", "provisioning", "waiting_for_gpu")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
 import msgspec
 
 from libs.common.model_size import resolved
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from libs.common.training_format import TrainingFormatError, parse_training_file
 from proto.api import ServiceError
@@ -36,9 +36,6 @@ from services.jobs import domain, training_sets
 from services.jobs.admission import Platform, check_new_job
 from services.jobs.repository import Jobs, TrainingFiles
 from services.jobs.training_files import check_eligibility, compute_stats
-
-UnitOfWork = Callable[[], Any]
-
 
 # --- Training files ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from libs.common.outbox import UnitOfWork
 from proto.base import utcnow
 from proto.jobs import JobCancelled, StageStuck
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
@@ -27,7 +28,6 @@ from services.jobs.handlers import emit_changes, queued_event
 from services.jobs.repository import Jobs
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 
 STAGE_MESSAGES = {
     "preprocessing": "Preparing the training data.",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.base import utcnow
@@ -21,7 +21,6 @@ from services.jobs.admission import Platform, check_gpu
 from services.jobs.handlers import job_view, queued_event
 from services.jobs.repository import Jobs
 
-UnitOfWork = Callable[[], Any]
 JOB_FIELDS = ("pricing", "gpu_type")
 # The checkpoint carries the run's trajectory (weights, optimizer, schedule, data order): on a
 # resume only how often it saves may change, besides where it runs (trainer/checkpoint.py).

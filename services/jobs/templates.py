@@ -5,11 +5,11 @@ handlers."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
 from proto.jobs import HyperparameterOverrides
 from proto.templates import (
@@ -24,7 +24,6 @@ from proto.templates import (
 from proto.training import ModelRef
 from services.jobs.repository import Jobs, Templates
 
-UnitOfWork = Callable[[], Any]
 # What a template decides for a new job besides its hyperparameters.
 JOB_SETTINGS = ("gpu_type", "pricing", "gpu_count")
 OVERRIDABLE = tuple(HyperparameterOverrides.__struct_fields__)

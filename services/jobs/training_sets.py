@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from libs.common.training_format import TrainingFile, TrainingFormatError, parse_training_file
 from libs.common.training_format.combine import Duplicate, combine
@@ -36,7 +36,6 @@ from services.jobs.training_files import (
     compute_stats,
 )
 
-UnitOfWork = Callable[[], Any]
 SHOWN_DUPLICATES = 5  # named in the warning; all of them are in the set's `duplicates`
 
 

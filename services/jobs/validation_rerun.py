@@ -10,18 +10,17 @@ with its original adapter (domain.Job.rerun_validation and _rerun_over)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from proto.base import utcnow
 from proto.validation import ValidationPlan, ValidationRunRequested
 from services.jobs.handlers import emit_changes, queued_event
 from services.jobs.repository import Jobs
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 CONSUMER = "jobs-on-validation-run-requested"
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from proto.monitoring import (
     GetEventLog,
     GetMetrics,
@@ -19,8 +19,6 @@ from proto.monitoring import (
 from proto.training import Evaluation, Heartbeat, Progress
 from services.monitoring import domain
 from services.monitoring.repository import Monitoring
-
-UnitOfWork = Callable[[], Any]
 
 
 async def record(events: list[Any], uow: UnitOfWork) -> None:

@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any, Protocol
 
+from libs.common.outbox import UnitOfWork
 from libs.common.polling import drain_forever
 from services.notification import domain
 from services.notification.repository import Notifications
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 SEND_LEASE_S = 120.0  # longer than any send may take (SMTP timeout 20 s, webhook 10 s)
 DRAIN_S = 25.0  # on shutdown, how long sends in flight may take to finish and be recorded
 

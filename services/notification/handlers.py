@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
 from proto.notification import (
     AcknowledgeNotification,
@@ -28,7 +29,6 @@ from proto.notification import (
 from services.notification import domain, messages
 from services.notification.repository import USER_SCOPE, Notifications, Preferences, scope_of
 
-UnitOfWork = Callable[[], Any]
 JobLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
 
 

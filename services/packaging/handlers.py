@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 from faststream.nats import NatsBroker
 
 from libs.common.bus import call
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.base import utcnow
@@ -36,7 +36,6 @@ from services.packaging import bundle, domain, instructions
 from services.packaging.repository import Packaging
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 MAX_ATTEMPTS = 3  # a build that keeps failing is announced failed, not retried forever
 RETRY_S = 15.0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.reports import (
@@ -29,7 +30,6 @@ from services.packaging.report.render import PDF_URL_PLACEHOLDER
 from services.packaging.report.repository import Reports
 from services.packaging.shares_repository import Shares
 
-UnitOfWork = Callable[..., Any]
 Clock = Callable[[], datetime]
 
 

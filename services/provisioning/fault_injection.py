@@ -12,13 +12,13 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from faststream.nats import NatsMessage
 
+from libs.common.outbox import UnitOfWork
 from libs.common.supervision import log_failure
 from proto.base import decode, encode
 from proto.jobs import FaultInjection, JobQueued
@@ -28,7 +28,6 @@ from services.provisioning.local_provider import LocalProvider
 from services.provisioning.repository import Instances
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 PLAN, STATE = "fault_injection.json", "fault_injection.state.json"
 
 

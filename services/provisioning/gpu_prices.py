@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
 from services.provisioning.runpod_provider import RUNPOD_GPU_IDS, ProviderError, RunPodProvider
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 RETRY_AFTER_FAILURE_S = 30.0  # a down API is asked again this often, not on every request
 LOCAL_PRICES = [{"gpu_type": "cpu", "runpod_id": "", "display_name": "This machine's CPU",
                  "memory_gb": 0, "spot_cents_per_hour": 0, "on_demand_cents_per_hour": 0,

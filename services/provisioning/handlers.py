@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
 
+from libs.common.outbox import UnitOfWork
 from libs.common.settings import Settings
 from libs.common.supervision import log_failure
 from proto.jobs import JobCancelled, JobQueued
@@ -16,7 +15,6 @@ from services.provisioning.local_provider import LocalProvider
 from services.provisioning.repository import Instances
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 
 
 async def on_job_queued(event: JobQueued, uow: UnitOfWork, provider: LocalProvider,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from libs.common.durations import duration_words
+from libs.common.outbox import UnitOfWork
 from libs.common.settings import Settings
 from proto.api import ServiceError
 from proto.jobs import JobQueued
@@ -37,7 +37,6 @@ from services.provisioning.runpod_provider import (
 )
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[[], Any]
 CREATE_RETRY_DELAYS_S = (0.5, 1.5)  # a 5xx on create: look for the pod, then try again
 EXITED_POLLS_BEFORE_PREEMPTION = 3  # the trainer's last report may trail its pod's exit
 OUTCOME_EXIT_CODES = {"completed": 0, "failed": 1}  # what jobs reads InstanceExited by

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.training import Completed, Failed, StageChanged, SuiteMeasured
@@ -21,7 +21,6 @@ from services.validation import suites as suite_flow
 from services.validation.repository import Validation
 from services.validation.suites import SCORED_SUITES, DetailError, load_detail
 
-UnitOfWork = Callable[..., Any]
 SUITE_CONSUMER = "validation-on-suite-measured"
 BUSY = ("pending", "measuring", "scoring")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.jobs import GetJob
@@ -37,7 +38,6 @@ from services.packaging.report.repository import Reports
 from services.packaging.report.validation import from_answer
 
 log = logging.getLogger(__name__)
-UnitOfWork = Callable[..., Any]
 Ask = Callable[[Any], Awaitable[Any]]
 Clock = Callable[[], datetime]
 
