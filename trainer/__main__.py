@@ -12,6 +12,8 @@ from pathlib import Path
 
 import msgspec
 
+from proto.trainer_exit import TrainerExit
+
 SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"
 
 
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, binascii.Error, msgspec.DecodeError, msgspec.ValidationError) as exc:
         # No valid spec means no webhook to report to: say it here, plainly.
         print(f"cannot read job spec {args.spec}: {exc}", file=sys.stderr)
-        return 2
+        return TrainerExit.BAD_SPEC
     return recipe.main(args.spec)
 
 

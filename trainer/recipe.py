@@ -17,6 +17,7 @@ import msgspec
 
 from libs.common.storage import ObjectStore, open_store
 from libs.common.training_format import TrainingFile, iter_examples
+from proto.trainer_exit import TrainerExit
 from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
 from trainer import activations, checkpoint, data, errors, loop, model, packing
 from trainer.batching import pass_sizes, steps_per_epoch
@@ -26,8 +27,6 @@ from trainer.validation.context import Context
 
 log = logging.getLogger("trainer")
 
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
 SIGTERM_DELIVERY_S = 20.0  # inside any provider's grace period (ours: 60 s, RunPod's spot: ~30 s)
 MAX_SKIPPED_LISTED = 200  # keeps the DataReport body well under the webhook size limit
 
@@ -227,7 +226,7 @@ def main(spec_path: Path) -> int:
                       suggested_changes=failure.suggested_changes, step=reporter.step or None,
                       last_checkpoint_key=reporter.last_checkpoint_key)
         print(f"training failed ({failure.failure_class}): {failure.message}", file=sys.stderr)
-        return EXIT_INTERRUPTED if failure.failure_class == "interrupted" else EXIT_FAILED
+        return TrainerExit.INTERRUPTED if failure.failure_class == "interrupted" else TrainerExit.FAILED
     finally:
         # After SIGTERM (a spot reclaim, `brightrun down`) the machine is going: deliver what
         # fits in its grace period rather than wait out an outage that may be the shutdown.

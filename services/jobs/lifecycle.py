@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from libs.common.outbox import UnitOfWork
+from proto import trainer_exit
 from proto.base import utcnow
 from proto.jobs import JobCancelled, StageStuck
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
@@ -36,9 +37,6 @@ STAGE_MESSAGES = {
     "finalizing": "Saving the adapter.",
     "validating": "Validating the trained model.",
 }
-# Exit codes that mean the trainer itself gave up and said why (recipe.EXIT_FAILED, bad spec):
-# anything else that ends a live job's instance is an interruption, and is recovered.
-TRAINER_FAILED_EXITS = {1, 2}
 
 
 def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> bool:
@@ -144,7 +142,7 @@ def _apply_instance_event(job: domain.Job, event: Any) -> bool:
         case InstanceFailedToStart(message=message):
             job.fail({"source": "provisioning", "failure_class": "provisioning",
                       "message": message}, at)
-        case InstanceExited(exit_code=code) if code in TRAINER_FAILED_EXITS:
+        case InstanceExited(exit_code=code) if code in trainer_exit.GAVE_UP:
             # The trainer reported why itself; its Failed event brings the details.
             job.fail({"source": "provisioning", "failure_class": "internal",
                       "message": f"The training process ended unexpectedly "

@@ -16,6 +16,7 @@ from typing import Any
 from libs.common.durations import duration_words
 from libs.common.outbox import UnitOfWork
 from libs.common.settings import Settings
+from proto import trainer_exit
 from proto.api import ServiceError
 from proto.jobs import JobQueued
 from proto.provisioning import (
@@ -39,7 +40,6 @@ from services.provisioning.runpod_provider import (
 log = logging.getLogger(__name__)
 CREATE_RETRY_DELAYS_S = (0.5, 1.5)  # a 5xx on create: look for the pod, then try again
 EXITED_POLLS_BEFORE_PREEMPTION = 3  # the trainer's last report may trail its pod's exit
-OUTCOME_EXIT_CODES = {"completed": 0, "failed": 1}  # what jobs reads InstanceExited by
 
 
 def _label(event: JobQueued) -> str:
@@ -189,7 +189,7 @@ class PodWatcher:
         if row["status"] == "terminating":
             if state.phase != "gone":
                 await asyncio.to_thread(self.provider.terminate, row["pod_id"])
-            return await self._exited(row, OUTCOME_EXIT_CODES.get(row["trainer_outcome"]),
+            return await self._exited(row, trainer_exit.BY_OUTCOME.get(row["trainer_outcome"]),
                                       row["reason"])
         if state.phase == "booting":
             return await self._check_boot(row)
@@ -213,9 +213,9 @@ class PodWatcher:
 
     async def _stopped(self, row: dict[str, Any], phase: str, detail: str) -> None:
         outcome = row["trainer_outcome"]
-        if outcome in OUTCOME_EXIT_CODES:
+        if outcome in trainer_exit.BY_OUTCOME:
             await asyncio.to_thread(self.provider.terminate, row["pod_id"])
-            return await self._exited(row, OUTCOME_EXIT_CODES[outcome], f"trainer {outcome}")
+            return await self._exited(row, trainer_exit.BY_OUTCOME[outcome], f"trainer {outcome}")
         seen = self._exited_polls[row["pod_id"]] = self._exited_polls.get(row["pod_id"], 0) + 1
         if outcome is None and seen < EXITED_POLLS_BEFORE_PREEMPTION:
             return  # give the trainer's final report time to arrive
