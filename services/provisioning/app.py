@@ -14,7 +14,7 @@ from proto.jobs import JobCancelled, JobQueued
 from services.provisioning import handlers
 from services.provisioning.fault_injection import FaultInjector
 from services.provisioning.local_provider import LocalProvider
-from services.provisioning.providers import wire_runpod
+from services.provisioning.wiring import wire_runpod
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -37,7 +37,11 @@ def build(settings: Settings) -> ServiceRuntime:
     async def on_job_cancelled(msg: NatsMessage) -> None:
         await handlers.on_job_cancelled(decode(msg.body, JobCancelled), uow, provider)
 
-    @runtime.background
+    # Leased. Any replica can watch any local trainer: it polls the pid and, once it is no
+    # longer the parent, reads the exit code the wrapper shell wrote beside the spec (so the
+    # replicas of a local provider share one machine and one state path); mark_exited's
+    # conditional UPDATE reports an exit once even if two watchers raced.
+    @runtime.background(once=True)
     async def watch_exits() -> None:
         await handlers.watch_exits(uow, provider)
 
