@@ -128,6 +128,9 @@ class GpuUnavailable(Message, frozen=True, kw_only=True):
     options: list[GpuChoice]
     recommended: GpuChoice
     next_retry_at: datetime | None = None  # while auto-retrying
+    # How long a GPU of this type and pricing took to come back here: {"median_s", "count",
+    # "text"} (services/jobs/history.py); "no history yet" until one has.
+    typical_return: dict | None = None
 
 
 class GpuChoiceMade(Message, frozen=True, kw_only=True):
@@ -162,6 +165,16 @@ class GetTrainingFile(msgspec.Struct, frozen=True, kw_only=True):
 
 class ListPresets(msgspec.Struct, frozen=True, kw_only=True):
     subject: ClassVar[str] = "rpc.jobs.list_presets"
+
+
+class GetJobHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ1.2.2 / UJ2.1.2: from this installation's jobs, the spot interruption rate (overall and
+    per GPU type) and how long GPUs took to come back after none was free. Answers
+    `{"spot_interruption": Rate, "gpu_types": {gpu: {"spot_interruption": Rate, "gpu_return":
+    {"spot"|"on_demand": ReturnTime}}}}` (services/jobs/history.py)."""
+
+    subject: ClassVar[str] = "rpc.jobs.history"
+    gpu_type: str | None = None
 
 
 class HyperparameterOverrides(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -1,12 +1,15 @@
-"""GPU types with live prices and availability (UJ1.2.2, UJ2.1.2), as provisioning knows them."""
+"""GPU types with live prices and availability (UJ1.2.2, UJ2.1.2), as provisioning knows them,
+and what this installation's jobs say about each (the jobs service's history)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
+from proto.jobs import GetJobHistory
 from proto.provisioning import GetGpuPrices
 from services.gateway.bus import GatewayBus
 
@@ -19,5 +22,11 @@ class GpuTypesController(Controller):
     async def gpu_types(self, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
         """Prices in cents per GPU-hour, spot and on-demand, and whether any is free to rent.
         When RunPod cannot be reached the last-known prices come back with `stale: true` and a
-        `notice` saying so."""
-        return await bus.ask(GetGpuPrices())
+        `notice` saying so. Each type's `history` is from this installation's finished jobs:
+        `spot_interruption` ("15% of 20 spot jobs interrupted") and `gpu_return` per pricing
+        (the median wait for a GPU after none was free), each "no history yet" until there is
+        some; `spot_interruption` at the top covers every type."""
+        prices, history = await asyncio.gather(bus.ask(GetGpuPrices()), bus.ask(GetJobHistory()))
+        rows = [{**row, "history": history["gpu_types"].get(row["gpu_type"], history["unknown_gpu"])}
+                for row in prices["gpu_types"]]
+        return {**prices, "gpu_types": rows, "spot_interruption": history["spot_interruption"]}

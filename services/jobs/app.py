@@ -20,6 +20,7 @@ from proto.jobs import (
     ChooseGpuOption,
     CreateJob,
     GetJob,
+    GetJobHistory,
     GetTrainingFile,
     ListCheckpoints,
     ListJobs,
@@ -87,7 +88,11 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, ListPresets)
     async def list_presets(_: ListPresets):
-        return handlers.list_presets()
+        return await handlers.list_presets(uow)
+
+    @rpc(broker, GetJobHistory)
+    async def job_history(q: GetJobHistory):
+        return await handlers.job_history(q, uow)
 
     @rpc(broker, CreateJob)
     async def create_job(cmd: CreateJob):

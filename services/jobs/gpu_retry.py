@@ -8,19 +8,22 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
 from proto.base import utcnow
 from proto.jobs import ChooseGpuOption, GpuChoiceMade, GpuUnavailable, JobCancelled, JobView
 from proto.provisioning import InstanceFailedToStart
-from services.jobs import domain, gpu_wait
+from services.jobs import domain, gpu_wait, history
 from services.jobs.handlers import emit_changes, job_view, queued_event
-from services.jobs.repository import Jobs
+from services.jobs.repository import JobHistory, Jobs
 
 log = logging.getLogger(__name__)
-# Before the first trained step only: a recovering job that finds no GPU goes through UJ4.1's
-# failed-recovery count instead, which ends in the same advice (on-demand).
-WAITING_STAGES = ("queued", "provisioning", "waiting_for_gpu")
+# Before the first trained step, and while recovering: a recovery that finds no GPU to rent has
+# not failed (nothing was tried), so it waits the same way rather than spend UJ4.1's
+# failed-recovery count; its interruption stays open until the new attempt trains.
+WAITING_STAGES = ("queued", "provisioning", "waiting_for_gpu", "recovering")
 
 
 def is_no_gpu(job: domain.Job, event: Any) -> bool:
@@ -32,10 +35,21 @@ async def wait_for_gpu(work: Any, jobs: Jobs, job: domain.Job,
                        event: InstanceFailedToStart) -> None:
     """Inside the caller's transaction: the job waits (or its auto-retry hour is over)."""
     waiting = gpu_wait.no_gpu(job, event.message, event.occurred_at)
+    if waiting:
+        job.gpu_wait["typical_return"] = await typical_return(work, job)
     await jobs.save(job)
     emit_changes(work, job)
     if waiting:
         work.emit(_unavailable(job))
+
+
+async def typical_return(work: Any, job: domain.Job) -> dict[str, Any]:
+    """UJ2.1.2 "Typically available within …": the median of past waits for this GPU type and
+    pricing here, or "no history yet"."""
+    rows = await JobHistory(work.conn).gpu_waits(job.gpu_type)
+    times = history.return_times(msgspec.convert(r, history.GpuWaitRow) for r in rows)
+    found = times.get(job.gpu_type, {}).get(job.pricing) or history.return_time([])
+    return msgspec.to_builtins(found)
 
 
 def _unavailable(job: domain.Job) -> GpuUnavailable:
@@ -44,7 +58,8 @@ def _unavailable(job: domain.Job) -> GpuUnavailable:
         job_id=job.id, attempt=job.attempt, gpu_type=job.gpu_type, pricing=job.pricing,
         tries=job.gpu_wait["tries"], message=job.status_message, options=gpu_wait.options(job),
         recommended=gpu_wait.recommended(job),
-        next_retry_at=datetime.fromisoformat(due) if due else None)
+        next_retry_at=datetime.fromisoformat(due) if due else None,
+        typical_return=job.gpu_wait.get("typical_return"))
 
 
 async def choose_gpu_option(cmd: ChooseGpuOption, uow: UnitOfWork, every_s: float,

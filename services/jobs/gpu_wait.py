@@ -3,7 +3,8 @@ auto-retry (every 5 minutes, up to 1 hour), switch to on-demand, or cancel. No I
 
 The wait lives on the job as `gpu_wait`: {"since", "tries", "choice" (None while the user has
 not chosen), "choices": [{"choice", "at"}], "next_retry_at" (None while a try is in flight),
-"retry_every_s", "retry_limit_s", "retry_until", "last_message"}. Every try is a new attempt,
+"retry_every_s", "retry_limit_s", "retry_until", "last_message", "typical_return" (how long a
+GPU took to come back here, history.py)}. Every try is a new attempt,
 so a late answer about an earlier try changes nothing.
 """
 
@@ -28,6 +29,8 @@ def no_gpu(job: Job, message: str, at: datetime) -> bool:
     next auto-retry; False: the auto-retry window is over and the job failed."""
     if job.is_terminal:
         return False
+    if job.status == "recovering":  # a new wait: an earlier one (before training) is over
+        job.gpu_wait = None
     wait = job.gpu_wait = job.gpu_wait or {"since": at.isoformat(), "tries": 0, "choice": None,
                                            "choices": []}
     wait.update(tries=wait["tries"] + 1, last_message=message)

@@ -20,6 +20,7 @@ from proto.jobs import (
     CreateJob,
     FaultInjection,
     GetJob,
+    GetJobHistory,
     GetTrainingFile,
     JobCancelled,
     JobQueued,
@@ -32,9 +33,9 @@ from proto.jobs import (
 from proto.presets import PRESETS, resolve
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
-from services.jobs import domain, training_sets
+from services.jobs import domain, history, training_sets
 from services.jobs.admission import Platform, check_new_job
-from services.jobs.repository import Jobs, TrainingFiles
+from services.jobs.repository import JobHistory, Jobs, TrainingFiles
 from services.jobs.training_files import check_eligibility, compute_stats
 
 # --- Training files ------------------------------------------------------------------------------
@@ -96,8 +97,34 @@ async def get_training_file(q: GetTrainingFile, uow: UnitOfWork) -> dict[str, An
     return file_view(row)
 
 
-def list_presets() -> list[dict[str, Any]]:
-    return [msgspec.to_builtins(p) for p in PRESETS.values()]
+async def list_presets(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The presets, each with its success rate here (UJ1.2.1: "92% of 25 finished jobs")."""
+    async with uow() as work:
+        rows = await JobHistory(work.conn).finished()
+    rates = history.preset_success([msgspec.convert(r, history.FinishedJob) for r in rows], PRESETS)
+    return [{**msgspec.to_builtins(p), "success": msgspec.to_builtins(rates[name])}
+            for name, p in PRESETS.items()]
+
+
+async def job_history(q: GetJobHistory, uow: UnitOfWork) -> dict[str, Any]:
+    """UJ1.2.2 / UJ2.1.2, per GPU type: spot interruption rate and GPU return times here."""
+    async with uow() as work:
+        repo = JobHistory(work.conn)
+        finished, waits = await repo.finished(), await repo.gpu_waits(q.gpu_type)
+    jobs = [msgspec.convert(r, history.FinishedJob) for r in finished]
+    overall, per_gpu = history.spot_interruptions(jobs)
+    returns = history.return_times(msgspec.convert(r, history.GpuWaitRow) for r in waits)
+    none = history.return_time([])
+
+    def of(gpu: str) -> dict[str, Any]:
+        return msgspec.to_builtins({
+            "spot_interruption": per_gpu.get(gpu) or history.rate(0, 0, "", ""),
+            "gpu_return": {p: returns.get(gpu, {}).get(p) or none for p in ("spot", "on_demand")}})
+
+    gpus = sorted(set(per_gpu) | set(returns))
+    return {"spot_interruption": msgspec.to_builtins(overall),
+            "gpu_types": {g: of(g) for g in gpus if q.gpu_type in (None, g)},
+            "unknown_gpu": of("")}  # what a type with no jobs here yet shows
 
 
 # --- Jobs ----------------------------------------------------------------------------------------

@@ -302,3 +302,29 @@ class ApiKeys:
             "now() - interval '1 minute' THEN now() ELSE last_used_at END "
             f"WHERE key_hash = %s AND revoked_at IS NULL RETURNING {self.COLUMNS}", (key_hash,))
         return await cur.fetchone()
+
+
+class JobHistory:
+    """This installation's finished jobs and GPU waits, for services/jobs/history.py."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def finished(self, limit: int = 2000) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT preset, gpu_type, pricing, status, jsonb_array_length(interruptions) "
+            "AS interruptions, started_at IS NOT NULL AS started FROM jobs "
+            "WHERE status IN ('completed', 'failed', 'cancelled') "
+            "ORDER BY finished_at DESC NULLS LAST LIMIT %s", (limit,))
+        return await cur.fetchall()
+
+    async def gpu_waits(self, gpu_type: str | None = None, limit: int = 2000
+                        ) -> list[dict[str, Any]]:
+        """Each job that found no GPU, with the first time it reached provisioning after."""
+        cur = await self.conn.execute(
+            "SELECT j.gpu_type, j.pricing, j.gpu_wait AS wait, (SELECT min(h.at) FROM "
+            "job_status_history h WHERE h.job_id = j.id AND h.status = 'provisioning' "
+            "AND h.at >= (j.gpu_wait->>'since')::timestamptz) AS gpu_at FROM jobs j "
+            "WHERE j.gpu_wait IS NOT NULL AND (%(gpu)s::text IS NULL OR j.gpu_type = %(gpu)s) "
+            "ORDER BY j.created_at DESC LIMIT %(limit)s", {"gpu": gpu_type, "limit": limit})
+        return await cur.fetchall()
