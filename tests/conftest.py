@@ -82,6 +82,26 @@ async def start_service(settings: Settings) -> AsyncIterator:
 
 
 @pytest.fixture
+async def service_process(settings: Settings, bus) -> AsyncIterator:
+    """`await service_process(name, **settings_changes)`: a service in a process of its own,
+    for tests that SIGKILL it (`.kill()`); any still running at the end is killed."""
+    from support import spawn_service
+
+    spawned = []
+
+    async def spawn(name: str, **changes):
+        process = await spawn_service(bus, settings, name, **changes)
+        spawned.append(process)
+        return process
+
+    yield spawn
+    for process in spawned:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
 def fake() -> Iterator:
     """The FAKE RunPod API (tests/fakes/runpod_api.py) on a free loopback port."""
     from fakes.runpod_api import FakeRunPod

@@ -6,16 +6,23 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import nats
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import DeliverPolicy
 
-from libs.common.bus import STREAMS, ensure_streams, make_broker, publish_event
+from libs.common.bus import STREAMS, ensure_streams, make_broker, publish_event, stream_for
+from libs.common.services import ping_subject
 from proto.api import ServiceError
 from proto.base import encode
 
@@ -77,6 +84,64 @@ class TestBus:
         finally:
             await sub.unsubscribe()
         return bodies
+
+
+async def handled(bus: TestBus, *subjects: str, services: tuple[Any, ...] = (),
+                  timeout_s: float = 15.0) -> None:
+    """The proof a test needs before asserting that an event changed nothing: the event got
+    there. Waits until every durable consumer of each subject has acked everything stored on
+    it so far (its handler returned; a nak'd message still counts as pending), then until each
+    of `services` (runtimes) has published everything its outbox holds."""
+    jsm = bus.nc.jsm()
+
+    async def consumers_done() -> bool:
+        for subject in subjects:
+            infos = [c for c in await jsm.consumers_info(stream_for(subject))
+                     if c.config.filter_subject == subject]
+            if not infos or any(c.num_pending or c.num_ack_pending for c in infos):
+                return False
+        return True
+
+    async def outboxes_empty() -> bool:
+        for runtime in services:
+            async with runtime.uow() as work:
+                row = await (await work.conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")).fetchone()
+            if row["n"]:
+                return False
+        return True
+
+    await eventually(consumers_done, timeout_s)
+    await eventually(outboxes_empty, timeout_s)
+
+
+def _popen_service(settings: Any, name: str) -> tuple[subprocess.Popen, Path]:
+    Path(settings.state_dir).mkdir(parents=True, exist_ok=True)
+    log_path = Path(settings.state_dir) / f"{name}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT,
+                                   env={**os.environ, **settings.to_env()}, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return process, log_path
+
+
+async def spawn_service(bus: TestBus, settings: Any, name: str, timeout_s: float = 60.0,
+                        **changes: Any) -> subprocess.Popen:
+    """`python -m services.<name>` in a process of its own, as `brightrun up` starts it, so a
+    test can SIGKILL it; returned once it answers its readiness ping. Its log: <state_dir>/."""
+    process, log_path = _popen_service(msgspec.structs.replace(settings, **changes), name)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{name} exited with {process.returncode}; see {log_path}")
+        try:
+            if (await bus.nc.request(ping_subject(name), b"", timeout=1)).data == b"pong":
+                return process
+        except (NoRespondersError, NatsTimeout):
+            pass
+        await asyncio.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"{name} did not answer its ping within {timeout_s}s; see {log_path}")
 
 
 async def eventually(check, timeout_s: float = 15.0, interval_s: float = 0.1) -> Any:

@@ -4,13 +4,14 @@ a real HTTP receiver standing in for Slack: what arrives, how often, and what th
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 
 import psycopg
 import pytest
 from litestar.testing import TestClient
 from psycopg.rows import dict_row
-from support import eventually, training_file
+from support import eventually, handled, training_file
 
 from libs.common.storage import open_store
 from proto.base import decode
@@ -104,7 +105,7 @@ async def test_redelivered_event_is_delivered_once_per_channel(notification, bus
     await bus.publish(event)
     await bus.publish(event, msg_id=f"{event.event_id}-again")  # past JetStream's dedup: a redelivery
     await eventually(lambda: _all_delivered(bus, event))
-    await asyncio.sleep(QUIET_S)
+    await handled(bus, JobStatusChanged.subject, services=(notification,))  # both copies
     assert (len(smtp.messages), len(slack.payloads)) == (1, 1)
     assert len(await listed(bus)) == 3
 
@@ -143,7 +144,7 @@ async def test_preferences_turn_a_channel_off_for_the_user_and_for_one_job(notif
     await bus.publish(first)
     await bus.publish(second)
     await eventually(lambda: smtp.messages)
-    await asyncio.sleep(QUIET_S)
+    await handled(bus, JobStatusChanged.subject, services=(notification,))  # the quiet job's too
     assert len(smtp.messages) == 1 and slack.payloads == []
     assert set(await by_channel(bus, first)) == {"in_app", "email"}
     assert set(await by_channel(bus, second)) == {"in_app"}
@@ -156,27 +157,39 @@ async def test_stage_changes_notify_only_the_stages_asked_for(notification, bus,
     for previous, status in (("preprocessing", "model_loading"), ("finalizing", "validating")):
         await bus.publish(JobStatusChanged(job_id=job_id, status=status, previous=previous))
     rows = await eventually(lambda: listed(bus))
-    await asyncio.sleep(QUIET_S)
+    await handled(bus, JobStatusChanged.subject, services=(notification,))  # the unasked stage's too
     assert [n["facts"][-1] for n in await listed(bus)] == [["Status", "validating"]]
     assert rows[0]["trigger"] == "stage_changed"
 
 
-async def test_kill_and_restart_does_not_duplicate(start_notification, bus, smtp, slack):
-    runtime = await start_notification(retry_base_s=1.0)  # the retry falls after the restart
+async def test_kill_and_restart_does_not_duplicate(service_process, start_notification, bus,
+                                                   smtp, slack):
+    # A process of its own, so it can be SIGKILLed; the retry (2 s) falls after the restart.
+    process = await service_process("notification", smtp_host="127.0.0.1", smtp_port=smtp.port,
+                                    notification_retry_base_s=2.0)
     await bus.ask(SetNotificationPreferences(preferences=NotificationPreferences(
         email_to=EMAIL, slack_webhook_url=slack.url)))
     slack.fail_always = True  # Slack is down: its delivery is still owed when we kill the service
     event = completed()
     await bus.publish(event)
-    await eventually(lambda: smtp.messages and slack.refused >= 1)
-    await runtime.stop()
+    await eventually(lambda: _email_sent_slack_owed(bus, event))
+    process.kill()
+    assert process.wait(10) == -signal.SIGKILL
     slack.fail_always = False
-    await start_notification()
+    restarted = await start_notification()
     await bus.publish(event, msg_id=f"{event.event_id}-after-restart")
     await eventually(lambda: _all_delivered(bus, event))
-    await asyncio.sleep(QUIET_S)
+    await handled(bus, JobStatusChanged.subject, services=(restarted,))  # the copy after restart
     assert (len(smtp.messages), len(slack.payloads)) == (1, 1)
     assert len(await listed(bus)) == 3
+
+
+async def _email_sent_slack_owed(bus, event) -> bool:
+    """Both sends recorded (a send claimed and not yet recorded waits out its lease)."""
+    rows = await by_channel(bus, event)
+    return (rows.get("email", {}).get("status") == "delivered"
+            and rows.get("slack", {}).get("status") == "pending"
+            and rows["slack"]["attempts"] >= 1)
 
 
 async def test_in_app_notification_is_acknowledged(notification, bus):
@@ -230,11 +243,13 @@ async def test_stop_during_a_send_records_it_and_the_restart_does_not_resend(sta
     await eventually(lambda: smtp.sending >= 1, interval_s=0.02)
     await runtime.stop()
     assert len(smtp.messages) == 1
-    await start_notification()
+    restarted = await start_notification()
     [row] = await listed(bus)
     assert (row["status"], row["attempts"]) == ("delivered", 1)
     await bus.publish(event, msg_id=f"{event.event_id}-after-restart")
-    await asyncio.sleep(QUIET_S)
+    await handled(bus, JobStatusChanged.subject, services=(restarted,))
+    [row] = await listed(bus)
+    assert (row["status"], row["attempts"]) == ("delivered", 1)
     assert len(smtp.messages) == 1
 
 

@@ -10,7 +10,7 @@ import uuid
 
 import msgspec
 import pytest
-from support import eventually
+from support import eventually, handled
 
 from proto.base import decode
 from proto.jobs import JobCancelled, JobQueued
@@ -60,7 +60,7 @@ async def test_spot_job_gets_one_interruptible_pod_and_redelivery_creates_no_sec
     await bus.publish(event, msg_id=f"redelivered-{event.event_id}")  # past the dedupe window
     [started] = await eventually(lambda: events(bus, InstanceStarted, event.job_id))
     await bus.publish(event, msg_id=f"again-{event.event_id}")
-    await asyncio.sleep(1.0)
+    await handled(bus, JobQueued.subject, services=(provisioning,))  # all three handled
     assert [c["mutation"] for c in fake.created] == ["podRentInterruptable"]
     assert fake.created[0]["bidPerGpu"] == pytest.approx(1.12 * 1.10, abs=0.01)
     assert started.provider == "runpod" and "H100-80GB spot" in started.detail
@@ -167,8 +167,10 @@ async def test_recovery_attempt_replaces_the_earlier_pod(provisioning, bus, fake
 async def test_api_errors_while_polling_change_nothing(provisioning, bus, fake):
     event = queued()
     pod_id = await started_pod(bus, fake, event)
+    polls = fake.operations.count("pod")
     fake.fail_next(5, status=502)
-    await asyncio.sleep(1.0)
+    # Failures are served first, in order: once polls get answers again, all five were met.
+    await eventually(lambda: fake.operations.count("pod") >= polls + 2)
     assert await events(bus, InstanceExited, event.job_id) == []
     assert fake.live_pods() == [pod_id]
 
@@ -232,12 +234,13 @@ async def test_local_provider_answers_gpu_prices_without_runpod(start_service, b
 async def test_estimates_price_gpus_at_runpods_live_rates_and_fall_back_to_the_catalogue(
         provisioning, bus, fake):
     from proto.cost import EstimateRequest
+    from proto.gpu import GPU_TYPES
     from services.cost import domain
-    from services.gateway.estimates import LivePrices
+    from services.cost.estimates import LivePrices
 
-    live = await LivePrices().row(bus, "H100-80GB")
+    live = await LivePrices(bus.broker).row("H100-80GB")
     assert live["spot_cents_per_hour"] == 112  # the fake's minimum bid, not our list price
-    assert live["spot_cents_per_hour"] != domain.GPU_TYPES["H100-80GB"].spot_cents_per_hour
+    assert live["spot_cents_per_hour"] != GPU_TYPES["H100-80GB"].spot_cents_per_hour
     request = EstimateRequest(estimated_tokens=400_000, usable_pairs=200, gpu_type="H100-80GB",
                               model_parameter_count=70_600_000_000)
     priced = domain.estimate(msgspec.structs.replace(request, **live))
@@ -246,14 +249,14 @@ async def test_estimates_price_gpus_at_runpods_live_rates_and_fall_back_to_the_c
     assert listed.price_source == "catalogue"
     assert priced.duration_s_high == listed.duration_s_high  # only the price differs
     assert priced.on_demand_cost_cents_high != listed.on_demand_cost_cents_high
-    assert await LivePrices().row(bus, "cpu") == {}  # free: nothing to ask
+    assert await LivePrices(bus.broker).row("cpu") == {}  # free: nothing to ask
 
 
 async def test_without_a_runpod_provider_estimates_use_catalogue_prices(start_service, bus):
-    from services.gateway.estimates import LivePrices
+    from services.cost.estimates import LivePrices
 
     await start_service(build)  # the local provider knows only this machine's CPU
-    assert await LivePrices(wait_s=0.5).row(bus, "H100-80GB") == {}
+    assert await LivePrices(bus.broker, wait_s=0.5).row("H100-80GB") == {}
 
 
 async def test_a_job_of_several_gpus_rents_one_pod_with_that_many(provisioning, bus, fake):
