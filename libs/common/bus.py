@@ -132,8 +132,11 @@ def durable(broker: NatsBroker, subject: str, consumer: str) -> Callable[[Handle
         # One message per fetch: FastStream runs the messages of a fetched batch concurrently,
         # and our consumers rely on stream order (a job's stages, its metrics).
         pull_sub=PullSub(batch_size=1, timeout=1.0),
+        # One message in flight per consumer, across every replica that shares it: replicas
+        # share the work (and take it over from a dead one) without reordering it.
         config=ConsumerConfig(
-            ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL, max_deliver=MAX_DELIVER
+            ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL, max_deliver=MAX_DELIVER,
+            max_ack_pending=1,
         ),
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

@@ -75,6 +75,11 @@ class OutboxRelay:
 
     async def publish_pending(self, batch: int = 200) -> int:
         async with self.pool.connection() as conn, conn.transaction():
+            # Replicas take turns: each pass holds the schema's outbox lock until it commits.
+            # SKIP LOCKED alone would let two replicas publish two batches at once, and a
+            # consumer could see a job's later event before its earlier one.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('brightrun-outbox'), "
+                               "hashtext(current_schema()))")
             rows = await (await conn.execute(
                 "SELECT id, subject, payload, msg_id FROM outbox WHERE published_at IS NULL "
                 "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED", (batch,),

@@ -1,5 +1,9 @@
 """What every service process shares: settings, logging, broker, pool, migrations, outbox relay.
 
+Every service may run as several replicas: RPCs are served by a queue group, durable consumers
+are shared (and serial, libs/common/bus.durable), and a loop that must run once is declared with
+`background(..., once=True)` and leased.
+
 A service's `app.py` builds a `ServiceRuntime`, registers its subscribers on `runtime.broker`,
 and calls `run_service`. Background loops it adds run for the life of the process, each under the
 runtime's `Supervisor` (libs/common/supervision.py): restarted when they fail, and reported by the
@@ -19,6 +23,7 @@ from typing import Any
 from libs.common.batches import consume_batches
 from libs.common.bus import ensure_streams, make_broker
 from libs.common.db import migrate, open_pool
+from libs.common.leases import leased
 from libs.common.logging import configure
 from libs.common.outbox import OutboxRelay, Work, unit_of_work
 from libs.common.services import ping_subject
@@ -44,6 +49,7 @@ class ServiceRuntime:
         # (subject, consumer) of each batch consumer: they are not FastStream subscribers, so
         # this is how the AsyncAPI generator (services/cli/asyncapi) lists them.
         self.batch_consumers: list[tuple[str, str]] = []
+        self.leased: list[str] = []  # the loops that run on one replica at a time
 
         @self.broker.subscriber(ping_subject(name), include_in_schema=False)
         async def ping() -> bytes:  # readiness probe for `brightrun up`, /readyz and the tests
@@ -54,8 +60,20 @@ class ServiceRuntime:
         assert self.pool is not None, f"{self.name} has no database"
         return unit_of_work(self.pool, self.relay, snapshot)
 
-    def background(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        self._background.append(fn)
+    def background(self, fn: Callable[[], Awaitable[None]] | None = None, *, once: bool = False):
+        """Run `fn` supervised for the life of the process. `once=True`: work that must happen
+        on one replica at a time (timers, watchers, sweepers, ordered consumers) runs only while
+        this replica holds its lease (libs/common/leases.py); the other replicas stand by.
+        Usable as `@runtime.background` and as `@runtime.background(once=True)`."""
+        if fn is None:
+            return lambda f: self.background(f, once=once)
+        if once:
+            assert self.pool is not None, f"{self.name}: a leased loop needs the database"
+            self.leased.append(fn.__name__)
+            self._background.append(leased(self.settings.database_url,
+                                           f"{self.name}:{fn.__name__}", fn))
+        else:
+            self._background.append(fn)
         return fn
 
     def batches(self, subject: str, consumer: str, decode: Callable[[bytes], Any],
@@ -67,7 +85,9 @@ class ServiceRuntime:
             await consume_batches(self.broker, subject, consumer, decode, handle)
 
         consume.__name__ = consumer
-        self.background(consume)
+        # Leased: two replicas fetching from one consumer would apply a job's events
+        # concurrently, out of stream order.
+        self.background(consume, once=True)
         self.batch_consumers.append((subject, consumer))
 
     def on_start(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

@@ -99,7 +99,7 @@ def build(settings: Settings) -> ServiceRuntime:
     async def release_reservation(cmd: ReleaseReservation):
         return await reservations.release(cmd, ctx)
 
-    @runtime.background
+    @runtime.background(once=True)
     async def reservation_sweeper() -> None:
         await reservations.sweeper(ctx, settings.budget_reservation_ttl_s)
 
@@ -111,7 +111,7 @@ def build(settings: Settings) -> ServiceRuntime:
     async def export_csv(q: ExportCosts):
         return await queries.export_csv(q, ctx)
 
-    @runtime.background
+    @runtime.background(once=True)
     async def ticker() -> None:
         while True:
             await asyncio.sleep(settings.cost_tick_s)

@@ -187,12 +187,12 @@ def build(settings: Settings) -> ServiceRuntime:
         await validation_rerun.on_validation_run_requested(
             decode(msg.body, ValidationRunRequested), uow)
 
-    @runtime.background
+    @runtime.background(once=True)
     async def watchdog() -> None:
         await lifecycle.watchdog(uow, settings.heartbeat_timeout_s,
                                  bus_up=lambda: connected(runtime.broker))
 
-    @runtime.background
+    @runtime.background(once=True)
     async def gpu_auto_retry() -> None:
         # Checked a few times per interval, so a try is at most a fifth of one late.
         await gpu_retry.auto_retry(uow, min(5.0, settings.gpu_retry_interval_s / 5))

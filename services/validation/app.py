@@ -40,7 +40,7 @@ def build(settings: Settings) -> ServiceRuntime:
                     one_by_one(lambda event: handlers.on_trainer_event(event, ctx)))
     if judged:
         scorer = Scorer(ctx, Judge(settings), settings.judge_concurrency)
-        runtime.background(scorer.run)
+        runtime.background(scorer.run, once=True)  # suites are not claimed: one scorer
 
     @rpc(broker, GetValidation)
     async def get_validation(q: GetValidation):

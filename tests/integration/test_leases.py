@@ -1,0 +1,76 @@
+"""Leases on a real PostgreSQL: one holder at a time, and a standby takes over when the holder
+stops, or when the holder's session is lost (and then the old holder's loop is stopped)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import psycopg
+import pytest
+
+from libs.common.leases import run_leased
+
+
+class Replica:
+    """One replica's leased loop: it records that it runs, and runs until cancelled."""
+
+    def __init__(self, database_url: str, name: str = "svc:ticker") -> None:
+        self.running = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.task = asyncio.create_task(
+            run_leased(database_url, name, self.loop, retry_s=0.1, check_s=0.2))
+
+    async def loop(self) -> None:
+        self.running.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.stopped.set()
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
+            await self.task
+
+
+async def holder_pid(database_url: str) -> int:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        cur = await conn.execute("SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' "
+                                 "AND l.granted AND l.database = (SELECT oid FROM pg_database "
+                                 "WHERE datname = current_database())")
+        rows = await cur.fetchall()
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+async def test_one_holder_and_a_standby_takes_over_when_it_stops(database_url) -> None:
+    first = Replica(database_url)
+    await asyncio.wait_for(first.running.wait(), 10)
+    second = Replica(database_url)
+    await asyncio.sleep(0.5)  # five of the standby's tries
+    assert not second.running.is_set()
+    await first.stop()
+    assert first.stopped.is_set()
+    await asyncio.wait_for(second.running.wait(), 10)
+    await second.stop()
+
+
+async def test_different_names_are_different_leases(database_url) -> None:
+    ticker, sweeper = Replica(database_url, "svc:ticker"), Replica(database_url, "svc:sweeper")
+    await asyncio.wait_for(asyncio.gather(ticker.running.wait(), sweeper.running.wait()), 10)
+    await ticker.stop()
+    await sweeper.stop()
+
+
+async def test_a_holder_that_loses_its_session_stops_its_loop(database_url) -> None:
+    first = Replica(database_url)
+    await asyncio.wait_for(first.running.wait(), 10)
+    second = Replica(database_url)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute("SELECT pg_terminate_backend(%s)", (await holder_pid(database_url),))
+    await asyncio.wait_for(first.stopped.wait(), 10)
+    with pytest.raises(psycopg.OperationalError):
+        await first.task  # the supervisor sees the failure and starts the wrapper again
+    await asyncio.wait_for(second.running.wait(), 10)
+    await second.stop()
