@@ -102,10 +102,47 @@ class _TrainerEvent(Message, frozen=True, kw_only=True, tag_field="kind"):
     seq: int = 0  # monotonic per attempt, so consumers can order and spot gaps
 
 
+class StageProgress(msgspec.Struct, frozen=True, kw_only=True):
+    """How far a stage's current sub-step is (UJ2.2.1, UJ2.3.1): "tokenizing 1,200 of 2,400
+    examples", or bytes of weights downloaded."""
+
+    percent: Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
+    done: int
+    total: int
+    unit: Literal["examples", "bytes", "steps"] = "examples"
+    remaining_s: float | None = None  # None: no rate to go by yet
+    # What remaining_s rests on: "measured" (this sub-step's own rate so far) or a plain
+    # statement of the default it assumes.
+    remaining_basis: str = ""
+    # Model loading: "cached" (embedded model, local path, warm cache: nothing to download) or
+    # "downloading" (a hub model; done/total in bytes).
+    cache: Literal["cached", "downloading"] | None = None
+
+
+class TrainingReady(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ2.3.2 "Ready to train": what was loaded and how long training should take."""
+
+    conversations: int
+    training_pairs: int
+    sequences: int
+    model: str
+    quantization: Literal["nf4", "none"]
+    epochs: int
+    total_steps: int
+    steps_left: int
+    step_time_s: float
+    # "measured": the checkpoint's own steps (a resume); "estimated": a timed forward pass
+    # on the largest batch, times 3 for backward (≈ 2× forward) and the passes a step makes.
+    step_time_basis: Literal["measured", "estimated"]
+    expected_training_s: float
+
+
 class StageChanged(_TrainerEvent, frozen=True, kw_only=True, tag="stage"):
     stage: Stage
     detail: str = ""  # e.g. "downloading/caching weights", "quantizing", "initialising adapters"
     resumed_from_step: int | None = None  # on "training": the checkpoint step it restarted from
+    progress: StageProgress | None = None  # within the stage (throttled: trainer/progress.py)
+    ready: TrainingReady | None = None  # on "training": the summary before the first step
 
 
 class Progress(_TrainerEvent, frozen=True, kw_only=True, tag="progress"):
@@ -153,6 +190,7 @@ class DataReport(_TrainerEvent, frozen=True, kw_only=True, tag="data"):
     total_tokens: int = 0
     # Sequences after conversation-prefix packing (trainer/packing.py); None from older trainers.
     train_sequences: int | None = None
+    conversations: int | None = None  # in the training file; None from older trainers
 
 
 class Completed(_TrainerEvent, frozen=True, kw_only=True, tag="completed"):

@@ -9,6 +9,7 @@ then the left of the prompt; the counts go to the user in DataReport.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,16 +74,23 @@ def load_pairs(store: ObjectStore, key: str) -> list[TrainingPair]:
     return list(iter_examples(load_training_file(store, key)))
 
 
-def prepare(pairs: list[TrainingPair], tokenizer: Any, max_seq_len: int, seed: int) -> PreparedData:
+def prepare(pairs: list[TrainingPair], tokenizer: Any, max_seq_len: int, seed: int,
+            on_progress: Callable[[int], None] | None = None) -> PreparedData:
+    """`on_progress(done)` after each pair tokenised (trainer/progress.py throttles it)."""
     train_pairs, val_pairs = split_by_conversation(pairs, seed)
     data = PreparedData(train=[], val=[])
+    done = 0
     for subset, out in ((train_pairs, data.train), (val_pairs, data.val)):
         for pair in subset:
+            done += 1
             try:
                 example, dropped = build_example(pair, tokenizer, max_seq_len)
             except SkippedRecord as exc:
                 data.skipped[pair.id] = str(exc)
                 continue
+            finally:
+                if on_progress is not None:
+                    on_progress(done)
             out.append(example)
             data.truncated_examples += dropped > 0
             data.dropped_tokens += dropped

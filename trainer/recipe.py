@@ -18,8 +18,15 @@ import msgspec
 from libs.common.storage import ObjectStore, open_store
 from libs.common.training_format import TrainingFile, iter_examples
 from proto.trainer_exit import TrainerExit
-from proto.training import Completed, DataReport, Failed, StageChanged, TrainingJobSpec
-from trainer import activations, checkpoint, data, errors, loop, model, packing
+from proto.training import (
+    Completed,
+    DataReport,
+    Failed,
+    StageChanged,
+    TrainingJobSpec,
+    TrainingReady,
+)
+from trainer import activations, checkpoint, data, errors, loop, model, packing, progress
 from trainer.batching import pass_sizes, steps_per_epoch
 from trainer.report import Reporter
 from trainer.validation import runner
@@ -51,7 +58,7 @@ def plan_steps(spec: TrainingJobSpec, n_train: int) -> tuple[int, bool]:
     return full, False
 
 
-def report_data(reporter: Reporter, prepared: data.PreparedData) -> None:
+def report_data(reporter: Reporter, prepared: data.PreparedData, conversations: int) -> None:
     skipped = dict(list(prepared.skipped.items())[:MAX_SKIPPED_LISTED])
     if len(prepared.skipped) > MAX_SKIPPED_LISTED:
         skipped["…"] = f"{len(prepared.skipped) - MAX_SKIPPED_LISTED} more not listed"
@@ -59,7 +66,28 @@ def report_data(reporter: Reporter, prepared: data.PreparedData) -> None:
                   val_examples=packing.pair_count(prepared.val),
                   train_sequences=len(prepared.train),
                   skipped=skipped, truncated_examples=prepared.truncated_examples,
-                  dropped_tokens=prepared.dropped_tokens, total_tokens=prepared.total_tokens)
+                  dropped_tokens=prepared.dropped_tokens, total_tokens=prepared.total_tokens,
+                  conversations=conversations)
+
+
+def ready_summary(spec: TrainingJobSpec, peft_model: object, prepared: data.PreparedData,
+                  conversations: int, total_steps: int, state: checkpoint.TrainerState,
+                  pad_id: int, on: str, nf4: bool) -> TrainingReady:
+    """UJ2.3.2: a resumed run's step time is its own, measured; a fresh one's is estimated
+    from a timed forward pass."""
+    hp = spec.hyperparameters
+    if state.step > 0 and state.train_runtime_s > 0:
+        step_s, measured = state.train_runtime_s / state.step, True
+    else:
+        forward_s = progress.timed_forward_s(peft_model, prepared.train, state.rows_per_pass,
+                                             pad_id, on)
+        step_s = progress.step_time_estimate(forward_s, hp.micro_batch_size * hp.grad_accumulation,
+                                             state.rows_per_pass)
+        measured = False
+    return progress.ready(conversations=conversations, pairs=packing.pair_count(prepared.train),
+                          sequences=len(prepared.train), model=spec.model.name, nf4=nf4,
+                          epochs=hp.epochs, total_steps=total_steps, done_steps=state.step,
+                          step_time_s=step_s, measured=measured)
 
 
 def save_adapter(store: ObjectStore, output_prefix: str, peft_model: object) -> str:
@@ -72,15 +100,23 @@ def save_adapter(store: ObjectStore, output_prefix: str, peft_model: object) -> 
     return key
 
 
-def read_data(spec: TrainingJobSpec, store: ObjectStore
+def read_data(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter
               ) -> tuple[TrainingFile, object, data.PreparedData]:
-    """The training file, the model's tokenizer, and the file tokenised, split and packed."""
+    """The training file, the model's tokenizer, and the file tokenised, split and packed;
+    the tokenising reported as it goes (UJ2.2.1)."""
     training_file = data.load_training_file(store, spec.training_file_key)
     tokenizer = model.load_tokenizer(model.tokenizer_source(spec.model))
     pairs = list(iter_examples(training_file))
+    conversations = len({p.conversation_id for p in pairs})
+    reporter.stage("preprocessing", f"loading and tokenizing {conversations:,} conversations "
+                                    f"({len(pairs):,} examples)")
+    ticker = progress.StageTicker(reporter, "preprocessing", len(pairs), progress.tokenizing)
+    ticker(0)
     hp = spec.hyperparameters
-    prepared = packing.packed(data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed))
-    return training_file, tokenizer, prepared
+    prepared = data.prepare(pairs, tokenizer, hp.max_seq_len, hp.seed, on_progress=ticker)
+    reporter.stage("preprocessing", f"splitting and packing {len(prepared.train):,} training "
+                                    f"examples into sequences")
+    return training_file, tokenizer, packing.packed(prepared)
 
 
 def validate(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, peft_model: object,
@@ -109,7 +145,7 @@ def validate_only(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter,
     adapter_key, on = spec.validation.adapter_key, model.device()
     reporter.start_heartbeat(spec.heartbeat_s, on)
     reporter.stage("preprocessing", "reading the training file")
-    training_file, tokenizer, prepared = read_data(spec, store)
+    training_file, tokenizer, prepared = read_data(spec, store, reporter)
     reporter.stage("model_loading", "loading the base model and the trained adapter")
     base = model.load_base(model.weights_source(spec.model), tokenizer, on,
                            model.use_nf4(spec.model, on))
@@ -136,16 +172,22 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
     reporter.start_heartbeat(spec.heartbeat_s, on)
 
     reporter.stage("preprocessing", "reading the training file")
-    training_file, tokenizer, prepared = read_data(spec, store)
-    report_data(reporter, prepared)
+    training_file, tokenizer, prepared = read_data(spec, store, reporter)
+    conversations = len({p.conversation_id for p in iter_examples(training_file)})
+    report_data(reporter, prepared, conversations)
     if found and found.state.data_fingerprint != prepared.fingerprint():
         log.warning("the training data differ from those %s was trained on", found.key)
 
     reporter.stage("model_loading", "downloading/caching weights")
     source = model.weights_source(spec.model)
+    size = progress.weights_bytes(source)
+    reporter.emit(StageChanged, stage="model_loading", progress=progress.loading(0, size),
+                  detail=progress.loading_detail(spec.model.name, size))
     if nf4:
         reporter.stage("model_loading", "quantizing")
     base = model.load_base(source, tokenizer, on, nf4)
+    reporter.emit(StageChanged, stage="model_loading", progress=progress.loading(size, size),
+                  detail=f"loaded {spec.model.name}")
     reporter.stage("model_loading", "initialising adapters")
     peft_model = model.attach_lora(base, spec.lora, hp.seed, on, nf4)
     # A resumed run keeps the pass size it checkpointed with: another one draws other dropout
@@ -175,7 +217,9 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
         detail = f"checkpoint {'; '.join(corrupt)}, no valid checkpoint: starting over"
     state.rows_per_pass = fitted.rows_per_pass
     reporter.emit(StageChanged, stage="training", detail=detail,
-                  resumed_from_step=found.step if found else None)
+                  resumed_from_step=found.step if found else None,
+                  ready=ready_summary(spec, peft_model, prepared, conversations, total_steps,
+                                      state, tokenizer.pad_token_id, on, nf4))
     the_run = loop.Run(spec=spec, model=peft_model, optimizer=optimizer, scheduler=scheduler,
                        data=prepared, state=state, reporter=reporter, store=store, stop=stop,
                        device=on, pad_id=tokenizer.pad_token_id, total_steps=total_steps,

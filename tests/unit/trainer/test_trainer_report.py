@@ -6,6 +6,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import groupby
 from pathlib import Path
 
 import msgspec
@@ -13,7 +14,14 @@ import pytest
 from trainer_testkit import load_spec, make_job, run_in_process
 
 from libs.common.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from proto.training import Completed, Heartbeat, Progress, StageChanged, TrainerEvent
+from proto.training import (
+    Completed,
+    DataReport,
+    Heartbeat,
+    Progress,
+    StageChanged,
+    TrainerEvent,
+)
 from trainer.report import Reporter
 
 SECRET = "test-secret"
@@ -100,11 +108,34 @@ def test_a_whole_run_reports_through_the_webhook(tmp_path: Path, gateway: Gatewa
         verify(SECRET, body, timestamp, signature)
     seqs = [e.seq for e in events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-    stages = [e.stage for e in events if isinstance(e, StageChanged)]
-    assert stages == ["preprocessing", *["model_loading"] * 3, "training", "finalizing"]
-    loading = [e.detail for e in events if isinstance(e, StageChanged) and e.stage == "model_loading"]
-    assert loading[:2] == ["downloading/caching weights", "initialising adapters"]
-    assert loading[2].startswith("gradient checkpointing on 0 of 2 layers")  # memory to spare
+    changes = [e for e in events if isinstance(e, StageChanged)]
+    assert [stage for stage, _ in groupby(e.stage for e in changes)] == [
+        "preprocessing", "model_loading", "training", "finalizing"]
+
+    # UJ2.2.1: tokenizing reported from 0 to 100 % of the file's 32 pairs, counts rising.
+    ticks = [e for e in changes if e.stage == "preprocessing" and e.progress]
+    assert ticks[0].progress.done == 0 and ticks[0].detail == "tokenizing 0 of 32 examples"
+    assert (ticks[-1].progress.done, ticks[-1].progress.total) == (32, 32)
+    assert ticks[-1].progress.percent == 100.0 and ticks[-1].progress.remaining_s is not None
+    assert [t.progress.done for t in ticks] == sorted({t.progress.done for t in ticks})
+    data = next(e for e in events if isinstance(e, DataReport))
+    assert (data.conversations, data.train_examples + data.val_examples) == (8, 20 + 12)
+
+    # UJ2.3.1: the tiny model is built from its config: "cached", nothing to download.
+    loading = [e for e in changes if e.stage == "model_loading"]
+    assert [e.detail for e in loading if not e.progress][:2] == [
+        "downloading/caching weights", "initialising adapters"]
+    assert {e.progress.cache for e in loading if e.progress} == {"cached"}
+    assert loading[-1].detail.startswith("gradient checkpointing on 0 of 2 layers")  # memory to spare
+
+    # UJ2.3.2: "Ready to train" with the steps the run then took and a stated step time.
+    ready = next(e.ready for e in changes if e.ready)
+    assert isinstance(events[-1], Completed) and ready.total_steps == events[-1].steps
+    assert (ready.conversations, ready.training_pairs, ready.model) == (8, data.train_examples,
+                                                                        "tiny-random-llama")
+    assert ready.step_time_basis == "estimated" and ready.step_time_s > 0
+    assert ready.expected_training_s == pytest.approx(ready.steps_left * ready.step_time_s,
+                                                      abs=0.1)
     assert any(isinstance(e, Progress) for e in events)
     assert isinstance(events[-1], Completed) and events[-1].adapter_key == "jobs/test/adapter"
     assert uuid.UUID(str(events[-1].job_id))

@@ -1,0 +1,97 @@
+"""Progress inside a stage (UJ2.2.1): throttled ticks, a measured time estimate, and the
+"Ready to train" arithmetic. Pure: the clock is a counter the test moves."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import pytest
+
+from proto.training import StageChanged, StorageSettings, TrainerEvent, TrainingJobSpec
+from trainer import progress
+from trainer.report import Reporter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Collected:
+    """The sink a Reporter posts through (trainer.report: `send`, `close`), kept in memory."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def send(self, body: bytes) -> None:
+        self.bodies.append(body)
+
+    def close(self, timeout_s: float | None = None) -> None:
+        pass
+
+    def events(self) -> list[StageChanged]:
+        return [msgspec.json.decode(b, type=TrainerEvent) for b in self.bodies]
+
+
+def reporter(sink: Collected) -> Reporter:
+    spec = TrainingJobSpec(job_id=uuid.uuid4(), training_file_key="f", output_prefix="o",
+                           storage=StorageSettings(url="file:///nowhere"),
+                           webhook_url="file:///nowhere.jsonl", webhook_secret="s")
+    return Reporter(spec, sink=sink)
+
+
+def tokenize(total: int, seconds_each: float) -> list[StageChanged]:
+    clock, sink = Clock(), Collected()
+    ticker = progress.StageTicker(reporter(sink), "preprocessing", total, progress.tokenizing,
+                                  clock=clock)
+    ticker(0)
+    for done in range(1, total + 1):
+        clock.now += seconds_each
+        ticker(done)
+    return sink.events()
+
+
+def test_a_steady_file_reports_every_five_percent_from_zero_to_a_hundred() -> None:
+    sent = tokenize(2400, 0.01)  # 24 s in all: each 5 % (120 examples) takes 1.2 s
+    percents = [e.progress.percent for e in sent]
+    assert percents == [5.0 * i for i in range(21)]
+    assert sent[10].detail == "tokenizing 1,200 of 2,400 examples"
+    assert sent[10].progress.remaining_s == pytest.approx(12.0)  # the measured rate
+    assert sent[-1].progress.remaining_s == 0.0 and sent[-1].progress.remaining_basis == "measured"
+
+
+def test_a_fast_file_does_not_flood_the_webhook() -> None:
+    sent = tokenize(100_000, 0.000005)  # half a second for everything
+    assert [e.progress.done for e in sent] == [0, 100_000]
+
+
+def test_a_slow_file_still_reports_within_the_silence_limit() -> None:
+    sent = tokenize(1000, 2.0)  # 1 % every 20 s: 5 % takes 100 s
+    gaps = [b.progress.done - a.progress.done for a, b in zip(sent, sent[1:], strict=False)]
+    assert max(gaps) * 2.0 <= progress.MAX_SILENCE_S + 2.0
+    assert sent[-1].progress.done == 1000
+
+
+def test_an_empty_sub_step_is_complete_at_once() -> None:
+    assert [e.progress.percent for e in tokenize(0, 1.0)] == [100.0]
+
+
+def test_ready_to_train_multiplies_the_steps_left_by_the_step_time() -> None:
+    step_s = progress.step_time_estimate(forward_s=0.5, sequences_per_step=16, rows_per_pass=4)
+    assert step_s == pytest.approx(3 * 0.5 * 4)  # 4 passes, each forward + backward
+    ready = progress.ready(conversations=242, pairs=1567, sequences=400, model="m", nf4=True,
+                           epochs=3, total_steps=300, done_steps=100, step_time_s=step_s,
+                           measured=False)
+    assert (ready.steps_left, ready.expected_training_s) == (200, pytest.approx(1200.0))
+    assert (ready.step_time_basis, ready.quantization) == ("estimated", "nf4")
+
+
+def test_cached_weights_estimate_at_the_stated_default_rate() -> None:
+    start = progress.loading(0, 2 * progress.DEFAULT_LOAD_BYTES_PER_S)
+    assert (start.percent, start.remaining_s, start.cache) == (0.0, 2.0, "cached")
+    assert "default" in start.remaining_basis
+    assert progress.loading(10, 10).percent == 100.0
