@@ -31,6 +31,7 @@ from proto.validation import (
     ValidationStarted,
     ValidationSuiteCompleted,
 )
+from proto.validation_views import NextReview, RerunAccepted, ReviewSaved, ValidationView
 from services.gateway.bus import GatewayBus
 
 # Event → the websocket frame's `type`.
@@ -83,29 +84,32 @@ class ValidationController(Controller):
 
     @get("/jobs/{job_id:uuid}/validation")
     async def get_validation(self, job_id: uuid.UUID,
-                             bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                             bus: NamedDependency[GatewayBus]) -> ValidationView:
         """Per suite: status, figures, badge, partial flag, examples; the judge and run number."""
-        return await bus.ask(GetValidation(job_id=job_id))
+        return msgspec.convert(await bus.ask(GetValidation(job_id=job_id)), ValidationView)
 
     @post("/jobs/{job_id:uuid}/validation/rerun", status_code=202)
     async def rerun(self, job_id: uuid.UUID, data: RerunBody,
-                    bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                    bus: NamedDependency[GatewayBus]) -> RerunAccepted:
         """Re-run suites: EI and brand voice are rescored from stored answers; the others
         (or `regenerate`) queue a validation-only attempt on the job's adapter."""
-        return await bus.ask(RerunValidation(job_id=job_id, suites=data.suites,
-                                             regenerate=data.regenerate))
+        answer = await bus.ask(RerunValidation(job_id=job_id, suites=data.suites,
+                                               regenerate=data.regenerate))
+        return msgspec.convert(answer, RerunAccepted)
 
     @get("/jobs/{job_id:uuid}/validation/review/next")
     async def next_review_item(self, job_id: uuid.UUID, reviewer: FromQuery[Reviewer],
-                               bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                               bus: NamedDependency[GatewayBus]) -> NextReview:
         """The next item for this reviewer, its answers as "A"/"B" only."""
-        return await bus.ask(NextReviewItem(job_id=job_id, reviewer=reviewer))
+        return msgspec.convert(await bus.ask(NextReviewItem(job_id=job_id, reviewer=reviewer)),
+                               NextReview)
 
     @post("/jobs/{job_id:uuid}/validation/review/{item_id:uuid}", status_code=200)
     async def submit_review(self, job_id: uuid.UUID, item_id: uuid.UUID, data: ReviewBody,
-                            bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(SubmitReview(job_id=job_id, item_id=item_id,
-                                          reviewer=data.reviewer, answers=data.answers))
+                            bus: NamedDependency[GatewayBus]) -> ReviewSaved:
+        answer = await bus.ask(SubmitReview(job_id=job_id, item_id=item_id,
+                                            reviewer=data.reviewer, answers=data.answers))
+        return msgspec.convert(answer, ReviewSaved)
 
     @get("/jobs/{job_id:uuid}/validation/rubric")
     async def job_rubric(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:

@@ -17,6 +17,13 @@ from proto.validation import (
     ValidationRunRequested,
     ValidationStarted,
 )
+from proto.validation_views import (
+    JudgeUsage,
+    RerunAccepted,
+    ReviewCounts,
+    SuiteView,
+    ValidationView,
+)
 from services.validation import suites as suite_flow
 from services.validation.repository import Validation
 from services.validation.suites import SCORED_SUITES, DetailError, load_detail
@@ -124,7 +131,7 @@ def _check_suites(requested: list[str]) -> list[str]:
     return list(dict.fromkeys(requested))
 
 
-async def rerun(cmd: RerunValidation, ctx: Context) -> dict[str, Any]:
+async def rerun(cmd: RerunValidation, ctx: Context) -> RerunAccepted:
     """EI and brand voice rescored from their stored answers now; the rest (or `regenerate`)
     asked of the jobs service, which queues a validation-only attempt with the adapter."""
     wanted = _check_suites(cmd.suites)
@@ -160,7 +167,7 @@ async def rerun(cmd: RerunValidation, ctx: Context) -> dict[str, Any]:
                                  detail_sha256=latest[suite]["detail_sha256"])
             await suite_flow.start_suite(work, cmd.job_id, run, suite, detail, ctx.scorer)
         await suite_flow.advance_run(work, cmd.job_id, run)
-    return {"job_id": str(cmd.job_id), "run": run, "rescoring": rescore, "measuring": model}
+    return RerunAccepted(job_id=cmd.job_id, run=run, rescoring=rescore, measuring=model)
 
 
 async def _new_run(work: Any, ctx: Context, job_id: uuid.UUID, wanted: list[str],
@@ -183,7 +190,7 @@ async def _new_run(work: Any, ctx: Context, job_id: uuid.UUID, wanted: list[str]
 # --- The view ------------------------------------------------------------------------------------
 
 
-async def get_validation(q: GetValidation, ctx: Context) -> dict[str, Any]:
+async def get_validation(q: GetValidation, ctx: Context) -> ValidationView:
     async with ctx.uow(snapshot=True) as work:
         repo = Validation(work.conn)
         run = await repo.latest_run(q.job_id)
@@ -191,26 +198,26 @@ async def get_validation(q: GetValidation, ctx: Context) -> dict[str, Any]:
         usage = await repo.usage(q.job_id)
         review = await repo.review_counts(q.job_id)
     unmeasured = "measuring" if run and run["status"] == "measuring" else "pending"
-    return {
-        "job_id": str(q.job_id), "run": run["run"] if run else 0,
-        "status": run["status"] if run else "not_started",
-        "message": run["message"] if run else "",
-        "scorer": run["scorer"] if run else ctx.scorer,
-        "judge": {"model": run["judge_model"] if run else ctx.judge_model, **usage},
-        "review": {"open": review["open"], "total": review["total"]},
-        "suites": [_suite_view(rows.get(s), s, unmeasured) for s in SUITES],
-    }
+    return ValidationView(
+        job_id=q.job_id, run=run["run"] if run else 0,
+        status=run["status"] if run else "not_started",
+        message=run["message"] if run else "",
+        scorer=run["scorer"] if run else ctx.scorer,
+        judge=JudgeUsage(model=run["judge_model"] if run else ctx.judge_model, **usage),
+        review=ReviewCounts(open=review["open"], total=review["total"]),
+        suites=[_suite_view(rows.get(s), s, unmeasured) for s in SUITES],
+    )
 
 
-def _suite_view(row: dict[str, Any] | None, suite: str, unmeasured: str) -> dict[str, Any]:
+def _suite_view(row: dict[str, Any] | None, suite: str, unmeasured: str) -> SuiteView:
     if row is None:
-        return {"suite": suite, "status": unmeasured, "run": None, "figures": None,
-                "badge": None, "headline": unmeasured, "partial": False, "rerun_offered": False}
-    return {
-        "suite": suite, "status": row["status"], "run": row["run"], "figures": row["figures"],
-        "badge": row["badge"], "headline": row["headline"], "message": row["message"],
-        "partial": row["status"] == "partial", "scored": row["scored"], "failed": row["failed"],
-        "total": row["total"], "duration_s": row["duration_s"],
-        "judge_prompt_id": row["prompt_id"], "rubric": row["rubric"],
-        "rerun_offered": row["status"] in ("failed", "partial"),
-    }
+        return SuiteView(suite=suite, status=unmeasured, run=None, headline=unmeasured,
+                         partial=False, rerun_offered=False)
+    return SuiteView(
+        suite=suite, status=row["status"], run=row["run"], figures=row["figures"],
+        badge=row["badge"], headline=row["headline"], message=row["message"],
+        partial=row["status"] == "partial", scored=row["scored"], failed=row["failed"],
+        total=row["total"], duration_s=row["duration_s"],
+        judge_prompt_id=row["prompt_id"], rubric=row["rubric"],
+        rerun_offered=row["status"] in ("failed", "partial"),
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from proto.api import ServiceError
 from proto.validation import EI_DIMENSIONS, ReviewScores, Rubric, ScenarioAnswers, SubmitReview
+from proto.validation_views import ReviewItem, ReviewProgress, ReviewScenario
 from services.validation.domain import BrandScore, EIScore
 
 ITEM_NS = uuid.UUID("0b6f3c1e-7f55-4f0e-8d51-3c9a3b7e2f10")
@@ -42,7 +43,7 @@ def criteria(suite: str, rubric: Rubric | None) -> tuple[list[str], list[str]]:
 
 
 def item_view(item: dict[str, Any], scenario: ScenarioAnswers, rubric: Rubric | None,
-              progress: dict[str, int]) -> dict[str, Any]:
+              progress: ReviewProgress) -> ReviewItem:
     """What a reviewer sees: the conversation and the answers under their letters, no more."""
     scored_on, avoid = criteria(item["suite"], rubric)
     if item["suite"] == "brand_voice":
@@ -51,15 +52,12 @@ def item_view(item: dict[str, Any], scenario: ScenarioAnswers, rubric: Rubric | 
         answers = {"A": scenario.trained_answer, "B": scenario.base_answer}
     else:
         answers = {"A": scenario.base_answer, "B": scenario.trained_answer}
-    return {
-        "item_id": str(item["item_id"]), "suite": item["suite"],
-        "lease_until": item["lease_until"],
-        "scenario": {"system_prompt": scenario.system_prompt,
-                     "history": [{"role": t.role, "content": t.content} for t in scenario.history],
-                     "user_input": scenario.user_input},
-        "answers": answers, "score_on": scored_on, "avoid": avoid, "scale": [1, 5],
-        "progress": progress,
-    }
+    return ReviewItem(
+        item_id=item["item_id"], suite=item["suite"], lease_until=item["lease_until"],
+        scenario=ReviewScenario(system_prompt=scenario.system_prompt,
+                                history=list(scenario.history), user_input=scenario.user_input),
+        answers=answers, score_on=scored_on, avoid=avoid, scale=(1, 5), progress=progress,
+    )
 
 
 def _invalid(message: str, how_to_fix: str, details: dict[str, Any]) -> ServiceError:

@@ -21,6 +21,7 @@ from proto.validation import (
     UploadRubric,
     ValidationProgressed,
 )
+from proto.validation_views import NextReview, ReviewProgress, ReviewSaved
 from services.validation import review
 from services.validation import suites as suite_flow
 from services.validation.handlers import Context
@@ -39,23 +40,23 @@ async def _scenario(ctx: Context, suite_row: dict[str, Any], scenario_id: str):
     return detail, next(s for s in detail.scenarios if s.scenario_id == scenario_id)
 
 
-async def next_item(q: NextReviewItem, ctx: Context, lease_s: float) -> dict[str, Any]:
+async def next_item(q: NextReviewItem, ctx: Context, lease_s: float) -> NextReview:
     async with ctx.uow() as work:
         repo = Validation(work.conn)
         item = await repo.lease_next(q.job_id, q.reviewer, lease_s)
         suite_row = await repo.suite(q.job_id, item["run"], item["suite"]) if item else None
         counts = await repo.review_counts(q.job_id)
-    progress = {"scored": counts["total"] - counts["open"], "total": counts["total"]}
+    progress = ReviewProgress(scored=counts["total"] - counts["open"], total=counts["total"])
     if item is None:
         message = ("Every item is scored or being scored by another reviewer."
                    if counts["open"] else "Nothing waits for review.")
-        return {"item": None, "progress": progress, "message": message}
+        return NextReview(item=None, progress=progress, message=message)
     _, scenario = await _scenario(ctx, suite_row, item["scenario_id"])
-    return {"item": review.item_view(item, scenario, _rubric(suite_row), progress),
-            "progress": progress}
+    return NextReview(item=review.item_view(item, scenario, _rubric(suite_row), progress),
+                      progress=progress)
 
 
-async def submit(cmd: SubmitReview, ctx: Context) -> dict[str, Any]:
+async def submit(cmd: SubmitReview, ctx: Context) -> ReviewSaved:
     async with ctx.uow(snapshot=True) as work:
         repo = Validation(work.conn)
         item = await repo.item(cmd.item_id)
@@ -81,8 +82,9 @@ async def submit(cmd: SubmitReview, ctx: Context) -> dict[str, Any]:
         if counts["scored"] >= counts["total"]:
             await suite_flow.finish_scored(work, cmd.job_id, item["run"], item["suite"], detail)
             await suite_flow.advance_run(work, cmd.job_id, item["run"])
-    return {"item_id": str(cmd.item_id), "saved": True,
-            "suite_progress": {"scored": counts["scored"], "total": counts["total"]}}
+    return ReviewSaved(item_id=cmd.item_id, saved=True,
+                       suite_progress=ReviewProgress(scored=counts["scored"],
+                                                     total=counts["total"]))
 
 
 def _check_holder(item: dict[str, Any], reviewer: str) -> None:
