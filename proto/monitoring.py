@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import msgspec
+
+from proto.training import StageProgress, TrainingReady
 
 
 class GetEventLog(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +34,26 @@ class GetProgress(msgspec.Struct, frozen=True, kw_only=True):
     job_id: uuid.UUID
 
 
+class StageNow(msgspec.Struct, frozen=True, kw_only=True):
+    """The latest stage event: where the trainer is inside the stage (UJ2.2.1, UJ2.3.1)."""
+
+    stage: str
+    detail: str = ""
+    progress: StageProgress | None = None
+    at: datetime
+
+
+class GpuView(msgspec.Struct, frozen=True, kw_only=True):
+    """UJ3.1.3: the latest GPU figures; a null figure comes with `unavailable_reason`."""
+
+    device: str | None = None
+    utilisation_pct: float | None = None
+    memory_bytes: int | None = None
+    memory_total_bytes: int | None = None
+    at: datetime | None = None
+    unavailable_reason: str | None = None
+
+
 class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     job_id: uuid.UUID
     step: int = 0
@@ -45,6 +67,11 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     last_event_at: datetime | None = None
     elapsed_s: float = 0.0
     remaining_s: float | None = None
+    stage: StageNow | None = None
+    ready: TrainingReady | None = None  # UJ2.3.2, once the model is loaded
+    ready_at: datetime | None = None
+    expected_completion_at: datetime | None = None
+    expected_completion_basis: Literal["measured", "estimated"] | None = None
 
 
 class GetMetricsPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from proto.jobs import GpuChoiceMade, GpuUnavailable, JobStatusChanged, StageStuck
+from proto.monitoring import GpuView
 from proto.provisioning import (
     InstanceExited,
     InstanceFailedToStart,
@@ -22,7 +23,9 @@ from proto.training import (
     Progress,
     ResourceSample,
     StageChanged,
+    StageProgress,
     SuiteMeasured,
+    TrainingReady,
 )
 
 
@@ -33,6 +36,12 @@ def _mib(n: int | None) -> str:
 def describe(event: Any) -> tuple[str, str, str]:
     """(kind, category, message) for the event log."""
     match event:
+        case StageChanged(ready=TrainingReady() as ready):
+            return "stage", "status", ready_line(ready)
+        case StageChanged(progress=StageProgress() as tick):
+            # Ticks inside a stage are many: "metrics", so the status log keeps to the changes.
+            return "stage", "metrics" if tick.percent < 100 else "status", (
+                f"Stage: {event.stage.replace('_', ' ')} — {event.detail} ({tick.percent:.0f}%)")
         case StageChanged(stage=stage, detail=detail):
             return "stage", "status", f"Stage: {stage.replace('_', ' ')}" + (f" — {detail}" if detail else "")
         case Progress():
@@ -54,7 +63,10 @@ def describe(event: Any) -> tuple[str, str, str]:
         case DataReport():
             skipped = f", {len(event.skipped)} records skipped" if event.skipped else ""
             category = "warning" if event.skipped or event.truncated_examples else "status"
+            conversations = f"{event.conversations:,} conversations, " if event.conversations else ""
             return "data", category, (
+                f"Preprocessing complete - {event.train_examples:,} training pairs ready "
+                f"({conversations}{event.val_examples:,} validation pairs held out). "
                 f"Data ready: {event.train_examples} training / {event.val_examples} validation "
                 f"examples, {event.total_tokens} tokens; {event.truncated_examples} truncated "
                 f"({event.dropped_tokens} tokens dropped){skipped}")
@@ -122,3 +134,42 @@ def progress(first: dict[str, Any] | None, latest: dict[str, Any] | None,
         per_step = (latest["at"] - first["at"]).total_seconds() / (step - first["step"])
         view["remaining_s"] = per_step * max(0, total - step)
     return view
+
+
+def ready_line(ready: TrainingReady) -> str:
+    """UJ2.3.2, as the log reads it."""
+    quantized = " (4-bit quantized)" if ready.quantization == "nf4" else ""
+    return (f"Ready to train: {ready.conversations:,} conversations ({ready.training_pairs:,} pairs)"
+            f" · {ready.model}{quantized} · {ready.epochs} epochs, {ready.steps_left:,} steps "
+            f"× {ready.step_time_s:.2f} s ({ready.step_time_basis}) ≈ "
+            f"{ready.expected_training_s / 60:.0f} min")
+
+
+def expected_completion(view: dict[str, Any], ready: TrainingReady | None,
+                        ready_at: datetime | None) -> tuple[datetime | None, str | None]:
+    """When training should end: from the measured step rate once steps have been timed, else
+    from the Ready-to-train summary's step time (measured or estimated, as it says)."""
+    if view.get("remaining_s") is not None and view.get("last_event_at") is not None:
+        return view["last_event_at"] + timedelta(seconds=view["remaining_s"]), "measured"
+    if ready is not None and ready_at is not None:
+        return ready_at + timedelta(seconds=ready.expected_training_s), ready.step_time_basis
+    return None, None
+
+
+CPU_REASON = "the job runs on a CPU: there is no GPU to measure"
+
+
+def gpu_view(sample: dict[str, Any] | None, at: datetime | None) -> GpuView:
+    """UJ3.1.3's GPU utilisation and memory from the latest resource sample; null figures
+    always come with the reason."""
+    if sample is None:
+        return GpuView(unavailable_reason="no resource sample reported yet")
+    device = sample.get("device") or ""
+    if not device.startswith("cuda"):
+        return GpuView(device=device, at=at, unavailable_reason=CPU_REASON)
+    utilisation = sample.get("utilisation_pct")
+    return GpuView(device=device, at=at, utilisation_pct=utilisation,
+                   memory_bytes=sample.get("memory_bytes"),
+                   memory_total_bytes=sample.get("memory_total_bytes"),
+                   unavailable_reason=None if utilisation is not None else
+                   "utilisation not measured on this machine (NVML unavailable); memory is")

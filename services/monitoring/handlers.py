@@ -15,8 +15,9 @@ from proto.monitoring import (
     MetricsPage,
     MetricsRow,
     ProgressView,
+    StageNow,
 )
-from proto.training import Evaluation, Heartbeat, Progress
+from proto.training import Evaluation, Heartbeat, Progress, StageChanged, TrainingReady
 from services.monitoring import domain
 from services.monitoring.repository import Monitoring
 
@@ -65,10 +66,13 @@ async def event_log(q: GetEventLog, uow: UnitOfWork) -> dict[str, Any]:
 
 async def metrics(q: GetMetrics, uow: UnitOfWork) -> dict[str, Any]:
     async with uow() as work:
-        rows = await Monitoring(work.conn).metrics(q.job_id)
+        repo = Monitoring(work.conn)
+        rows = await repo.metrics(q.job_id)
+        sample = await repo.latest_resources(q.job_id)
     return {
         "train": [r for r in rows if r["kind"] == "train"],
         "eval": [r for r in rows if r["kind"] == "eval"],
+        "gpu": domain.gpu_view(sample and sample["payload"], sample and sample["occurred_at"]),
     }
 
 
@@ -86,4 +90,20 @@ async def progress(q: GetProgress, uow: UnitOfWork) -> ProgressView:
     span = inputs["span"] or {}
     view = domain.progress(inputs["first"], inputs["latest"], inputs["latest_eval"],
                            span.get("started_at"), span.get("last_at"))
-    return ProgressView(job_id=q.job_id, **view)
+    stage, ready = _stage(inputs["stage"]), _ready(inputs["ready"])
+    ready_at = inputs["ready"]["occurred_at"] if ready else None
+    completion, basis = domain.expected_completion(view, ready, ready_at)
+    return ProgressView(job_id=q.job_id, **view, stage=stage, ready=ready, ready_at=ready_at,
+                        expected_completion_at=completion, expected_completion_basis=basis)
+
+
+def _stage(row: dict[str, Any] | None) -> StageNow | None:
+    if row is None:
+        return None
+    event = msgspec.convert(row["payload"], StageChanged)
+    return StageNow(stage=event.stage, detail=event.detail, progress=event.progress,
+                    at=row["occurred_at"])
+
+
+def _ready(row: dict[str, Any] | None) -> TrainingReady | None:
+    return None if row is None else msgspec.convert(row["payload"]["ready"], TrainingReady)

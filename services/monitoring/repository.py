@@ -113,4 +113,16 @@ class Monitoring:
                                      "ORDER BY step DESC LIMIT 1"),
             "span": await one("SELECT min(occurred_at) AS started_at, max(occurred_at) AS last_at "
                               "FROM events WHERE job_id = %s"),
+            "stage": await one("SELECT payload, occurred_at FROM events WHERE job_id = %s AND "
+                               "kind = 'stage' ORDER BY occurred_at DESC, seq DESC LIMIT 1"),
+            "ready": await one("SELECT payload, occurred_at FROM events WHERE job_id = %s AND "
+                               "kind = 'stage' AND jsonb_typeof(payload->'ready') = 'object' "
+                               "ORDER BY occurred_at DESC, seq DESC LIMIT 1"),
         }
+
+    async def latest_resources(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        """The newest resource sample (the partial index events_resources finds it)."""
+        cur = await self.conn.execute(
+            "SELECT payload, occurred_at FROM events WHERE job_id = %s AND kind = 'resources' "
+            "ORDER BY occurred_at DESC LIMIT 1", (job_id,))
+        return await cur.fetchone()
