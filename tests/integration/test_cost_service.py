@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 from datetime import timedelta
 
 import msgspec
 import pytest
 from litestar.testing import TestClient
-from support import eventually, training_file
+from support import eventually, handled, training_file
 
 from libs.common.model_size import model_size
 from libs.common.storage import open_store
@@ -121,6 +122,11 @@ async def test_spend_is_billed_from_instance_start_to_exit_and_traced_to_its_eve
     assert final["variance_pct"] == -95
 
 
+async def ticks(count: int = 2) -> None:
+    """Let the cost ticker run `count` more times (it is not observable from outside)."""
+    await asyncio.sleep(count * FAST["cost_tick_s"])
+
+
 async def _where(bus, job_id, predicate):
     cost = await known(bus, job_id)
     return cost if cost and predicate(cost) else None
@@ -137,7 +143,8 @@ async def test_each_alert_is_raised_once_as_spend_crosses_it_even_under_redelive
     await eventually(lambda: _alerts(bus, 3), timeout_s=20)
     for _ in range(3):  # the same event again, as a redelivery would bring it
         await bus.publish(started, msg_id=str(uuid.uuid4()))
-    await asyncio.sleep(1.0)
+    await handled(bus, InstanceStarted.subject, services=(services,))
+    await ticks()  # and the ticks that follow re-check the spend
     alerts = await stored(bus, CostAlertRaised)
     assert [a.threshold_pct for a in alerts] == [80, 100, 120]
     assert [a.level for a in alerts] == ["approaching", "exceeded", "significantly_over"]
@@ -202,7 +209,8 @@ async def test_job_cap_stops_the_running_job_once_through_the_cancel_path(servic
     assert cap.job_id == job_id and cap.scope == "job" and cap.reason == "cost cap"
     job = await eventually(lambda: _job_with_status(bus, job_id, "cancelled"))
     assert "cost cap" in job["status_message"]  # jobs stopped it through the cancel path
-    await asyncio.sleep(0.5)
+    await handled(bus, CostCapReached.subject, JobStatusChanged.subject, services=(services,))
+    await ticks()
     assert len(await stored(bus, CostCapReached)) == 1
 
 
@@ -211,9 +219,10 @@ async def _job_with_status(bus, job_id: uuid.UUID, status: str) -> dict | None:
     return job if job["status"] == status else None
 
 
-async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service, bus, settings):
+async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service, service_process,
+                                                                  bus, settings):
     await start_service(build_jobs)
-    cost = await start_service(build_cost, **FAST)
+    cost = await service_process("cost", **FAST)  # a process of its own, to SIGKILL
     job_id = await create_job(bus, settings, rate_cents_per_hour=600, estimate_cents=1_000)
     # Start and exit travel on separate consumers: until the exit is in, the attempt runs on,
     # so recent attempts keep the live spend (and its alerts) where the test expects it.
@@ -222,15 +231,18 @@ async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service
     for event in first:
         await bus.publish(event)
     await eventually(lambda: _where(bus, job_id, lambda c: len(c["ledger"]) == 1))
-    await cost.stop()  # killed: what follows waits in the streams
+    cost.kill()  # what follows waits in the streams
+    assert cost.wait(10) == -signal.SIGKILL
     now = utcnow()  # a short, recent second attempt: live spend stays under 100% meanwhile
     second = instance(job_id, now - timedelta(minutes=25), now - timedelta(minutes=5), 2)
     await queue_attempt(bus, job_id, 2)
     for event in (*first, *second):
         await bus.publish(event, msg_id=str(uuid.uuid4()))  # old ones again, and new ones
-    await start_service(build_cost, **FAST)
+    restarted = await start_service(build_cost, **FAST)
     cost_view = await eventually(lambda: _where(bus, job_id, lambda c: len(c["ledger"]) == 2))
-    await asyncio.sleep(0.5)
+    await handled(bus, InstanceStarted.subject, InstanceExited.subject, JobQueued.subject,
+                  services=(restarted,))  # the old events again too
+    await ticks()
     cost_view = await bus.ask(GetJobCost(job_id=job_id))
     assert cost_view["spend_cents"] == 800 and len(cost_view["ledger"]) == 2  # 80 min at $6/h
     alerts = await stored(bus, CostAlertRaised)
