@@ -3,17 +3,16 @@ the final status, the starts and the exits arrive in: each travels on a subject 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 
 import pytest
-from support import eventually
-from test_cost_service import FAST, _where, create_job, instance, queue_attempt
+from support import eventually, handled
+from test_cost_service import FAST, _where, create_job, instance, queue_attempt, ticks
 
 from proto.base import utcnow
-from proto.jobs import JobStatusChanged
-from proto.provisioning import InstanceFailedToStart
+from proto.jobs import JobQueued, JobStatusChanged
+from proto.provisioning import InstanceExited, InstanceFailedToStart
 from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 
@@ -42,7 +41,8 @@ async def test_final_cost_waits_for_every_instance_start_and_exit(services, bus,
     await bus.publish(JobStatusChanged(job_id=job_id, status="cancelled"))
     assert await final(bus, job_id) == PENDING
     await bus.publish(exited)
-    await asyncio.sleep(0.5)  # the exit lands, ticks re-check: still no start, still pending
+    await handled(bus, InstanceExited.subject, services=(services,))  # the exit landed
+    await ticks()  # and ticks re-checked: still no start, still pending
     assert await final(bus, job_id) == PENDING
     await bus.publish(started)
     done = await settled(bus, job_id)
@@ -61,7 +61,9 @@ async def test_final_cost_waits_for_each_attempt_and_counts_one_that_never_start
     await queue_attempt(bus, job_id, 3)
     # Attempt 3 ran; the job's end, which says so, comes before its instance's events.
     await bus.publish(JobStatusChanged(job_id=job_id, status="completed", attempt=3))
-    await asyncio.sleep(0.5)
+    await handled(bus, JobQueued.subject, InstanceFailedToStart.subject, JobStatusChanged.subject,
+                  services=(services,))
+    await ticks()
     assert await final(bus, job_id) == PENDING
     for event in instance(job_id, now - timedelta(minutes=30), now - timedelta(minutes=10), 3):
         await bus.publish(event)

@@ -3,19 +3,19 @@ attempt ran on spot and whose second runs on-demand (UJ2.1.2) costs each rate fo
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import timedelta
 
 import psycopg
 import pytest
-from support import eventually
-from test_cost_service import FAST, _where, create_job, instance, queue_attempt
+from support import eventually, handled
+from test_cost_service import FAST, _where, create_job, instance, queue_attempt, ticks
 
 from proto.base import utcnow
 from proto.cost import ExportCosts, GetJobCost
 from proto.jobs import JobStatusChanged
+from proto.provisioning import InstanceExited, InstanceStarted
 from services.cost.app import build as build_cost
 from services.cost.repository import Costs
 from services.jobs.app import build as build_jobs
@@ -68,7 +68,8 @@ async def test_an_attempt_over_before_its_queued_event_is_settled_at_its_own_rat
     t0 = utcnow() - timedelta(hours=1)
     for event in instance(job_id, t0, t0 + timedelta(minutes=30), 2):
         await bus.publish(event)
-    await asyncio.sleep(0.6)  # handled, ticks re-check: not settled at a guessed rate
+    await handled(bus, InstanceStarted.subject, InstanceExited.subject, services=(services,))
+    await ticks()  # and ticks re-checked: not settled at a guessed rate
     assert (await _where(bus, job_id, lambda c: True))["ledger"] == []
     await queue_attempt(bus, job_id, 2, pricing="on_demand")
     done = await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
