@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Any
 from libs.common.bus import call, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
-from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached
+from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached, GetJobCost
 from proto.jobs import GetJob, JobStatusChanged, StageStuck
+from proto.monitoring import GetProgress
 from proto.notification import (
     AcknowledgeNotification,
     GetNotificationPreferences,
@@ -55,10 +57,32 @@ def build(settings: Settings) -> ServiceRuntime:
             log.info("job %s not looked up (%s); notifying by id", job_id, exc)
             return None
 
+    async def ask(question: Any, what: str) -> dict[str, Any] | None:
+        try:
+            return await call(broker, question, timeout_s=2.0, wait_for_service=False)
+        except Exception as exc:
+            log.info("%s not looked up (%s); notifying without it", what, exc)
+            return None
+
+    async def lookup_outcome(job_id: uuid.UUID) -> tuple[dict | None, dict | None]:
+        # UJ5.1.2 final metrics (monitoring) and UJ4.3.1 final cost (cost), for a job's end.
+        return (await ask(GetProgress(job_id=job_id), "progress"),
+                await ask(GetJobCost(job_id=job_id), "cost"))
+
     async def on_event(event: Any) -> None:
         consumer = consumer_name(type(event))
-        if await handlers.on_event(event, consumer, uow, lookup_job, settings.gateway_url):
+        if await handlers.on_event(event, consumer, uow, lookup_job, settings.gateway_url,
+                                   lookup_outcome):
             dispatcher.wake()
+
+    @runtime.background
+    async def release_settled_costs() -> None:
+        # A job's end held for its final cost goes out as soon as cost has settled it.
+        while True:
+            if await handlers.release_settled_costs(
+                    uow, lambda job_id: ask(GetJobCost(job_id=job_id), "cost")):
+                dispatcher.wake()
+            await asyncio.sleep(1.0)
 
     durable_each(broker, TRIGGERING_EVENTS, consumer_name, on_event)
 

@@ -26,6 +26,9 @@ DEFAULT_TRIGGERS: tuple[Trigger, ...] = (
     "report_ready", "report_shared", "share_viewed",
     "validation_done", "validation_failed",
 )
+# UJ4.3.1 "Job cancelled. Final cost: $22.18": a job's end waits this long for the cost
+# service to settle (it does once the GPU is gone: seconds); after it, it goes without.
+COST_HOLD_S = 120.0
 MAX_ATTEMPTS = 4  # the first try and 3 retries (UJ5.1.2: "Email delivery failed - retry 3 times")
 NOTIFICATION_NS = uuid.UUID("6f1c1c52-6a43-4f3e-9c1e-2b7d7a6e0a51")
 

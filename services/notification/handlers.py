@@ -8,6 +8,7 @@ outbox; email and Slack rows are sent by the dispatcher (delivery.py).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,14 +27,17 @@ from proto.notification import (
     NotificationView,
     SetNotificationPreferences,
 )
-from services.notification import domain, messages
+from services.notification import domain, messages, outcome
 from services.notification.repository import USER_SCOPE, Notifications, Preferences, scope_of
 
 JobLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
+# (monitoring's progress, the cost service's job cost), each None when it could not be asked
+OutcomeLookup = Callable[[uuid.UUID], Awaitable[tuple[dict | None, dict | None]]]
+CostLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
 
 
 async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLookup,
-                   gateway_url: str) -> int:
+                   gateway_url: str, lookup_outcome: OutcomeLookup | None = None) -> int:
     """Store the notifications `event` calls for; returns how many wait for the dispatcher."""
     trigger = domain.trigger_of(event)
     if trigger is None:
@@ -50,10 +54,13 @@ async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLo
     # Asked outside the transaction: no row lock or open transaction waits on another service.
     job = await lookup_job(job_id) if job_id else None
     draft = messages.draft(trigger, event, job, gateway_url)
+    hold = {}
+    if trigger in outcome.OUTCOMES and lookup_outcome is not None:
+        draft, hold = await _with_outcome(draft, job, await lookup_outcome(job_id))
     async with uow() as work:
         if not await work.first_time(consumer, event.event_id):
             return 0
-        pending = await _store(work, event.event_id, job_id, draft, where)
+        pending = await _store(work, event.event_id, job_id, draft, where, **hold)
         for address, url in personal:
             pending += await _store(work, event.event_id, job_id,
                                     messages.recipient_draft(event, url), {"email": address},
@@ -61,8 +68,44 @@ async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLo
         return pending
 
 
+async def _with_outcome(draft: messages.Draft, job: dict[str, Any] | None,
+                        found: tuple[dict | None, dict | None]
+                        ) -> tuple[messages.Draft, dict[str, Any]]:
+    """UJ5.1.2 / UJ4.3.1: the configuration, final metrics and final cost join the message;
+    while cost has not settled, email and Slack wait for it (release_settled_costs)."""
+    progress, cost = found
+    body, cents = draft.body, outcome.final_cost_cents(cost)
+    if draft.trigger == "cancelled" and cents is not None:
+        body = outcome.cancelled_body(body, outcome.dollars(cents))
+    draft = dataclasses.replace(draft, body=body,
+                                facts=[*draft.facts, *outcome.facts(job, progress, cost)])
+    return draft, ({"awaits_cost": True, "hold_s": domain.COST_HOLD_S}
+                   if outcome.awaits_cost(cost) else {})
+
+
+async def release_settled_costs(uow: UnitOfWork, lookup_cost: CostLookup) -> int:
+    """Held notifications whose job's cost is settled now get the figure and go out; returns
+    how many were released (the dispatcher is woken for them)."""
+    async with uow() as work:
+        waiting = await Notifications(work.conn).awaiting_cost()
+    released = 0
+    for job_id in waiting:
+        cents = outcome.final_cost_cents(await lookup_cost(job_id))
+        if cents is None:
+            continue
+        async with uow() as work:
+            repo = Notifications(work.conn)
+            for row in await repo.held_for_cost(job_id):
+                facts, body = outcome.with_final_cost(
+                    [tuple(f) for f in row["facts"]], row["body"], row["trigger"], cents)
+                await repo.cost_settled(row["id"], facts, body)
+                released += 1
+    return released
+
+
 async def _store(work: Any, source: uuid.UUID, job_id: uuid.UUID | None,
-                 draft: messages.Draft, where: dict[str, str], recipient: str = "") -> int:
+                 draft: messages.Draft, where: dict[str, str], recipient: str = "",
+                 awaits_cost: bool = False, hold_s: float = 0.0) -> int:
     repo, pending = Notifications(work.conn), 0
     for channel, destination in where.items():
         nid = domain.notification_id(source, channel, recipient)
@@ -72,6 +115,7 @@ async def _store(work: Any, source: uuid.UUID, job_id: uuid.UUID | None,
             "job_id": job_id, "trigger": draft.trigger, "severity": draft.severity,
             "title": draft.title, "body": draft.body, "facts": draft.facts, "links": draft.links,
             "status": "delivered" if in_app else "pending",
+            "awaits_cost": awaits_cost, "hold_s": 0.0 if in_app else hold_s,
         })
         if added and in_app:
             work.emit(NotificationCreated(

@@ -154,10 +154,10 @@ def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn",
                                      "text": f"{EMOJI[row['severity']]} {row['body']}"[:3000]}},
     ]
-    if row["facts"]:
+    for first in range(0, min(len(row["facts"]), 40), 10):  # a section holds 10 fields
         blocks.append({"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*{label}*\n{value}"[:2000]}
-            for label, value in row["facts"][:10]]})
+            for label, value in row["facts"][first:first + 10]]})
     buttons = [{"type": "button", "text": {"type": "plain_text", "text": LINK_LABELS.get(k, k)},
                 "url": url, "action_id": f"brightrun-{k}"}
                for k, url in row["links"].items() if k not in POST_LINKS]

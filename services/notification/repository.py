@@ -48,11 +48,14 @@ class Notifications:
         """Store one notification; False when it exists already (the event was seen before)."""
         cur = await self.conn.execute(
             "INSERT INTO notifications (id, source_event_id, channel, destination, job_id, "
-            "trigger, severity, title, body, facts, links, status, delivered_at) VALUES "
+            "trigger, severity, title, body, facts, links, status, delivered_at, awaits_cost, "
+            "next_attempt_at) VALUES "
             "(%(id)s, %(source_event_id)s, %(channel)s, %(destination)s, %(job_id)s, %(trigger)s, "
             "%(severity)s, %(title)s, %(body)s, %(facts)s, %(links)s, %(status)s, "
-            "CASE WHEN %(status)s = 'delivered' THEN now() END) ON CONFLICT DO NOTHING",
-            {**row, "facts": Jsonb(row["facts"]), "links": Jsonb(row["links"])},
+            "CASE WHEN %(status)s = 'delivered' THEN now() END, %(awaits_cost)s, "
+            "now() + make_interval(secs => %(hold_s)s)) ON CONFLICT DO NOTHING",
+            {"awaits_cost": False, "hold_s": 0.0, **row, "facts": Jsonb(row["facts"]),
+             "links": Jsonb(row["links"])},
         )
         return cur.rowcount == 1
 
@@ -103,3 +106,25 @@ class Notifications:
              "limit": limit},
         )
         return await cur.fetchall()
+
+    async def awaiting_cost(self, limit: int = 50) -> list[uuid.UUID]:
+        """Jobs with a notification held for its final cost and not yet sent (in-app rows
+        are shown already; they get the figure too)."""
+        cur = await self.conn.execute(
+            "SELECT DISTINCT job_id FROM notifications WHERE awaits_cost "
+            "AND (status = 'pending' OR channel = 'in_app') "
+            "AND created_at > now() - interval '1 hour' LIMIT %s", (limit,))
+        return [r["job_id"] for r in await cur.fetchall()]
+
+    async def held_for_cost(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(
+            "SELECT id, trigger, body, facts FROM notifications WHERE job_id = %s AND awaits_cost "
+            "AND (status = 'pending' OR channel = 'in_app') FOR UPDATE", (job_id,))
+        return await cur.fetchall()
+
+    async def cost_settled(self, id_: uuid.UUID, facts: list, body: str) -> None:
+        """The figure is in: send now (a pending row), or just show it (in-app)."""
+        await self.conn.execute(
+            "UPDATE notifications SET facts = %s, body = %s, awaits_cost = false, "
+            "next_attempt_at = CASE WHEN status = 'pending' THEN now() ELSE next_attempt_at END "
+            "WHERE id = %s", (Jsonb(facts), body, id_))
