@@ -27,6 +27,16 @@ async function gpuTypeChoices() {
 // The line under the GPU list: where the prices come from, and a stale or local notice.
 async function gpuTypesNote() {
   const answer = await gpuTypes();
-  return [answer.notice, answer.stale ? 'Prices may be out of date.' : '',
+  const spot = answer.spot_interruption;  // UJ1.2.2: from this installation's finished spot jobs
+  return [answer.notice, spot && `Spot interruptions here: ${spot.text}.`, answer.stale ? 'Prices may be out of date.' : '',
     answer.fetched_at ? `Prices fetched ${when(answer.fetched_at)}.` : ''].filter(Boolean).join(' ');
+}
+
+// UJ2.1.2: in the no-GPU offer, what switching to on-demand costs more per hour for this type.
+async function gpuOfferNote(job) {
+  if (job.pricing !== 'spot') return '';
+  const row = ((await gpuTypes()).gpu_types || []).find(r => r.gpu_type === job.gpu_type);
+  if (!row || row.spot_cents_per_hour == null || row.on_demand_cents_per_hour == null) return '';
+  const more = row.on_demand_cents_per_hour - row.spot_cents_per_hour;
+  return `On-demand: ${more >= 0 ? '+' : '−'}${perHour(Math.abs(more))} (${perHour(row.on_demand_cents_per_hour)} instead of ${perHour(row.spot_cents_per_hour)}), immediate start.`;
 }
