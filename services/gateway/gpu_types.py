@@ -26,7 +26,13 @@ class GpuTypesController(Controller):
         `spot_interruption` ("15% of 20 spot jobs interrupted") and `gpu_return` per pricing
         (the median wait for a GPU after none was free), each "no history yet" until there is
         some; `spot_interruption` at the top covers every type."""
-        prices, history = await asyncio.gather(bus.ask(GetGpuPrices()), bus.ask(GetJobHistory()))
+        prices, history = await asyncio.gather(bus.ask(GetGpuPrices()), bus.ask(GetJobHistory()),
+                                               return_exceptions=True)
+        if isinstance(prices, BaseException):
+            raise prices
+        if isinstance(history, BaseException):  # the prices still stand without the history
+            return {**prices, "spot_interruption": None,
+                    "history_notice": f"History unavailable right now: {history}"}
         rows = [{**row, "history": history["gpu_types"].get(row["gpu_type"], history["unknown_gpu"])}
                 for row in prices["gpu_types"]]
         return {**prices, "gpu_types": rows, "spot_interruption": history["spot_interruption"]}
