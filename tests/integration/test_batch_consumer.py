@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import uuid
 
-from support import eventually
+from support import eventually, handled
 
 from libs.common.batches import consume_batches
 from proto.training import Heartbeat, TrainingEventReported
@@ -43,7 +43,9 @@ async def test_a_backlog_arrives_in_order_in_batches_and_each_event_once(bus) ->
 
     async with consuming(bus, handle):
         await eventually(lambda: sum(map(len, batches)) >= len(sent))
-        await asyncio.sleep(0.5)  # anything redelivered would show up now
+        await handled(bus, TrainingEventReported.subject)  # every one acked: none can come back
+    info = await bus.nc.jetstream().consumer_info("TRAINING", "test-batches")
+    assert info.delivered.consumer_seq == len(sent)  # each delivered once: none redelivered
     assert [step for batch in batches for step in batch] == sent
     assert max(map(len, batches)) > 1
 
@@ -76,7 +78,8 @@ async def test_an_undecodable_message_is_terminated_not_retried(bus) -> None:
 
     async with consuming(bus, handle):
         await eventually(lambda: applied == sent)
-        await asyncio.sleep(1.5)  # a nak'd message would come back after its delay
+        # A nak'd message stays pending until it comes back: this waits out only acks and terms.
+        await handled(bus, TrainingEventReported.subject)
     info = await bus.nc.jetstream().consumer_info("TRAINING", "test-batches")
     assert applied == sent
-    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert info.delivered.consumer_seq == 1 + len(sent)  # the bad one too, once and no more

@@ -3,12 +3,11 @@ SMTP server and an HTTP receiver standing in for Slack): each recipient gets the
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 
 import pytest
-from support import eventually
+from support import eventually, handled
 
 from proto.base import utcnow
 from proto.notification import (
@@ -46,7 +45,7 @@ async def test_share_emails_each_recipient_their_link_and_posts_once_to_slack(
     await bus.publish(event)
     await bus.publish(event, msg_id=str(uuid.uuid4()))  # a redelivery changes nothing
     await eventually(lambda: len(smtp.messages) >= 2 and slack.payloads)
-    await asyncio.sleep(0.6)
+    await handled(bus, ShareCreated.subject, services=(notification,))  # the redelivery too
     mails = {m["To"]: m.get_payload(decode=True).decode() for m in smtp.messages}
     assert set(mails) == {"cfo@client.example", "ceo@client.example"}  # not the owner's address
     assert "http://rp.example/share/t-0" in mails["cfo@client.example"]
