@@ -72,7 +72,9 @@ async def training_job(bus, settings, step: int, **fields) -> uuid.UUID:
     return job_id
 
 
-async def test_killed_instance_recovers_on_a_new_attempt_from_the_checkpoint(jobs, bus, settings):
+async def test_instance_exit_minus_9_recovers_on_a_new_attempt_from_the_checkpoint(
+        jobs, bus, settings):
+    # The exit provisioning reports for a SIGKILLed trainer; no process is killed here.
     job_id = await training_job(bus, settings, step=5)
     await bus.publish(InstanceExited(job_id=job_id, attempt=1, instance_id="i", exit_code=-9))
     job = await job_where(bus, job_id, lambda j: j["status"] == "recovering")
