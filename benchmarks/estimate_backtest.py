@@ -28,6 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "unit" / "trainer")]
 
 from libs.common.training_format import parse_training_file  # noqa: E402
 from proto.cost import EstimateRequest  # noqa: E402
+from proto.gpu import GPU_TYPES  # noqa: E402
 from proto.jobs import HyperparameterOverrides  # noqa: E402
 from services.cost import domain, timemodel  # noqa: E402
 from services.jobs.training_files import compute_stats  # noqa: E402
@@ -82,7 +83,7 @@ def observation(job: dict, measure: str) -> tuple[timemodel.Observation, Estimat
 
     req = msgspec.convert(job["request"], EstimateRequest)
     est = domain.estimate(req)
-    seed_s = domain.seed_seconds(domain.GPU_TYPES["cpu"], est.tokens_to_train, PARAMETERS)
+    seed_s = domain.seed_seconds(GPU_TYPES["cpu"], est.tokens_to_train, PARAMETERS)
     return timemodel.Observation("cpu", timemodel.size_class(PARAMETERS), seed_s,
                                  job[measure]), req
 
@@ -94,7 +95,7 @@ def predicted(req: EstimateRequest, corrections: dict) -> float:
 
 def report(jobs: list[dict], measure: str) -> None:
     pairs = [observation(j, measure) for j in jobs]
-    overheads = {name: g.overhead_s for name, g in domain.GPU_TYPES.items()}
+    overheads = {name: g.overhead_s for name, g in GPU_TYPES.items()}
     seed_err, refit_err = [], []
     for i, (obs, req) in enumerate(pairs):
         others = [o for k, (o, _) in enumerate(pairs) if k != i]

@@ -1,7 +1,7 @@
 """What one decoder layer keeps for backward per token: the probe against the estimator (issue 3).
 
 trainer.activations' probe measures it on a model (the tensors autograd saves between two
-sequence lengths, per layer); trainer.memory.saved_per_layer_token estimates it from the
+sequence lengths, per layer); libs.common.memory.saved_per_layer_token estimates it from the
 shape. This builds 2-layer Llamas with random weights on the CPU (fp32, LoRA r=8, dropout
 0.05), moving one dimension at a time, and prints both.
 

@@ -380,7 +380,7 @@ def rate(results: list[dict[str, Any]], counted: str = "targets") -> float:
 
 def memory_estimate(args: argparse.Namespace, ours: dict[str, Any]) -> int:
     """What the estimator predicts for this config, given the model's real size and shape."""
-    from trainer.memory import ModelShape, estimate_training_memory
+    from libs.common.memory import ModelShape, estimate_training_memory
 
     return estimate_training_memory(
         parameter_count=ours["parameters"], quantization=args.quantization,

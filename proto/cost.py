@@ -11,9 +11,30 @@ import msgspec
 from proto.base import Message
 from proto.jobs import HyperparameterOverrides
 
+from proto.training import ModelRef
+
+
+class EstimateJob(msgspec.Struct, frozen=True, kw_only=True):
+    """A job's configuration as the user gives it, to be estimated (UJ1.2.2, asked on every
+    change of the form). The cost service reads the file's stats and RunPod's current prices
+    itself, from its own caches: the answer never waits on RunPod."""
+
+    subject: ClassVar[str] = "rpc.cost.estimate_job"
+    training_file_id: uuid.UUID
+    preset: str = "balanced"
+    overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
+    gpu_type: str = "cpu"
+    pricing: Literal["spot", "on_demand"] = "spot"
+    gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
+    model: ModelRef = msgspec.field(default_factory=ModelRef)
+    # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
+    # (and a fresh start-up), not the whole run.
+    resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
-    subject: ClassVar[str] = "rpc.cost.estimate"
+    """What the cost model computes an estimate from: `EstimateJob` with the training file's
+    stats and the prices filled in (services/cost/estimates.py). Not a bus message."""
+
     estimated_tokens: int
     usable_pairs: int
     # What the trainer steps through once it has packed each conversation's turns (the file's
@@ -68,7 +89,7 @@ class Estimate(msgspec.Struct, frozen=True, kw_only=True):
     warnings: list[str] = msgspec.field(default_factory=list)
     price_source: Literal["runpod", "catalogue"] = "catalogue"
     price_notice: str = ""
-    # What the run needs at its peak (trainer.memory) against what the instance has; over it,
+    # What the run needs at its peak (libs.common.memory) against what the instance has; over it,
     # a warning and the smallest change that fits better, as a retry would apply it.
     memory_needed_bytes: int = 0
     memory_available_bytes: int = 0

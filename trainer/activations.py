@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import torch
 
-from trainer import memory
+from libs.common import memory
 from trainer.batching import largest_pass
 from trainer.data import Example
 

@@ -12,10 +12,10 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from libs.common.memory import estimate_training_memory, shrink
 from libs.common.storage import ObjectNotFound
 from libs.common.training_format import TrainingFormatError
 from proto.training import FailureClass, TrainingJobSpec
-from trainer.memory import estimate_training_memory, shrink
 
 
 class TrainerError(Exception):

@@ -1,4 +1,5 @@
-"""How much memory a LoRA run needs, before it starts: used in OOM messages and by the platform.
+"""How much memory a LoRA run needs, before it starts: the trainer quotes it in OOM messages,
+the cost service checks every estimate against it, packaging states GPU requirements with it.
 
 Pure Python (no torch) so any service can import it. The figures are estimates in the spirit of
 Korthikanti et al. (activation memory per layer ≈ 34·s·b·h bytes at 16 bit without the attention

@@ -14,7 +14,7 @@ from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from proto.base import decode
 from proto.cost import (
-    EstimateRequest,
+    EstimateJob,
     ExportCosts,
     GetBudget,
     GetJobCost,
@@ -31,7 +31,7 @@ from proto.provisioning import (
     InstanceStarted,
 )
 from proto.training import TrainingEventReported
-from services.cost import domain, handlers, queries, reservations
+from services.cost import domain, estimates, handlers, queries, reservations
 from services.cost.repository import Costs
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,12 @@ def build(settings: Settings) -> ServiceRuntime:
         async with runtime.uow() as work:
             ctx.corrections.update(await Costs(work.conn).corrections())
 
-    @rpc(broker, EstimateRequest)
-    async def estimate(req: EstimateRequest):
-        # in memory: no I/O on the hot path but a local model's config.json
+    files, prices = estimates.TrainingFiles(broker), estimates.LivePrices(broker)
+
+    @rpc(broker, EstimateJob)
+    async def estimate(q: EstimateJob):
+        # in memory once the file is known: no I/O on the hot path but a local model's config
+        req = await estimates.request_for(q, files, prices)
         return domain.estimate(req, ctx.corrections, handlers.model_size_of(req))
 
     @durable(broker, JobQueued.subject, "cost-on-job-queued")

@@ -9,43 +9,18 @@ parameter count; `timemodel.py` re-fits them from this installation's finished j
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
 
 import msgspec
 
 from libs.common.model_size import ModelSize
 from proto.cost import Estimate, EstimateRequest
+from proto.gpu import GPU_TYPES, GpuType
 from proto.jobs import HyperparameterOverrides
 from proto.presets import resolve
 from proto.training import VAL_FRACTION
 from services.cost.memory_fit import memory_check
 from services.cost.timemodel import Correction, accuracy_note, size_class
 
-
-@dataclass(frozen=True)
-class GpuType:
-    name: str
-    spot_cents_per_hour: int
-    on_demand_cents_per_hour: int
-    tokens_per_s_at_70b: float  # LoRA/QLoRA training throughput on a 70 B model
-    overhead_s: float  # provisioning + weights + quantisation, before step 1
-    memory_bytes: int  # what one GPU lets a process allocate (nvidia-smi's total)
-
-
-MIB = 2**20
-# The CPU runs on this host (the local provider): its physical memory.
-HOST_MEMORY_BYTES = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-
-GPU_TYPES: dict[str, GpuType] = {
-    # The local CPU costs nothing. The demo's job on the 135 M embedded model (61,579 estimated
-    # tokens; 2 cores of an AMD EPYC) took 8:19 and 9:00 from queued to completed: ~130 tokens/s
-    # after the 40 s start-up. A machine's own first finished job refits it (timemodel).
-    "cpu": GpuType("cpu", 0, 0, 130 * 135e6 / 70e9, 40, HOST_MEMORY_BYTES),
-    "H100-80GB": GpuType("H100-80GB", 249, 799, 420.0, 900, 81_559 * MIB),
-    "A100-80GB": GpuType("A100-80GB", 119, 189, 250.0, 1100, 81_920 * MIB),
-    "L40S-48GB": GpuType("L40S-48GB", 79, 114, 140.0, 1200, 46_068 * MIB),
-}
 RANGE = 0.15  # the ±15% the spec promises; the note says what back-test, if any, it rests on
 COST_WARNING_CENTS = 100_00
 

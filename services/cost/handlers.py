@@ -18,6 +18,7 @@ from libs.common.model_size import ModelSize, model_size
 from libs.common.outbox import UnitOfWork
 from proto.base import utcnow
 from proto.cost import BudgetAlertRaised, CostAlertRaised, CostCapReached, EstimateRequest
+from proto.gpu import GPU_TYPES
 from proto.jobs import TERMINAL_STATUSES, JobQueued, JobStatusChanged
 from proto.provisioning import (
     InstanceExited,
@@ -310,7 +311,7 @@ async def finalise(repo: Costs, job: dict[str, Any], cost: live.JobCost, status:
     await repo.update_job(job["job_id"], final=final, finalized_at=now)
     await repo.settle_reservation(job["job_id"])  # its cost is spend now, not an estimate
     tokens = (job["estimate"] or {}).get("tokens_to_train")
-    gpu = domain.GPU_TYPES.get(job["gpu_type"])
+    gpu = GPU_TYPES.get(job["gpu_type"])
     clean = len(cost.attempts) == 1 and not cost.attempts[0].interrupted
     training = await repo.training(job["job_id"])
     if status["status"] != "completed" or not (tokens and gpu and clean):

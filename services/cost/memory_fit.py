@@ -5,13 +5,10 @@ trainer's own estimator, the one its OOM failures quote."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from libs.common.memory import GIB, Device, MemoryEstimate, estimate_training_memory, shrink
+from proto.gpu import GpuType
 from proto.training import Hyperparameters, LoraSettings
-from trainer.memory import GIB, Device, MemoryEstimate, estimate_training_memory, shrink
-
-if TYPE_CHECKING:
-    from services.cost.domain import GpuType
 
 
 @dataclass(frozen=True)

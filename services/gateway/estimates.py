@@ -1,10 +1,8 @@
-"""Presets (UJ1.2.1) and cost/time estimates (UJ1.2.2, UJ1.2.3)."""
+"""Presets (UJ1.2.1) and cost/time estimates (UJ1.2.2, UJ1.2.3): HTTP in front of the cost
+service, which assembles each estimate (services/cost/estimates.py)."""
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -12,14 +10,10 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 
-from libs.common.bus import call
-from proto.cost import EstimateRequest
-from proto.jobs import GetTrainingFile, HyperparameterOverrides, ListPresets
-from proto.provisioning import GetGpuPrices
+from proto.cost import Estimate, EstimateJob
+from proto.jobs import HyperparameterOverrides, ListPresets
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
-
-log = logging.getLogger(__name__)
 
 
 class EstimateBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,52 +26,11 @@ class EstimateBody(msgspec.Struct, frozen=True, kw_only=True):
     model: ModelRef = msgspec.field(default_factory=ModelRef)
 
 
-async def estimate_for(bus: NamedDependency[GatewayBus], body: Any, resume_from_step: int = 0
-                       ) -> dict[str, Any]:
-    training_file = await bus.ask(GetTrainingFile(training_file_id=body.training_file_id))
-    stats = training_file["stats"]
-    prices = await PRICES.row(bus, body.gpu_type)
-    return await bus.ask(EstimateRequest(
-        estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
-        sequences=stats.get("sequence_count", 0),
-        packed_host_tokens=stats.get("packed_host_tokens", []),
-        preset=body.preset, overrides=body.overrides, gpu_type=body.gpu_type,
-        pricing=body.pricing, model_parameter_count=body.model.parameter_count,
-        model_name=body.model.name,
-        resume_from_step=resume_from_step, gpu_count=body.gpu_count, **prices,
-    ))
-
-
-class LivePrices:
-    """RunPod's prices as provisioning serves them, kept here a minute: an estimate is asked on
-    every keystroke of the configuration form and must stay well under 100 ms, so it never waits
-    on RunPod; with no answer in time, the cost service's catalogue prices stand."""
-
-    def __init__(self, ttl_s: float = 60.0, wait_s: float = 1.0) -> None:
-        self.ttl_s, self.wait_s = ttl_s, wait_s
-        self._answer: dict[str, Any] | None = None
-        self._at = -math.inf
-
-    async def row(self, bus: GatewayBus, gpu_type: str) -> dict[str, Any]:
-        if gpu_type == "cpu":
-            return {}
-        if time.monotonic() - self._at > self.ttl_s:
-            self._at = time.monotonic()  # one refresh at a time; failures retry after the TTL
-            try:
-                self._answer = await call(bus.broker, GetGpuPrices(), self.wait_s,
-                                          wait_for_service=False)
-            except Exception as exc:  # no RunPod provider configured, or it is slow: catalogue
-                log.info("estimates use catalogue GPU prices: %s", exc)
-        rows = (self._answer or {}).get("gpu_types", [])
-        row = next((r for r in rows if r["gpu_type"] == gpu_type), None)
-        if row is None or row["spot_cents_per_hour"] is None or row["on_demand_cents_per_hour"] is None:
-            return {}
-        return {"spot_cents_per_hour": row["spot_cents_per_hour"],
-                "on_demand_cents_per_hour": row["on_demand_cents_per_hour"],
-                "price_notice": self._answer.get("notice") or ""}
-
-
-PRICES = LivePrices()
+async def estimate_for(bus: GatewayBus, body: Any, resume_from_step: int = 0) -> dict[str, Any]:
+    """The cost service's estimate for `body`: any struct with EstimateBody's fields (a job's
+    creation body too)."""
+    fields = {name: getattr(body, name) for name in EstimateBody.__struct_fields__}
+    return await bus.ask(EstimateJob(**fields, resume_from_step=resume_from_step))
 
 
 class EstimatesController(Controller):
@@ -90,6 +43,6 @@ class EstimatesController(Controller):
         return await bus.ask(ListPresets())
 
     @post("/estimates", status_code=200)
-    async def estimate(self, data: EstimateBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def estimate(self, data: EstimateBody, bus: NamedDependency[GatewayBus]) -> Estimate:
         """Duration and cost range for a configuration, spot and on-demand."""
-        return await estimate_for(bus, data)
+        return msgspec.convert(await estimate_for(bus, data), Estimate)

@@ -5,7 +5,6 @@ confirmation step; the checkpoints a resume can start from are listed for the re
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 from typing import Any, Literal
 
 import msgspec
@@ -15,7 +14,7 @@ from litestar.di import NamedDependency
 from proto.jobs import GetJob, HyperparameterOverrides, ListCheckpoints, ResumeJob, RetryJob
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
-from services.gateway.estimates import estimate_for
+from services.gateway.estimates import EstimateBody, estimate_for
 from services.gateway.jobs import reserved
 
 
@@ -44,8 +43,8 @@ async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, An
     parent = await bus.ask(GetJob(job_id=job_id))
     fields = set(HyperparameterOverrides.__struct_fields__)
     settings = {**plan["hyperparameters"], **plan["lora"]}
-    body = SimpleNamespace(
-        training_file_id=parent["training_file_id"], preset=parent["preset"],
+    body = EstimateBody(
+        training_file_id=uuid.UUID(parent["training_file_id"]), preset=parent["preset"],
         overrides=msgspec.convert({k: v for k, v in settings.items() if k in fields},
                                   HyperparameterOverrides),
         gpu_type=plan["gpu_type"], gpu_count=parent["gpu_count"], pricing=plan["pricing"],

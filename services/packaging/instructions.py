@@ -1,7 +1,7 @@
 """Deployment instructions (UJ6.2.2), generated per job (no I/O): the package's README.md and the
 console's tabs are the same sections.
 
-GPU requirements come from the trainer's memory estimator (trainer/memory.py): its weights
+GPU requirements come from the trainer's memory estimator (libs/common/memory.py): its weights
 figures at 16 and 4 bit, the adapter's size from its LoRA parameter count, plus a KV cache for
 one sequence of the job's max_seq_len and the CUDA runtime.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import msgspec
 
+from libs.common.memory import GIB, estimate_training_memory, shape_for
 from services.packaging.domain import TrainingSummary
-from trainer.memory import GIB, estimate_training_memory, shape_for
 
 # Inference GPUs people rent, with the memory a process can use (public specifications).
 GPUS: tuple[tuple[str, float], ...] = (

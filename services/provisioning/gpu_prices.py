@@ -12,7 +12,8 @@ from typing import Any
 
 from libs.common.outbox import UnitOfWork
 from proto.api import ServiceError
-from services.provisioning.runpod_provider import RUNPOD_GPU_IDS, ProviderError, RunPodProvider
+from proto.gpu import RUNPOD_GPU_IDS
+from services.provisioning.runpod_provider import ProviderError, RunPodProvider
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE_S = 30.0  # a down API is asked again this often, not on every request

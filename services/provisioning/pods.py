@@ -18,6 +18,7 @@ from libs.common.outbox import UnitOfWork
 from libs.common.settings import Settings
 from proto import trainer_exit
 from proto.api import ServiceError
+from proto.gpu import RUNPOD_GPU_IDS
 from proto.jobs import JobQueued
 from proto.provisioning import (
     InstanceExited,
@@ -30,12 +31,7 @@ from services.provisioning.domain import build_spec
 from services.provisioning.gpu_prices import PriceBook
 from services.provisioning.providers import PodProvider
 from services.provisioning.repository import Instances
-from services.provisioning.runpod_provider import (
-    RUNPOD_GPU_IDS,
-    ApiUnavailable,
-    NoCapacity,
-    ProviderError,
-)
+from services.provisioning.runpod_provider import ApiUnavailable, NoCapacity, ProviderError
 
 log = logging.getLogger(__name__)
 CREATE_RETRY_DELAYS_S = (0.5, 1.5)  # a 5xx on create: look for the pod, then try again

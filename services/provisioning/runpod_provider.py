@@ -20,14 +20,9 @@ from runpod import error as runpod_error
 from runpod.api.graphql import run_graphql_query
 
 from proto.base import encode
+from proto.gpu import RUNPOD_GPU_IDS  # our GPU type names → RunPod's gpuTypeId
 from proto.training import TrainingJobSpec
 
-# Our GPU type names (services/cost GPU_TYPES) → RunPod's gpuTypeId. UJ2.1.1 names the H100 PCIe.
-RUNPOD_GPU_IDS = {
-    "H100-80GB": "NVIDIA H100 PCIe",
-    "A100-80GB": "NVIDIA A100 80GB PCIe",
-    "L40S-48GB": "NVIDIA L40S",
-}
 SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"  # base64: the SDK puts env values in GraphQL unescaped
 # The SDK reads its API URL from this variable on every call (and has no per-call override).
 API_URL_ENV = "RUNPOD_API_BASE_URL"

@@ -14,11 +14,10 @@ from test_cost_service import FAST, create_job, known, spend, stored
 
 from libs.common.storage import open_store
 from proto.base import utcnow
-from proto.cost import CostCapReached, EstimateRequest, SetBudget
+from proto.cost import CostCapReached, EstimateJob, SetBudget
 from proto.jobs import (
     CancelJob,
     GetJob,
-    GetTrainingFile,
     HyperparameterOverrides,
     ListJobs,
     RetryJob,
@@ -93,13 +92,10 @@ BIG_MODEL = ModelRef(name="llama-3-70b-instruct", parameter_count=70_000_000_000
 TWENTY_EPOCHS = HyperparameterOverrides(epochs=20)
 
 
-async def estimate_request(bus, parent: dict, resume_from_step: int = 0) -> EstimateRequest:
-    file = await bus.ask(GetTrainingFile(training_file_id=parent["training_file_id"]))
-    return EstimateRequest(estimated_tokens=file["stats"]["estimated_tokens"],
-                           usable_pairs=file["stats"]["usable_pair_count"],
-                           overrides=TWENTY_EPOCHS, gpu_type=parent["gpu_type"],
-                           model_parameter_count=BIG_MODEL.parameter_count,
-                           resume_from_step=resume_from_step)
+async def estimate_request(bus, parent: dict, resume_from_step: int = 0) -> EstimateJob:
+    return EstimateJob(training_file_id=parent["training_file_id"], overrides=TWENTY_EPOCHS,
+                       gpu_type=parent["gpu_type"], model=BIG_MODEL,
+                       resume_from_step=resume_from_step)
 
 
 async def test_a_per_job_cap_counts_what_the_parent_spent(services, bus, settings):

@@ -19,13 +19,22 @@ from proto.cost import (
     BudgetAlertRaised,
     CostAlertRaised,
     CostCapReached,
+    EstimateJob,
     EstimateRequest,
     GetJobCost,
     GetMonthCosts,
     ReserveBudget,
     SetBudget,
 )
-from proto.jobs import CreateJob, GetJob, JobQueued, JobStatusChanged, RegisterTrainingFile
+from proto.gpu import GPU_TYPES
+from proto.jobs import (
+    CreateJob,
+    GetJob,
+    GetTrainingFile,
+    JobQueued,
+    JobStatusChanged,
+    RegisterTrainingFile,
+)
 from proto.provisioning import InstanceExited, InstanceStarted
 from proto.training import (
     Hyperparameters,
@@ -249,9 +258,37 @@ async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service
     assert [a.threshold_pct for a in alerts] == [80]
 
 
+async def registered_file(bus, settings) -> uuid.UUID:
+    data, key = training_file(), f"training-files/{uuid.uuid4()}/file.json"
+    open_store(settings.resolved_storage_url).put_bytes(key, data)
+    file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="file.json",
+                                              size_bytes=len(data)))
+    return uuid.UUID(file["id"])
+
+
+async def test_an_estimate_is_assembled_from_the_files_stats_by_the_cost_service(
+        services, bus, settings):
+    file_id = await registered_file(bus, settings)
+    stats = (await bus.ask(GetTrainingFile(training_file_id=file_id)))["stats"]
+    asked = await bus.ask(EstimateJob(training_file_id=file_id, gpu_type="L40S-48GB",
+                                      pricing="on_demand"))
+    # The same figures as the cost model gives for the file's stats at the catalogue price
+    # (no provisioning service runs: RunPod's prices are not waited for).
+    expected = domain.estimate(EstimateRequest(
+        estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
+        sequences=stats["sequence_count"], packed_host_tokens=stats["packed_host_tokens"],
+        gpu_type="L40S-48GB", pricing="on_demand", model_name=ModelRef().name),
+        size=model_size(ModelRef()))
+    assert asked == to_builtins(expected)
+    assert asked["price_source"] == "catalogue" and asked["hourly_rate_cents"] == 114
+    error = await bus.ask_error(EstimateJob(training_file_id=uuid.uuid4()))
+    assert error.error.code == "training_file_not_found" and error.error.status == 404
+
+
 async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
         services, bus, settings):
-    request = EstimateRequest(estimated_tokens=40_000, usable_pairs=55, gpu_type="H100-80GB")
+    request = EstimateJob(training_file_id=await registered_file(bus, settings),
+                          gpu_type="H100-80GB")
     before = await bus.ask(request)
     job_id = await create_job(bus, settings, rate_cents_per_hour=249, estimate_cents=500)
     now = utcnow()
@@ -262,10 +299,10 @@ async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
     await eventually(lambda: _where(bus, job_id, lambda c: c["final"]))
     after = await bus.ask(request)
     # One clean 40-minute job ran 10 000 tokens: the 135 M H100 pace is re-fitted from it.
-    gpu = domain.GPU_TYPES["H100-80GB"]
-    seed_s = domain.seed_seconds(gpu, after["tokens_to_train"], 135_000_000)
-    # the job was accounted at the size of the model it loads (issue 15), not the declared one
+    gpu = GPU_TYPES["H100-80GB"]
+    # the job and the estimate both count the model it loads (issue 15), not the declared size
     real = model_size(ModelRef()).parameter_count
+    seed_s = domain.seed_seconds(gpu, after["tokens_to_train"], real)
     pace = (2400 - gpu.overhead_s) / domain.seed_seconds(gpu, 10_000, real)
     expected = gpu.overhead_s + pace * seed_s
     assert after["duration_s_high"] != before["duration_s_high"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.memory import GIB, estimate_training_memory, saved_per_layer_token
+from libs.common.memory import GIB, estimate_training_memory, saved_per_layer_token
 
 
 def estimate(**overrides: object) -> int:
@@ -42,7 +42,7 @@ def test_nf4_on_cuda_needs_far_less_weight_memory_than_bf16() -> None:
 
 
 def test_tied_embeddings_are_counted_once_and_logits_scale_with_the_target_share() -> None:
-    from trainer.memory import ModelShape
+    from libs.common.memory import ModelShape
 
     def parts(**overrides: object):  # type: ignore[no-untyped-def]
         settings = {"parameter_count": 1_240_000_000, "quantization": "nf4", "lora_r": 16,
@@ -71,7 +71,7 @@ ALL_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "
 ])
 def test_the_per_layer_term_matches_what_the_probe_measured(shape, modules, act_bytes, measured
                                                             ) -> None:
-    from trainer.memory import ModelShape
+    from libs.common.memory import ModelShape
 
     hidden, intermediate, kv_width = shape
     model = ModelShape(layers=2, hidden=hidden, vocab=1000, intermediate=intermediate,

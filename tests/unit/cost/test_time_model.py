@@ -7,6 +7,7 @@ import math
 import msgspec
 
 from proto.cost import EstimateRequest
+from proto.gpu import GPU_TYPES
 from proto.jobs import HyperparameterOverrides
 from services.cost import domain
 from services.cost.timemodel import Observation, fit, fit_all, size_class
@@ -35,7 +36,7 @@ def test_an_estimate_uses_the_fitted_correction_for_its_gpu_and_size():
     seed = domain.estimate(req)
     jobs = [Observation("cpu", size_class(3_300_000), s, 10.0 + 2.0 * s) for s in (1, 2, 4)]
     fitted = domain.estimate(req, fit_all(jobs, {"cpu": 40.0}))
-    seed_s = domain.seed_seconds(domain.GPU_TYPES["cpu"], seed.tokens_to_train, 3_300_000)
+    seed_s = domain.seed_seconds(GPU_TYPES["cpu"], seed.tokens_to_train, 3_300_000)
     centre = (fitted.duration_s_low + fitted.duration_s_high) / 2
     assert abs(centre - (10.0 + 2.0 * seed_s)) <= 1
     assert seed.tokens_to_train == fitted.tokens_to_train
@@ -48,7 +49,7 @@ def test_a_resume_estimate_covers_the_steps_left_and_a_whole_start_up():
     step = full.total_steps // 2
     resumed = domain.estimate(msgspec.structs.replace(whole, resume_from_step=step))
     left = (full.total_steps - step) / full.total_steps
-    gpu = domain.GPU_TYPES["H100-80GB"]
+    gpu = GPU_TYPES["H100-80GB"]
     training_s = full.duration_s_high / 1.15 - gpu.overhead_s
     assert resumed.tokens_to_train == round(full.tokens_to_train * left)
     assert abs(resumed.duration_s_high / 1.15 - (gpu.overhead_s + training_s * left)) <= 1

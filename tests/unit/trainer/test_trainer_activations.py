@@ -32,7 +32,7 @@ from proto.training import LoraSettings, StageChanged
 from trainer import activations, loop, model
 from trainer.batching import collate
 from trainer.data import IGNORE_INDEX, Example, build_example
-from trainer.memory import estimate_training_memory, layers_to_checkpoint
+from libs.common.memory import estimate_training_memory, layers_to_checkpoint
 
 # Address space for the deep model below: with no layer checkpointed a step peaked at 4.1–4.5
 # GiB here, with every layer checkpointed at 2.5 GiB.
