@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import uvicorn
+from support import eventually
 from test_console import CHROMIUM, CHROMIUM_ARGS, chromium_installed  # noqa: F401  (fixture)
 
 from proto.notification import GetNotificationPreferences
@@ -33,8 +34,7 @@ async def gateway_url(settings, start_service) -> AsyncIterator[str]:
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        await asyncio.sleep(0.05)
+    await eventually(lambda: server.started)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
