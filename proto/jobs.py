@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from proto.base import Message
+from proto.job_state import GpuWait, JobFailure, ValidationRerun
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
 
@@ -275,21 +276,17 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None
     finished_at: datetime | None
     adapter_key: str | None
-    error: dict | None
+    error: JobFailure | None
     estimate: dict | None
     parent_job_id: uuid.UUID | None = None
     # UJ4.1.2: {"summary": "Interrupted 2x (auto-recovered)", "count", "total_downtime_s",
     # "extra_cost_cents", "items": [{attempt, step, cause, downtime_s, steps_lost, ...}]}
     interruption_history: dict = msgspec.field(default_factory=dict)
     lineage: dict | None = None  # retry/resume: {"kind", "parent_job_id", "changes", ...}
-    # UJ2.1.2: {"since", "tries", "choice", "choices": [{"choice", "at"}], "next_retry_at",
-    # "retry_until", ...} once provisioning found no GPU to rent
-    gpu_wait: dict | None = None
+    gpu_wait: GpuWait | None = None  # UJ2.1.2: once provisioning found no GPU to rent
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
     training_set_id: uuid.UUID | None = None  # set when it trains on a training set (issue 17)
-    # Issue 12: the latest validation re-run that needed an instance: {"attempt", "run",
-    # "suites", "adapter_key", "status": running|completed|failed, "message", ...}
-    validation_rerun: dict | None = None
+    validation_rerun: ValidationRerun | None = None  # issue 12: the latest that needed an instance
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from proto.api import ServiceError
+from proto.job_state import GpuWait, Interruption, JobFailure, ValidationRerun
 from proto.jobs import TERMINAL_STATUSES
 from proto.presets import PRESETS
 from proto.validation import ValidationPlan
@@ -19,8 +21,10 @@ LIFECYCLE = [
 ]
 
 
-@dataclass
-class Job:
+class Job(msgspec.Struct, kw_only=True):
+    """The job's state as its row holds it (repository.Jobs converts), and the rules that move
+    it. `changes` is what moved since it was read, for the status history and the events."""
+
     id: uuid.UUID
     name: str
     status: str = "queued"
@@ -29,18 +33,16 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     adapter_key: str | None = None
-    error: dict | None = None
+    error: JobFailure | None = None
     last_step: int = 0
     failed_recoveries: int = 0
-    interruptions: list[dict[str, Any]] = field(default_factory=list)
+    interruptions: list[Interruption] = []
     status_since: datetime | None = None
     gpu_type: str = "cpu"
     pricing: str = "spot"
-    gpu_wait: dict[str, Any] | None = None  # UJ2.1.2, see gpu_wait.py
-    # Issue 12: the latest validation re-run on an attempt of its own: {"attempt", "run",
-    # "suites", "adapter_key", "status": running|completed|failed, "message", ...}
-    validation_rerun: dict[str, Any] | None = None
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (previous, new, message)
+    gpu_wait: GpuWait | None = None  # UJ2.1.2, see gpu_wait.py
+    validation_rerun: ValidationRerun | None = None  # issue 12: the latest, on its own attempt
+    changes: list[tuple[str, str, str]] = []  # (previous, new, message)
 
     @property
     def is_terminal(self) -> bool:
@@ -83,19 +85,19 @@ class Job:
         self._move("completed", "Training completed; the adapter is ready to download.", at)
         return True
 
-    def fail(self, error: dict, at: datetime) -> bool:
+    def fail(self, error: JobFailure, at: datetime) -> bool:
         """Fail a live job; on an already failed one, richer details from the trainer still land."""
         if self.rerunning:  # a failed re-run never costs the adapter: the job stays completed
-            self._rerun_over(at, failure=error.get("message") or "the instance failed")
+            self._rerun_over(at, failure=error.message or "the instance failed")
             return True
         if self.status == "failed":
-            if error.get("source") == "trainer" and (self.error or {}).get("source") != "trainer":
+            if error.source == "trainer" and (self.error is None or self.error.source != "trainer"):
                 self.error = error
             return False
         if self.is_terminal:
             return False
         self.error = error
-        self._move("failed", error.get("message", "Training failed."), at)
+        self._move("failed", error.message or "Training failed.", at)
         return True
 
     def cancel(self, reason: str, at: datetime) -> None:
@@ -120,27 +122,29 @@ class Job:
 
     @property
     def rerunning(self) -> bool:
-        return (self.status == "validating"
-                and (self.validation_rerun or {}).get("status") == "running")
+        return (self.status == "validating" and self.validation_rerun is not None
+                and self.validation_rerun.status == "running")
 
     def rerun_validation(self, run: int, suites: list[str], adapter_key: str,
                          at: datetime) -> bool:
         """Start a validation-only attempt; only a completed job has an adapter to measure."""
-        if self.status != "completed" or (self.validation_rerun or {}).get("run") == run:
+        if self.status != "completed" or (self.validation_rerun is not None
+                                          and self.validation_rerun.run == run):
             return False
         self.attempt += 1
-        self.validation_rerun = {"attempt": self.attempt, "run": run, "suites": list(suites),
-                                 "adapter_key": adapter_key, "status": "running", "message": "",
-                                 "started_at": at.isoformat(), "finished_at": None}
+        self.validation_rerun = ValidationRerun(
+            attempt=self.attempt, run=run, suites=list(suites), adapter_key=adapter_key,
+            status="running", started_at=at)
         names = ", ".join(s.replace("_", " ") for s in suites)
         self._move("validating", f"Re-running validation: {names}", at)
         return True
 
     def _rerun_over(self, at: datetime, failure: str | None) -> None:
         """Back to completed, with the adapter, metrics and finish time training gave it."""
-        assert self.validation_rerun is not None
-        self.validation_rerun.update(status="failed" if failure else "completed",
-                                     message=failure or "", finished_at=at.isoformat())
+        rerun = self.validation_rerun
+        assert rerun is not None
+        rerun.status, rerun.message = ("failed", failure) if failure else ("completed", "")
+        rerun.finished_at = at
         finished = self.finished_at
         self._move("completed", f"Validation re-run failed: {failure}. The adapter is intact; "
                                 "re-run the validation to try again." if failure else
@@ -160,13 +164,12 @@ class Job:
         if self.is_terminal:
             return False
         step = max(self.last_step, step or 0)
-        if self.interruptions and self.interruptions[-1].get("recovered_at") is None:
+        if self.interruptions and self.interruptions[-1].recovered_at is None:
             # The attempt that was to recover never trained a step: that recovery failed.
-            self.interruptions[-1]["recovery_failed"] = True
+            self.interruptions[-1].recovery_failed = True
             self.failed_recoveries += 1
-        self.interruptions.append({"attempt": self.attempt, "step": step, "cause": cause,
-                                   "interrupted_at": (since or at).isoformat(),
-                                   "recovered_at": None})
+        self.interruptions.append(Interruption(attempt=self.attempt, step=step, cause=cause,
+                                               interrupted_at=since or at))
         if (self.failed_recoveries >= MAX_FAILED_RECOVERIES
                 or len(self.interruptions) > MAX_INTERRUPTIONS):
             self.fail(self._recovery_given_up(step), at)
@@ -175,22 +178,22 @@ class Job:
         self._move("recovering", f"Training interrupted at step {step}. Auto-recovering…", at)
         return True
 
-    def _recovery_given_up(self, step: int) -> dict[str, Any]:
+    def _recovery_given_up(self, step: int) -> JobFailure:
         if self.failed_recoveries >= MAX_FAILED_RECOVERIES:
             why = (f"Recovery failed {self.failed_recoveries} times in a row (last: attempt "
                    f"{self.attempt})")
         else:
             why = f"Training was interrupted {len(self.interruptions)} times"
-        return {"source": "recovery", "failure_class": "interrupted",
-                "message": f"{why}; training stopped at step {step}.",
-                "suggested_fix": "Resume from the last checkpoint on an on-demand instance, "
-                                 "which the provider does not reclaim.",
-                "suggested_changes": {"pricing": "on_demand"}, "step": step}
+        return JobFailure(source="recovery", failure_class="interrupted",
+                          message=f"{why}; training stopped at step {step}.",
+                          suggested_fix="Resume from the last checkpoint on an on-demand "
+                                        "instance, which the provider does not reclaim.",
+                          suggested_changes={"pricing": "on_demand"}, step=step)
 
     def resuming_from(self, step: int | None) -> None:
         """The new attempt restored this checkpoint step (None: none was valid, from scratch)."""
-        if self.interruptions and self.interruptions[-1].get("recovered_at") is None:
-            self.interruptions[-1]["resumed_from_step"] = step or 0
+        if self.interruptions and self.interruptions[-1].recovered_at is None:
+            self.interruptions[-1].resumed_from_step = step or 0
 
     def trained(self, step: int, at: datetime) -> None:
         """A step of the current attempt; the first after an interruption ends its downtime."""
@@ -201,22 +204,22 @@ class Job:
         """Close the open interruption, if any: `resumed` is the step the attempt resumed from
         where the trainer did not say (resuming_from)."""
         last = self.interruptions[-1] if self.interruptions else None
-        if last is None or last.get("recovered_at") is not None:
+        if last is None or last.recovered_at is not None:
             return
-        resumed = last.setdefault("resumed_from_step", resumed)
-        started = datetime.fromisoformat(last["interrupted_at"])
-        last.update(recovered_at=at.isoformat(),
-                    downtime_s=round(max(0.0, (at - started).total_seconds()), 1),
-                    steps_lost=max(0, last["step"] - resumed))
+        if last.resumed_from_step is None:
+            last.resumed_from_step = resumed
+        last.recovered_at = at
+        last.downtime_s = round(max(0.0, (at - last.interrupted_at).total_seconds()), 1)
+        last.steps_lost = max(0, last.step - last.resumed_from_step)
         self.failed_recoveries = 0
 
     def late_progress(self, attempt: int, step: int) -> None:
         """Progress of an interrupted attempt that arrives after its loss was noticed."""
         for item in self.interruptions:
-            if item["attempt"] == attempt and step > item["step"]:
-                item["step"] = step
-                if "resumed_from_step" in item and item.get("recovered_at"):
-                    item["steps_lost"] = max(0, step - item["resumed_from_step"])
+            if item.attempt == attempt and step > item.step:
+                item.step = step
+                if item.resumed_from_step is not None and item.recovered_at is not None:
+                    item.steps_lost = max(0, step - item.resumed_from_step)
 
 
 MAX_FAILED_RECOVERIES = 3  # UJ4.1.1: then stop and offer on-demand
@@ -235,12 +238,12 @@ def expected_stage_s(stage: str, estimate: dict[str, Any] | None) -> float | Non
     return STAGE_EXPECTED_S.get(stage)
 
 
-def interruption_history(items: list[dict[str, Any]], status: str,
+def interruption_history(items: list[Interruption], status: str,
                          hourly_rate_cents: int | None) -> dict[str, Any]:
     """UJ4.1.2: "Interrupted 2x (auto-recovered)", with downtime and what it cost."""
     if not items:
         return {}
-    if all(i.get("recovered_at") for i in items):
+    if all(i.recovered_at is not None for i in items):
         state = "auto-recovered"
     elif status == "failed":
         state = "recovery failed"
@@ -249,10 +252,10 @@ def interruption_history(items: list[dict[str, Any]], status: str,
     shown = []
     for item in items:
         cost = None
-        if hourly_rate_cents is not None and item.get("downtime_s") is not None:
-            cost = round(item["downtime_s"] * hourly_rate_cents / 3600)
-        shown.append({**item, "extra_cost_cents": cost})
-    downtime = round(sum(i.get("downtime_s") or 0.0 for i in items), 1)
+        if hourly_rate_cents is not None and item.downtime_s is not None:
+            cost = round(item.downtime_s * hourly_rate_cents / 3600)
+        shown.append({**msgspec.to_builtins(item), "extra_cost_cents": cost})
+    downtime = round(sum(i.downtime_s or 0.0 for i in items), 1)
     costs = [i["extra_cost_cents"] for i in shown if i["extra_cost_cents"] is not None]
     return {"summary": f"Interrupted {len(items)}x ({state})", "count": len(items),
             "total_downtime_s": downtime, "extra_cost_cents": sum(costs) if costs else None,

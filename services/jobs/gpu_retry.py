@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -35,8 +34,8 @@ async def wait_for_gpu(work: Any, jobs: Jobs, job: domain.Job,
                        event: InstanceFailedToStart) -> None:
     """Inside the caller's transaction: the job waits (or its auto-retry hour is over)."""
     waiting = gpu_wait.no_gpu(job, event.message, event.occurred_at)
-    if waiting:
-        job.gpu_wait["typical_return"] = await typical_return(work, job)
+    if waiting and job.gpu_wait is not None:
+        job.gpu_wait.typical_return = await typical_return(work, job)
     await jobs.save(job)
     emit_changes(work, job)
     if waiting:
@@ -53,13 +52,13 @@ async def typical_return(work: Any, job: domain.Job) -> dict[str, Any]:
 
 
 def _unavailable(job: domain.Job) -> GpuUnavailable:
-    due = (job.gpu_wait or {}).get("next_retry_at")
+    wait = job.gpu_wait
+    assert wait is not None  # only a job that waits is said to be without a GPU
     return GpuUnavailable(
         job_id=job.id, attempt=job.attempt, gpu_type=job.gpu_type, pricing=job.pricing,
-        tries=job.gpu_wait["tries"], message=job.status_message, options=gpu_wait.options(job),
-        recommended=gpu_wait.recommended(job),
-        next_retry_at=datetime.fromisoformat(due) if due else None,
-        typical_return=job.gpu_wait.get("typical_return"))
+        tries=wait.tries, message=job.status_message, options=gpu_wait.options(job),
+        recommended=gpu_wait.recommended(job), next_retry_at=wait.next_retry_at,
+        typical_return=wait.typical_return)
 
 
 async def choose_gpu_option(cmd: ChooseGpuOption, uow: UnitOfWork, every_s: float,

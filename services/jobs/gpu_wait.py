@@ -1,20 +1,17 @@
 """UJ2.1.2: a job that found no GPU to rent waits, and the user chooses how it goes on —
 auto-retry (every 5 minutes, up to 1 hour), switch to on-demand, or cancel. No I/O.
 
-The wait lives on the job as `gpu_wait`: {"since", "tries", "choice" (None while the user has
-not chosen), "choices": [{"choice", "at"}], "next_retry_at" (None while a try is in flight),
-"retry_every_s", "retry_limit_s", "retry_until", "last_message", "typical_return" (how long a
-GPU took to come back here, history.py)}. Every try is a new attempt,
+The wait lives on the job as `gpu_wait` (proto.job_state.GpuWait). Every try is a new attempt,
 so a late answer about an earlier try changes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from libs.common.durations import duration_words
 from proto.api import ServiceError
+from proto.job_state import GpuChoiceRecord, GpuWait, JobFailure
 from services.jobs.domain import Job
 
 CHOICES = ("auto_retry", "on_demand", "cancel")
@@ -31,45 +28,43 @@ def no_gpu(job: Job, message: str, at: datetime) -> bool:
         return False
     if job.status == "recovering":  # a new wait: an earlier one (before training) is over
         job.gpu_wait = None
-    wait = job.gpu_wait = job.gpu_wait or {"since": at.isoformat(), "tries": 0, "choice": None,
-                                           "choices": []}
-    wait.update(tries=wait["tries"] + 1, last_message=message)
-    if wait["choice"] == "auto_retry":
-        return _retry_later(job, at)
-    wait["choice"] = None  # an on-demand try found nothing either: the user chooses again
+    wait = job.gpu_wait = job.gpu_wait or GpuWait(since=at)
+    wait.tries, wait.last_message = wait.tries + 1, message
+    if wait.choice == "auto_retry":
+        return _retry_later(job, at, wait)
+    wait.choice = None  # an on-demand try found nothing either: the user chooses again
     job.wait_for_gpu(message, at)
     return True
 
 
-def _retry_later(job: Job, at: datetime) -> bool:
-    wait = job.gpu_wait
-    next_at, until = (at + timedelta(seconds=wait["retry_every_s"]),
-                      datetime.fromisoformat(wait["retry_until"]))
+def _retry_later(job: Job, at: datetime, wait: GpuWait) -> bool:
+    assert wait.retry_every_s is not None and wait.retry_until is not None  # set by choose()
+    next_at, until = at + timedelta(seconds=wait.retry_every_s), wait.retry_until
     if next_at > until:
-        job.fail(_gave_up(job), at)
+        job.fail(_gave_up(job, wait), at)
         return False
-    wait["next_retry_at"] = next_at.isoformat()
-    job.status_message = (f"Still no {label(job)} GPU after {wait['tries']} tries; trying "
+    wait.next_retry_at = next_at
+    job.status_message = (f"Still no {label(job)} GPU after {wait.tries} tries; trying "
                           f"again at {next_at:%H:%M:%S} UTC (until {until:%H:%M:%S} UTC).")
     return True
 
 
-def _gave_up(job: Job) -> dict[str, Any]:
-    wait, spot = job.gpu_wait, job.pricing == "spot"
-    return {"source": "provisioning", "failure_class": "no_capacity",
-            "message": f"No {label(job)} GPU became available within "
-                       f"{duration_words(wait['retry_limit_s'])} of automatic retries "
-                       f"({wait['tries']} tries). The job has stopped.",
-            "suggested_fix": "Retry later, or retry on-demand for an immediate start." if spot
-            else "Retry later, or choose another GPU type.",
-            "suggested_changes": {"pricing": "on_demand"} if spot else {}}
+def _gave_up(job: Job, wait: GpuWait) -> JobFailure:
+    spot = job.pricing == "spot"
+    return JobFailure(
+        source="provisioning", failure_class="no_capacity",
+        message=f"No {label(job)} GPU became available within "
+                f"{duration_words(wait.retry_limit_s or 0)} of automatic retries "
+                f"({wait.tries} tries). The job has stopped.",
+        suggested_fix="Retry later, or retry on-demand for an immediate start." if spot
+        else "Retry later, or choose another GPU type.",
+        suggested_changes={"pricing": "on_demand"} if spot else {})
 
 
 def options(job: Job) -> list[str]:
     """The choices that still mean something for this job."""
-    wait = job.gpu_wait or {}
     ruled_out = {"on_demand"} if job.pricing == "on_demand" else set()
-    if wait.get("choice") == "auto_retry":
+    if job.gpu_wait is not None and job.gpu_wait.choice == "auto_retry":
         ruled_out.add("auto_retry")
     return [c for c in CHOICES if c not in ruled_out]
 
@@ -93,9 +88,10 @@ def choose(job: Job, choice: str, at: datetime, every_s: float, limit_s: float) 
             f"now: it is {'already on-demand' if choice == 'on_demand' else 'already retrying'}.",
             f"Choose one of: {', '.join(options(job))}.", {"options": options(job)}, 409)
     wait = job.gpu_wait
-    wait["choice"] = choice
-    wait["choices"].append({"choice": choice, "at": at.isoformat()})
-    wait["next_retry_at"] = None
+    assert wait is not None  # waiting_for_gpu is entered only with one (no_gpu)
+    wait.choice = choice
+    wait.choices.append(GpuChoiceRecord(choice=choice, at=at))
+    wait.next_retry_at = None
     if choice == "cancel":
         job.cancel("Cancelled while waiting for a GPU; try again later.", at)
         return job.status_message
@@ -105,8 +101,8 @@ def choose(job: Job, choice: str, at: datetime, every_s: float, limit_s: float) 
         job.status_message = f"Switched to on-demand: starting a {label(job)} instance now."
         return job.status_message
     until = at + timedelta(seconds=limit_s)
-    wait.update(retry_every_s=every_s, retry_limit_s=limit_s, retry_until=until.isoformat(),
-                next_retry_at=min(at + timedelta(seconds=every_s), until).isoformat())
+    wait.retry_every_s, wait.retry_limit_s, wait.retry_until = every_s, limit_s, until
+    wait.next_retry_at = min(at + timedelta(seconds=every_s), until)
     job.status_message = (f"Retrying automatically every {duration_words(every_s)} for up to "
                           f"{duration_words(limit_s)} (until {until:%H:%M:%S} UTC).")
     return job.status_message
@@ -114,12 +110,11 @@ def choose(job: Job, choice: str, at: datetime, every_s: float, limit_s: float) 
 
 def retry_due(job: Job, at: datetime) -> bool:
     """The auto-retry's next try is due: True with the new attempt to queue."""
-    wait = job.gpu_wait or {}
-    due = wait.get("next_retry_at")
-    if (job.status != "waiting_for_gpu" or wait.get("choice") != "auto_retry" or not due
-            or datetime.fromisoformat(due) > at):
+    wait = job.gpu_wait
+    if (job.status != "waiting_for_gpu" or wait is None or wait.choice != "auto_retry"
+            or wait.next_retry_at is None or wait.next_retry_at > at):
         return False
-    wait["next_retry_at"] = None  # a try in flight: its answer schedules the next one
+    wait.next_retry_at = None  # a try in flight: its answer schedules the next one
     job.attempt += 1
-    job.status_message = f"Trying again for a {label(job)} GPU (try {wait['tries'] + 1})…"
+    job.status_message = f"Trying again for a {label(job)} GPU (try {wait.tries + 1})…"
     return True

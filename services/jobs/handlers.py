@@ -15,6 +15,7 @@ from libs.common.storage import ObjectStore
 from libs.common.training_format import TrainingFormatError, parse_training_file
 from proto.api import ServiceError
 from proto.base import utcnow
+from proto.job_state import Interruption
 from proto.jobs import (
     CancelJob,
     CreateJob,
@@ -195,7 +196,8 @@ def queued_event(config: dict[str, Any], attempt: int, resume_from: str | None =
 
 def job_view(row: dict[str, Any]) -> JobView:
     rate = (row.get("estimate") or {}).get("hourly_rate_cents")
-    history = domain.interruption_history(row.get("interruptions") or [], row["status"], rate)
+    items = msgspec.convert(row.get("interruptions") or [], list[Interruption])
+    history = domain.interruption_history(items, row["status"], rate)
     return msgspec.convert({**row, "interruption_history": history}, JobView)
 
 

@@ -12,9 +12,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import msgspec
+
+from proto.job_state import GpuWait
 
 NO_HISTORY = "no history yet"
 
@@ -33,7 +34,7 @@ class GpuWaitRow(msgspec.Struct, frozen=True, kw_only=True):
 
     gpu_type: str
     pricing: str  # the job's pricing now (on-demand after a switch)
-    wait: dict[str, Any]
+    wait: GpuWait
     gpu_at: datetime | None  # None: no GPU came (still waiting, or cancelled)
 
 
@@ -86,12 +87,11 @@ def waited_s(row: GpuWaitRow) -> tuple[str, float] | None:
     """(pricing waited for, seconds until a GPU of it came), or None when none came: a wait
     ended by switching to on-demand, by cancelling, or not over yet tells how long it was *at
     least*, not how long the GPU took, so it is not counted."""
-    if row.gpu_at is None or not row.wait.get("since"):
+    if row.gpu_at is None:
         return None
-    if any(c.get("choice") == "on_demand" for c in row.wait.get("choices") or []):
+    if any(c.choice == "on_demand" for c in row.wait.choices):
         return None
-    since = datetime.fromisoformat(row.wait["since"])
-    return row.pricing, max(0.0, (row.gpu_at - since).total_seconds())
+    return row.pricing, max(0.0, (row.gpu_at - row.wait.since).total_seconds())
 
 
 def return_times(rows: Iterable[GpuWaitRow]) -> dict[str, dict[str, ReturnTime]]:

@@ -13,6 +13,7 @@ from typing import Any
 from libs.common.outbox import UnitOfWork
 from proto import trainer_exit
 from proto.base import utcnow
+from proto.job_state import JobFailure
 from proto.jobs import JobCancelled, StageStuck
 from proto.provisioning import InstanceExited, InstanceFailedToStart, InstanceStarted
 from proto.training import (
@@ -60,11 +61,10 @@ def _apply_trainer_event(job: domain.Job, event: TrainerEvent) -> bool:
             # SIGTERM (a spot reclaim notice): the trainer checkpointed and stopped on purpose.
             return job.interrupt("reclaimed; checkpointed on SIGTERM", at, step=event.step)
         case Failed():
-            job.fail({
-                "source": "trainer", "failure_class": event.failure_class, "message": event.message,
-                "suggested_fix": event.suggested_fix, "suggested_changes": event.suggested_changes,
-                "step": event.step, "last_checkpoint_key": event.last_checkpoint_key,
-            }, at)
+            job.fail(JobFailure(
+                source="trainer", failure_class=event.failure_class, message=event.message,
+                suggested_fix=event.suggested_fix, suggested_changes=event.suggested_changes,
+                step=event.step, last_checkpoint_key=event.last_checkpoint_key), at)
     return False
 
 
@@ -140,13 +140,13 @@ def _apply_instance_event(job: domain.Job, event: Any) -> bool:
         case InstanceFailedToStart(message=message) if job.attempt > 1:
             return job.interrupt(f"the new instance failed to start: {message}", at)
         case InstanceFailedToStart(message=message):
-            job.fail({"source": "provisioning", "failure_class": "provisioning",
-                      "message": message}, at)
+            job.fail(JobFailure(source="provisioning", failure_class="provisioning",
+                                message=message), at)
         case InstanceExited(exit_code=code) if code in trainer_exit.GAVE_UP:
             # The trainer reported why itself; its Failed event brings the details.
-            job.fail({"source": "provisioning", "failure_class": "internal",
-                      "message": f"The training process ended unexpectedly "
-                                 f"(exit code {code}). {event.reason}".strip()}, at)
+            job.fail(JobFailure(source="provisioning", failure_class="internal",
+                                message=f"The training process ended unexpectedly "
+                                        f"(exit code {code}). {event.reason}".strip()), at)
         case InstanceExited(exit_code=code) if code != 0:
             return job.interrupt(f"instance exited (code {code})", at)
     return False

@@ -27,6 +27,11 @@ def _json(value: Any) -> Jsonb:
     return Jsonb(msgspec.to_builtins(value))
 
 
+def _json_or_null(value: Any) -> Jsonb | None:
+    """SQL NULL, not JSON null, for state a job has not got (the queries test IS NULL)."""
+    return None if value is None else _json(value)
+
+
 class TrainingFiles:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -104,7 +109,8 @@ class Jobs:
         cur = await self.conn.execute(
             f"SELECT {JOB_STATE} FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
         row = await cur.fetchone()
-        return Job(**row) if row else None
+        # The JSON columns become their Structs, ISO strings real datetimes (proto/job_state.py).
+        return msgspec.convert(row, Job) if row else None
 
     async def save(self, job: Job) -> None:
         # A new attempt has not been heard from yet: its heartbeat clock starts at its first event.
@@ -119,12 +125,11 @@ class Jobs:
             {"status": job.status, "status_message": job.status_message, "attempt": job.attempt,
              "started_at": job.started_at, "finished_at": job.finished_at,
              "adapter_key": job.adapter_key, "last_step": job.last_step,
-             "error": Jsonb(job.error) if job.error is not None else None,
-             "failed_recoveries": job.failed_recoveries, "interruptions": Jsonb(job.interruptions),
+             "error": _json_or_null(job.error),
+             "failed_recoveries": job.failed_recoveries, "interruptions": _json(job.interruptions),
              "status_since": job.status_since, "pricing": job.pricing,
-             "gpu_wait": Jsonb(job.gpu_wait) if job.gpu_wait is not None else None, "id": job.id,
-             "validation_rerun": Jsonb(job.validation_rerun)
-             if job.validation_rerun is not None else None},
+             "gpu_wait": _json_or_null(job.gpu_wait), "id": job.id,
+             "validation_rerun": _json_or_null(job.validation_rerun)},
         )
         for _previous, status, message in job.changes:
             await self._history(job.id, status, message)

@@ -45,7 +45,7 @@ def test_auto_retry_tries_every_interval_until_the_limit_then_fails():
         assert not gpu_wait.retry_due(job, at)  # one try in flight at a time
         still = gpu_wait.no_gpu(job, "none", at)
     assert not still and job.status == "failed"
-    assert job.error["message"].startswith("No H100-80GB spot GPU became available within "
+    assert job.error.message.startswith("No H100-80GB spot GPU became available within "
                                            "15 minutes of automatic retries (4 tries)")
 
 
@@ -57,4 +57,4 @@ def test_on_demand_is_a_new_attempt_and_refused_once_on_demand():
     with pytest.raises(ServiceError) as refused:
         gpu_wait.choose(job, "on_demand", T0, 300, 3600)
     assert refused.value.error.details["options"] == ["auto_retry", "cancel"]
-    assert [c["choice"] for c in job.gpu_wait["choices"]] == ["on_demand"]
+    assert [(c.choice, c.at) for c in job.gpu_wait.choices] == [("on_demand", T0)]

@@ -35,7 +35,8 @@ def test_recovering_holds_until_the_new_attempt_trains_and_records_the_downtime(
     job.trained(801, T0 + timedelta(minutes=8))
     assert job.advance("training", "Training.", T0 + timedelta(minutes=8))
     [item] = job.interruptions
-    assert (item["resumed_from_step"], item["steps_lost"], item["downtime_s"]) == (800, 50, 480.0)
+    assert (item.resumed_from_step, item.steps_lost, item.downtime_s) == (800, 50, 480.0)
+    assert item.recovered_at == T0 + timedelta(minutes=8)
     history = interruption_history(job.interruptions, job.status, hourly_rate_cents=300)
     assert history["summary"] == "Interrupted 1x (auto-recovered)"
     assert history["extra_cost_cents"] == 40  # 8 min at $3/h
@@ -47,7 +48,7 @@ def test_progress_of_the_lost_attempt_arriving_late_corrects_its_step():
     job.late_progress(1, 7)
     job.resuming_from(6)
     job.trained(7, T0)
-    assert (job.interruptions[0]["step"], job.interruptions[0]["steps_lost"]) == (7, 1)
+    assert (job.interruptions[0].step, job.interruptions[0].steps_lost) == (7, 1)
 
 
 def test_three_failed_recoveries_in_a_row_fail_with_on_demand_suggested():
@@ -55,8 +56,11 @@ def test_three_failed_recoveries_in_a_row_fail_with_on_demand_suggested():
     assert job.interrupt("reclaimed", T0)
     assert job.interrupt("reclaimed", T0) and job.interrupt("reclaimed", T0)
     assert not job.interrupt("reclaimed", T0)
-    assert job.status == "failed" and job.error["failure_class"] == "interrupted"
-    assert job.error["suggested_changes"] == {"pricing": "on_demand"}
+    assert job.status == "failed" and job.error.failure_class == "interrupted"
+    assert job.error.suggested_changes == {"pricing": "on_demand"}
+    # Each of the first three was followed by an attempt that never trained; the last one's
+    # recovery was not tried.
+    assert [i.recovery_failed for i in job.interruptions] == [True, True, True, False]
     assert interruption_history(job.interruptions, job.status, None)["summary"] == \
         "Interrupted 4x (recovery failed)"
 
@@ -105,6 +109,6 @@ def test_a_recovery_that_resumes_at_the_last_step_and_completes_is_recovered():
     job.resuming_from(12)
     assert job.complete("adapters/job/adapter.tar", T0 + timedelta(seconds=40))
     [item] = job.interruptions
-    assert (item["steps_lost"], item["downtime_s"]) == (0, 40.0)
+    assert (item.steps_lost, item.downtime_s) == (0, 40.0)
     history = interruption_history(job.interruptions, job.status, hourly_rate_cents=None)
     assert history["summary"] == "Interrupted 1x (auto-recovered)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from proto.job_state import GpuChoiceRecord, GpuWait
 from services.jobs import history
 from services.jobs.history import FinishedJob, GpuWaitRow
 
@@ -19,7 +20,8 @@ def job(preset="balanced", status="completed", pricing="spot", gpu="H100", inter
 
 def wait(minutes: float | None, gpu="H100", pricing="spot", choices=()) -> GpuWaitRow:
     return GpuWaitRow(gpu_type=gpu, pricing=pricing,
-                      wait={"since": T0.isoformat(), "choices": [{"choice": c} for c in choices]},
+                      wait=GpuWait(since=T0, choices=[GpuChoiceRecord(choice=c, at=T0)
+                                                      for c in choices]),
                       gpu_at=None if minutes is None else T0 + timedelta(minutes=minutes))
 
 
