@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import ClassVar
 
 import msgspec
@@ -52,6 +53,20 @@ class InstanceFailedToStart(Message, frozen=True, kw_only=True):
     # UJ2.1.2: what kind of failure, for the options offered: "no_capacity" (nothing to rent
     # now), "api_unavailable", "start_timeout", or "" (anything else; the message says).
     code: str = ""
+
+
+class OrphanPodTerminated(Message, frozen=True, kw_only=True):
+    """A pod named for (job, attempt) that no instance owned (a create answered an error but
+    made the pod, or a crash came between create and commit) was found and terminated. It ran,
+    and billed, from `started_at` (the attempt's claim, just before the create: an upper bound)
+    to this event: cost bills it as the attempt's time."""
+
+    subject: ClassVar[str] = "provisioning.orphan_pod.terminated.v1"
+    job_id: uuid.UUID
+    attempt: int
+    pod_id: str
+    instance_id: str
+    started_at: datetime
 
 
 class GetGpuPrices(msgspec.Struct, frozen=True, kw_only=True):

@@ -49,4 +49,6 @@ COPY trainer trainer
 ENV PYTHONPATH=/opt/brightrun
 
 WORKDIR /job
-ENTRYPOINT ["python", "-m", "trainer", "run", "--spec", "/job/spec.json"]
+# On a RunPod pod the trainer ends its own pod when it is done (see the entrypoint script).
+COPY infra/images/trainer-entrypoint.sh /usr/local/bin/brightrun-trainer
+ENTRYPOINT ["/usr/local/bin/brightrun-trainer"]

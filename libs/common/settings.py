@@ -56,6 +56,13 @@ class Settings(msgspec.Struct, kw_only=True):
     gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
     # UJ2.1.2: with no GPU to rent, "auto-retry every 5 minutes (up to 1 hour)".
     gpu_retry_interval_s: float = 300.0
+    # Pods named for the platform that no instance owns are terminated: listed this often,
+    # and a pod whose instance is still creating it is left alone this long.
+    runpod_reconcile_s: float = 60.0
+    runpod_orphan_grace_s: float = 600.0
+    # A private trainer image: the id of the registry credential saved in RunPod's console
+    # (Settings > Container Registry Auth), sent as the pod's containerRegistryAuthId.
+    runpod_registry_auth_id: str = ""
     gpu_retry_limit_s: float = 3600.0
     # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
     smtp_host: str = "127.0.0.1"

@@ -29,6 +29,7 @@ from proto.provisioning import (
     InstanceFailedToStart,
     InstanceInterrupted,
     InstanceStarted,
+    OrphanPodTerminated,
 )
 from proto.training import TrainingEventReported
 from services.cost import domain, estimates, handlers, queries, reservations
@@ -77,7 +78,7 @@ def build(settings: Settings) -> ServiceRuntime:
                     one_by_one(lambda event: handlers.on_trainer_event(event, ctx)))
 
     durable_each(broker, (InstanceStarted, InstanceExited, InstanceInterrupted,
-                          InstanceFailedToStart),
+                          InstanceFailedToStart, OrphanPodTerminated),
                  lambda t: f"cost-on-instance-{t.subject.split('.')[2].replace('_', '-')}",
                  lambda event: handlers.on_instance_event(event, ctx))
 

@@ -25,6 +25,7 @@ from proto.provisioning import (
     InstanceFailedToStart,
     InstanceInterrupted,
     InstanceStarted,
+    OrphanPodTerminated,
 )
 from proto.training import Completed, ModelRef, Progress, StageChanged
 from services.cost import domain, live, money, timemodel
@@ -141,11 +142,27 @@ async def on_instance_event(event: Any, ctx: CostContext) -> None:
             fields = {"interrupted": True, "interrupted_event_id": event.event_id}
         case InstanceFailedToStart():
             fields = {"failed_to_start_event_id": event.event_id}
+        case OrphanPodTerminated():
+            # A pod that ran for this attempt unseen (provisioning's reconciler): its time is
+            # the attempt's, billed like any other, even after the job's cost was settled.
+            fields = {"instance_id": event.instance_id, "started_at": event.started_at,
+                      "started_event_id": event.event_id, "exited_at": event.occurred_at,
+                      "exited_event_id": event.event_id}
         case _:
             return
     async with ctx.uow() as work:
-        await Costs(work.conn).set_attempt(event.job_id, event.attempt, **fields)
+        repo = Costs(work.conn)
+        await repo.set_attempt(event.job_id, event.attempt, **fields)
+        if isinstance(event, OrphanPodTerminated):
+            await reopen(repo, event.job_id)
         await evaluate(work, event.job_id, ctx)
+
+
+async def reopen(repo: Costs, job_id: uuid.UUID) -> None:
+    """A cost line that lands after the job's final cost was settled: settle it again."""
+    job = await repo.job(job_id, lock=True)
+    if job is not None and job["final"] is not None:
+        await repo.update_job(job_id, final=None, finalized_at=None)
 
 
 async def on_trainer_event(event: Any, ctx: CostContext) -> None:

@@ -1,9 +1,16 @@
-"""What an instance needs to run a job: the trainer's spec. No I/O."""
+"""What an instance needs to run a job (the trainer's spec), and which pods are orphans. No I/O."""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
 from libs.common.settings import Settings
 from libs.common.signing import derive_job_secret
+from proto.api import ServiceError
 from proto.jobs import JobQueued
 from proto.training import StorageSettings, TrainingJobSpec
 
@@ -27,3 +34,59 @@ def build_spec(event: JobQueued, settings: Settings) -> TrainingJobSpec:
         resume_from=event.resume_from,
         validation=event.validation,
     )
+
+
+def parse_pod_name(name: str, prefix: str) -> tuple[uuid.UUID, int] | None:
+    """(job, attempt) from a pod named `<prefix><job id>-<attempt>`; None for any other name."""
+    job, _, attempt = name.removeprefix(prefix).rpartition("-")
+    try:
+        return uuid.UUID(job), int(attempt)
+    except ValueError:
+        return None
+
+
+def is_orphan(pod_id: str, owner: dict[str, Any] | None, now: dt.datetime,
+              create_grace_s: float) -> bool:
+    """Whether a live pod named for (job, attempt) belongs to no instance: the instance row
+    (`owner`) holds another pod or none. A row with no pod yet may be creating this very one
+    (create answered, commit not yet made): it gets `create_grace_s` from its claim, past which
+    a redelivered JobQueued would long since have adopted the pod by name. A pod whose job this
+    database never saw is left alone: another installation may share the RunPod account."""
+    if owner is None or owner["pod_id"] == pod_id:
+        return False
+    creating = owner["status"] == "starting" and owner["pod_id"] is None
+    return not creating or (now - owner["created_at"]).total_seconds() >= create_grace_s
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.endswith(".localhost") or _is_loopback_ip(host)
+
+
+def _is_loopback_ip(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def pod_reachability_error(settings: Settings) -> ServiceError | None:
+    """Settings a RunPod pod cannot use: it runs on RunPod's machines, where this machine's
+    loopback and files are not. Against an API on loopback (the tests' fake RunPod), the
+    "pods" are this machine's too, and loopback is where they are."""
+    if settings.provider != "runpod" or _loopback(settings.runpod_api_url):
+        return None
+    storage = settings.resolved_storage_url
+    problems = {name: url for name, url in (("BRIGHTRUN_GATEWAY_URL", settings.gateway_url),
+                                            ("BRIGHTRUN_STORAGE_URL", storage))
+                if url.startswith("file:") or _loopback(url)}
+    if not problems:
+        return None
+    return ServiceError(
+        "settings_unreachable_from_pods",
+        f"BRIGHTRUN_PROVIDER=runpod, but a RunPod pod cannot reach "
+        f"{' or '.join(f'{k}={v}' for k, v in problems.items())}: the trainer would never "
+        f"report or read its training file.",
+        "Set BRIGHTRUN_GATEWAY_URL to the gateway's public https URL and BRIGHTRUN_STORAGE_URL "
+        "to object storage reachable from the internet (s3://...), or use "
+        "BRIGHTRUN_PROVIDER=local.", {"unreachable": problems}, 500)

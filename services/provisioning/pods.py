@@ -188,9 +188,14 @@ class PodWatcher:
             return await self._exited(row, trainer_exit.BY_OUTCOME.get(row["trainer_outcome"]),
                                       row["reason"])
         if state.phase == "booting":
+            if row["booted_at"] is not None:
+                return  # RunPod restarting the container (runtime null): it booted once
             return await self._check_boot(row)
         if state.phase == "running":
             self._exited_polls.pop(row["pod_id"], None)
+            if row["booted_at"] is None:  # the boot timeout no longer applies
+                async with self.uow() as work:
+                    await Instances(work.conn).mark_booted(row["job_id"], row["attempt"])
             return
         await self._stopped(row, state.phase, state.detail)
 

@@ -90,3 +90,26 @@ class Instances:
             "AND attempt < %s AND pod_id IS NOT NULL AND status IN ('starting', 'running')",
             (reason, job_id, attempt),
         )
+
+    async def mark_booted(self, job_id: uuid.UUID, attempt: int) -> None:
+        await self.conn.execute(
+            "UPDATE instances SET booted_at = now() WHERE job_id = %s AND attempt = %s "
+            "AND booted_at IS NULL", (job_id, attempt))
+
+    async def owners(self, keys: list[tuple[uuid.UUID, int]]) -> dict[tuple[uuid.UUID, int],
+                                                                      dict[str, Any]]:
+        """The instance rows of these (job, attempt)s, for the orphan reconciler."""
+        if not keys:
+            return {}
+        cur = await self.conn.execute(
+            "SELECT * FROM instances WHERE (job_id, attempt) IN "
+            "(SELECT * FROM unnest(%s::uuid[], %s::int[]))",
+            ([k[0] for k in keys], [k[1] for k in keys]))
+        return {(r["job_id"], r["attempt"]): r for r in await cur.fetchall()}
+
+    async def orphan_terminated(self, pod_id: str, job_id: uuid.UUID, attempt: int) -> bool:
+        """Record a terminated orphan; False if it was recorded before (report it once)."""
+        cur = await self.conn.execute(
+            "INSERT INTO orphan_pods (pod_id, job_id, attempt, terminated_at) "
+            "VALUES (%s, %s, %s, now()) ON CONFLICT DO NOTHING", (pod_id, job_id, attempt))
+        return cur.rowcount == 1

@@ -23,12 +23,22 @@ from proto.base import encode
 from proto.gpu import RUNPOD_GPU_IDS  # our GPU type names → RunPod's gpuTypeId
 from proto.training import TrainingJobSpec
 
+POD_NAME_PREFIX = "brightrun-"  # pods named so are the platform's: the reconciler owns them
 SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"  # base64: the SDK puts env values in GraphQL unescaped
 # The SDK reads its API URL from this variable on every call (and has no per-call override).
 API_URL_ENV = "RUNPOD_API_BASE_URL"
 _sdk_lock = threading.Lock()  # the SDK's key and URL are process-wide: one configuration at a time
 
 PodPhase = Literal["booting", "running", "exited", "gone"]
+# RunPod says "nothing to rent" in several ways, by API, GPU and moment (seen in its SDK's and
+# other clients' issue trackers): the requested specifications, disk space, a machine picked
+# and then found full. All of them mean "try later or elsewhere", never "your request is bad".
+CAPACITY_MARKERS = (
+    "no longer any instances available",  # "...with the requested specifications", "...with
+    # the request specifications", "...with enough disk space"
+    "no instances currently available",  # the REST API's wording
+    "does not have the resources to deploy your pod",  # "This machine ...; try a different machine"
+)
 
 
 class ProviderError(Exception):
@@ -49,6 +59,10 @@ class PodState:
     phase: PodPhase
     detail: str = ""
     cost_per_hr: float | None = None
+
+
+def is_capacity_error(message: str) -> bool:
+    return any(marker in message.lower() for marker in CAPACITY_MARKERS)
 
 
 def pod_phase(pod: dict[str, Any] | None) -> PodPhase:
@@ -109,7 +123,7 @@ class RunPodProvider:
 
     @staticmethod
     def pod_name(job_id: object, attempt: int) -> str:
-        return f"brightrun-{job_id}-{attempt}"
+        return f"{POD_NAME_PREFIX}{job_id}-{attempt}"
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         with _sdk_lock:
@@ -121,13 +135,18 @@ class RunPodProvider:
                 raise ProviderError("RunPod rejected the API key. Set BRIGHTRUN_RUNPOD_API_KEY "
                                     "to a key with pod permissions.") from exc
             except runpod_error.QueryError as exc:
-                if "no longer any instances available" in str(exc):
+                if is_capacity_error(str(exc)):
                     raise NoCapacity(str(exc)) from exc
                 raise ProviderError(f"RunPod refused the request: {exc}") from exc
             except (requests.RequestException, KeyError, TypeError) as exc:
                 # 5xx pages are HTML (JSON decode fails); a dead host refuses the connection.
                 raise ApiUnavailable(f"RunPod's API at {self.api_url} is not answering "
                                      f"({type(exc).__name__}).") from exc
+
+    def platform_pods(self) -> list[tuple[str, str, PodPhase]]:
+        """(id, name, phase) of every pod of this account named for the platform (pod_name)."""
+        return [(p["id"], p["name"], pod_phase(p)) for p in self._call(runpod.get_pods)
+                if (p.get("name") or "").startswith(POD_NAME_PREFIX)]
 
     def find(self, name: str) -> str | None:
         """The live pod already created under this name (after a crash or an ambiguous 5xx)."""
@@ -138,7 +157,9 @@ class RunPodProvider:
     def create(self, spec: TrainingJobSpec, gpu_type: str, pricing: str, gpu_count: int = 1,
                bid_per_gpu: float | None = None) -> str:
         gpu_id = RUNPOD_GPU_IDS[gpu_type]
-        name, env = self.pod_name(spec.job_id, spec.attempt), spec_env(spec)
+        name = self.pod_name(spec.job_id, spec.attempt)
+        # The trainer ends its own pod through this API (trainer/pod_self.py).
+        env = {**spec_env(spec), API_URL_ENV: self.api_url}
         if pricing == "spot":
             assert bid_per_gpu is not None, "a spot pod needs a bid"
             query = spot_mutation(name, self.image, gpu_id, gpu_count, bid_per_gpu,

@@ -18,8 +18,10 @@ from proto.jobs import JobQueued
 from proto.provisioning import GetGpuPrices
 from proto.training import TrainingEventReported
 from services.provisioning import gpu_prices, pods
+from services.provisioning.domain import pod_reachability_error
 from services.provisioning.gpu_prices import PriceBook
 from services.provisioning.providers import PodProvider
+from services.provisioning.reconciler import OrphanReconciler
 from services.provisioning.runpod_provider import RunPodProvider
 
 
@@ -48,6 +50,8 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
                     "notice": "Training runs on this machine (BRIGHTRUN_PROVIDER=local)."}
         return None
 
+    if (unreachable := pod_reachability_error(settings)) is not None:
+        raise unreachable  # at start-up: no job should learn it by never reporting
     provider = RunPodProvider(settings.runpod_api_key, settings.runpod_api_url,
                               settings.runpod_trainer_image, settings.runpod_cloud_type)
     prices = gpu_prices.PriceBook(provider, runtime.uow, settings.gpu_price_ttl_s)
@@ -63,4 +67,10 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
                     one_by_one(lambda event: pods.on_trainer_event(event, runtime.uow)))
 
     runtime.background(watcher.run, once=True)  # one replica watches the pods
+    reconciler = OrphanReconciler(runtime.uow, provider, settings.runpod_reconcile_s,
+                                  settings.runpod_orphan_grace_s)
+
+    async def reconcile_orphan_pods() -> None:  # its own name: the lease is named after it
+        await reconciler.run()
+    runtime.background(reconcile_orphan_pods, once=True)
     return RunPodWiring(runtime, provider, prices)

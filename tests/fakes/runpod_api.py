@@ -6,9 +6,13 @@ It speaks the wire protocol the `runpod` SDK uses: `POST <base>/graphql` with a 
 executed by graphql-core against the part of RunPod's schema we use (pods, GPU types), so a field
 or argument RunPod does not have fails here as it would there.
 
-Scriptable: `no_capacity` (RunPod's own error text; `no_spot_capacity` for spot alone), `boot_polls` (a pod stays booting for N
-polls), `preempt()` (a spot pod goes EXITED), `fail_next()` (HTTP 5xx), `stop()` (unreachable).
-`created` and `terminated` record what the code under test asked for.
+Scriptable: `set_stock()` (nothing to rent, in any of RunPod's wordings, CAPACITY_ERRORS;
+spot alone or both), `boot_polls` (a pod stays booting for N polls), `restart()` (RunPod restarts
+the container: runtime reads null again), `preempt()` (a spot pod goes EXITED), `fail_next()`
+(HTTP 5xx), `fail_after_create()` (the pod is made, the answer is an error: an orphan), `stop()`
+(unreachable). As RunPod does, every pod gets RUNPOD_POD_ID and a RUNPOD_API_KEY scoped to that
+pod alone in its environment (`pod_env()`). `created` and `terminated` record what the code
+under test asked for.
 """
 
 from __future__ import annotations
@@ -24,6 +28,16 @@ from graphql import GraphQLError, build_schema, graphql_sync
 
 NO_CAPACITY = ("There are no longer any instances available with the requested specifications. "
                "Please refresh and try again.")
+# The wordings RunPod answers "nothing to rent" with, as its users have reported them.
+CAPACITY_ERRORS = (
+    NO_CAPACITY,
+    "There are no longer any instances available with the request specifications. Please try "
+    "again later.",
+    "There are no longer any instances available with enough disk space.",
+    "This machine does not have the resources to deploy your pod. Please try a different machine.",
+    "create pod: There are no instances currently available",
+)
+SOMETHING_WENT_WRONG = "Something went wrong. Please try again later or contact support."
 _POD_INPUT = """
   name: String, imageName: String, cloudType: CloudTypeEnum, startSsh: Boolean,
   startJupyter: Boolean, gpuTypeId: String, supportPublicIp: Boolean, gpuCount: Int,
@@ -92,8 +106,10 @@ class FakeRunPod:
     def __init__(self, api_key: str = "test-runpod-key") -> None:
         self.api_key = api_key
         self.gpu_types = {g["id"]: dict(g) for g in CATALOGUE}
-        self.no_capacity: set[str] = set()  # GPU type ids with nothing to rent
-        self.no_spot_capacity: set[str] = set()  # ... with on-demand still to rent
+        self.no_capacity: dict[str, str] = {}  # GPU type id with nothing to rent -> the error
+        self.no_spot_capacity: dict[str, str] = {}  # ... with on-demand still to rent
+        self.pod_keys: dict[str, str] = {}  # a pod's own RUNPOD_API_KEY -> its pod id
+        self._orphans = 0  # deploys still to answer with an error after making the pod
         self.boot_polls = 0  # pod queries a new pod answers as still booting
         self.pods: dict[str, dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []  # every deploy input, in order
@@ -118,11 +134,32 @@ class FakeRunPod:
             pod.update(desiredStatus="EXITED", runtime=None,
                        lastStatusChange="Exited by RunPod: spot instance interrupted")
 
-    def set_stock(self, gpu_id: str, available: bool, spot_only: bool = False) -> None:
+    def set_stock(self, gpu_id: str, available: bool, spot_only: bool = False,
+                  wording: str = NO_CAPACITY) -> None:
         """No `gpu_id` to rent (or, `spot_only`, none as spot), or stock again."""
         with self._lock:
             empty = self.no_spot_capacity if spot_only else self.no_capacity
-            (empty.discard if available else empty.add)(gpu_id)
+            if available:
+                empty.pop(gpu_id, None)
+            else:
+                empty[gpu_id] = wording
+
+    def restart(self, pod_id: str, boot_polls: int = 0) -> None:
+        """The container's process exited and RunPod starts it again: the pod stays RUNNING,
+        its runtime reads null until the container is up (after `boot_polls` pod queries)."""
+        with self._lock:
+            self.pods[pod_id].update(runtime=None, _boot_polls=boot_polls,
+                                     lastStatusChange="Restarted by RunPod: container exited")
+
+    def fail_after_create(self, count: int = 1) -> None:
+        """The next `count` deploys make their pod, then answer with RunPod's generic error."""
+        with self._lock:
+            self._orphans += count
+
+    def pod_env(self, pod_id: str) -> dict[str, str]:
+        """The environment the pod's container sees, RunPod's own variables included."""
+        with self._lock:
+            return dict(item.split("=", 1) for item in self.pods[pod_id]["env"])
 
     def live_pods(self) -> list[str]:
         with self._lock:
@@ -164,14 +201,16 @@ class FakeRunPod:
                            "text/html")
         query_key = parse_qs(urlparse(request.path).query).get("api_key", [""])[0]
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if self.api_key not in (bearer, query_key):
+        key = bearer or query_key
+        if key != self.api_key and key not in self.pod_keys:
             return _answer(request, 401, b'{"errors":[{"message":"Unauthorized"}]}')
         if urlparse(request.path).path != "/graphql":
             return _answer(request, 404, b"not found", "text/plain")
         body = json.loads(request.rfile.read(int(request.headers.get("Content-Length", 0))))
         with self._lock:
             result = graphql_sync(SCHEMA, body["query"], root_value=self._root(),
-                                  variable_values=body.get("variables"))
+                                  variable_values=body.get("variables"),
+                                  context_value={"pod_scope": self.pod_keys.get(key)})
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
@@ -184,7 +223,15 @@ class FakeRunPod:
 
     # --- resolvers ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _scoped(info: Any, pod_id: str | None = None) -> None:
+        """A pod's own key may query and end that pod, and nothing else."""
+        scope = info.context["pod_scope"]
+        if scope is not None and scope != pod_id:
+            raise GraphQLError("Unauthorized: this API key is scoped to another pod.")
+
     def _gpu_types(self, info: Any, input: dict | None = None) -> list[dict[str, Any]]:
+        self._scoped(info)
         self.operations.append("gpuTypes")
         wanted = (input or {}).get("id")
         return [{**g, "lowestPrice": self._lowest_price(g)} for g in self.gpu_types.values()
@@ -201,6 +248,7 @@ class FakeRunPod:
         return resolve
 
     def _pod(self, info: Any, input: dict) -> dict[str, Any] | None:
+        self._scoped(info, input["podId"])
         self.operations.append("pod")
         pod = self.pods.get(input["podId"])
         if pod is None or pod["desiredStatus"] == "TERMINATED":
@@ -212,21 +260,28 @@ class FakeRunPod:
         return pod
 
     def _myself(self, info: Any) -> dict[str, Any]:
+        self._scoped(info)
         self.operations.append("myself")
         return {"id": "user_fake", "pods": [p for p in self.pods.values()
                                             if p["desiredStatus"] != "TERMINATED"]}
 
     def _deploy(self, info: Any, input: dict) -> dict[str, Any]:
+        self._scoped(info)
         self.operations.append(info.field_name)
         gpu = self.gpu_types.get(input.get("gpuTypeId") or "")
         spot = info.field_name == "podRentInterruptable"
-        if gpu is None or gpu["id"] in self.no_capacity or (spot and gpu["id"] in
-                                                             self.no_spot_capacity):
+        if gpu is None:
             raise GraphQLError(NO_CAPACITY)
+        if gpu["id"] in self.no_capacity:
+            raise GraphQLError(self.no_capacity[gpu["id"]])
+        if spot and gpu["id"] in self.no_spot_capacity:
+            raise GraphQLError(self.no_spot_capacity[gpu["id"]])
         if spot and input["bidPerGpu"] < gpu["communitySpotPrice"]:
             raise GraphQLError("Your bid price is below the minimum bid price for this GPU type.")
-        pod_id = next(self._ids)
+        pod_id, pod_key = next(self._ids), f"pod-key-{len(self.pod_keys) + 1}"
+        self.pod_keys[pod_key] = pod_id
         env = [f"{e['key']}={e['value']}" for e in input.get("env") or []]
+        env += [f"RUNPOD_POD_ID={pod_id}", f"RUNPOD_API_KEY={pod_key}"]
         self.created.append({"id": pod_id, "mutation": info.field_name, **input})
         self.pods[pod_id] = {
             "id": pod_id, "name": input.get("name"), "imageName": input.get("imageName"),
@@ -237,9 +292,13 @@ class FakeRunPod:
             "gpuCount": input.get("gpuCount") or 1, "podType": "INTERRUPTABLE" if spot else "RESERVED",
             "runtime": None, "uptimeSeconds": 0, "_boot_polls": self.boot_polls,
         }
+        if self._orphans:
+            self._orphans -= 1
+            raise GraphQLError(SOMETHING_WENT_WRONG)
         return self.pods[pod_id]
 
     def _terminate(self, info: Any, input: dict) -> None:
+        self._scoped(info, input["podId"])
         self.operations.append("podTerminate")
         pod = self.pods.get(input["podId"])
         if pod is None or pod["desiredStatus"] == "TERMINATED":

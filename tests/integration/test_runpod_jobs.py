@@ -6,12 +6,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fakes.runpod_api import CAPACITY_ERRORS
 from support import eventually, training_file
 
 from libs.common.storage import open_store
-from proto.jobs import CreateJob, GetJob, RegisterTrainingFile
+from proto.base import decode
+from proto.jobs import ChooseGpuOption, CreateJob, GetJob, GpuUnavailable, RegisterTrainingFile
 from services.jobs.app import build as build_jobs
 from services.provisioning.app import build as build_provisioning
+
+H100 = "NVIDIA H100 PCIe"
 
 
 @pytest.fixture
@@ -57,3 +61,27 @@ async def test_preempted_pod_recovers_the_job_on_a_new_pod(services, bus, settin
     assert job["attempt"] == 2
     assert fake.terminated == [first_pod] and fake.live_pods() == [fake.created[1]["id"]]
 
+
+
+async def test_a_recovery_that_finds_no_gpu_waits_instead_of_spending_a_failed_recovery(
+        services, bus, settings, fake):
+    job_id = await create_gpu_job(bus, settings)
+    await eventually(status_is(bus, job_id, "provisioning"))
+    fake.set_stock(H100, False, wording=CAPACITY_ERRORS[3])  # "This machine does not have..."
+    fake.preempt(fake.created[0]["id"])
+    job = await eventually(status_is(bus, job_id, "waiting_for_gpu"))
+    assert job["attempt"] == 2 and "No H100-80GB spot instances" in job["status_message"]
+    [offer] = await eventually(lambda: stored(bus, GpuUnavailable, job_id))
+    assert offer.attempt == 2 and "on_demand" in offer.options
+    [interruption] = job["interruption_history"]["items"]
+    assert not interruption.get("recovery_failed")  # nothing was tried: nothing failed
+    fake.set_stock(H100, True)
+    await bus.ask(ChooseGpuOption(job_id=job_id, choice="on_demand"))
+    await eventually(lambda: len(fake.created) == 2)
+    assert fake.created[1]["mutation"] == "podFindAndDeployOnDemand"
+    assert fake.live_pods() == [fake.created[1]["id"]]
+
+
+async def stored(bus, kind, job_id: uuid.UUID) -> list:
+    return [e for e in (decode(b, kind) for b in await bus.stored(kind.subject))
+            if e.job_id == job_id]

@@ -6,10 +6,12 @@ Each failure mode of issue 4 ends in the event the jobs service acts on, with th
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import msgspec
 import pytest
+from fakes.runpod_api import CAPACITY_ERRORS
 from support import eventually, handled
 
 from proto.base import decode
@@ -20,10 +22,12 @@ from proto.provisioning import (
     InstanceFailedToStart,
     InstanceInterrupted,
     InstanceStarted,
+    OrphanPodTerminated,
 )
 from proto.training import Completed, Hyperparameters, LoraSettings, ModelRef, TrainingEventReported
 from services.provisioning import pods
 from services.provisioning.app import build
+from services.provisioning.domain import build_spec
 
 H100 = "NVIDIA H100 PCIe"
 
@@ -263,3 +267,90 @@ async def test_a_job_of_several_gpus_rents_one_pod_with_that_many(provisioning, 
     event = msgspec.structs.replace(queued(pricing="on_demand"), gpu_count=4)
     await started_pod(bus, fake, event)
     assert fake.created[-1]["gpuCount"] == 4
+
+
+# --- RunPod as it really behaves (issue 16) -----------------------------------------------------
+
+@pytest.mark.parametrize("pricing", ["spot", "on_demand"])
+@pytest.mark.parametrize("wording", CAPACITY_ERRORS[1:])
+async def test_every_wording_of_no_capacity_is_the_no_gpu_flow(provisioning, bus, fake, wording,
+                                                               pricing):
+    fake.set_stock(H100, False, spot_only=pricing == "spot", wording=wording)
+    event = queued(pricing=pricing)
+    await bus.publish(event)
+    [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
+    assert failed.code == "no_capacity" and "currently available" in failed.message
+    assert fake.created == []
+
+
+async def test_a_booted_pod_whose_container_restarts_is_not_killed_as_not_booting(
+        start_service, bus, fake):
+    runtime = await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
+                                  runpod_api_url=fake.url, runpod_poll_s=0.1,
+                                  runpod_start_timeout_s=1.0)
+    event = queued(pricing="on_demand")
+    pod_id = await started_pod(bus, fake, event)
+    await eventually(lambda: booted(runtime, event))
+    fake.restart(pod_id, boot_polls=10_000)  # runtime reads null from now on
+    restarted_at, polls = time.monotonic(), fake.operations.count("pod")
+    # Past the boot timeout, with the watcher seeing the null runtime all the while.
+    await eventually(lambda: time.monotonic() - restarted_at > 2.0
+                     and fake.operations.count("pod") > polls + 10)
+    assert await events(bus, InstanceFailedToStart, event.job_id) == []
+    assert fake.terminated == [] and fake.live_pods() == [pod_id]
+
+
+async def booted(runtime, event: JobQueued) -> bool:
+    async with runtime.uow() as work:
+        cur = await work.conn.execute("SELECT booted_at FROM instances WHERE job_id = %s",
+                                      (event.job_id,))
+        return (await cur.fetchone())["booted_at"] is not None
+
+
+async def test_a_pod_made_by_a_create_that_answered_an_error_is_terminated_and_billed(
+        start_service, bus, fake):
+    await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
+                        runpod_api_url=fake.url, runpod_poll_s=0.1, runpod_reconcile_s=0.2)
+    fake.fail_after_create()
+    event = queued(pricing="on_demand")
+    await bus.publish(event)
+    [failed] = await eventually(lambda: events(bus, InstanceFailedToStart, event.job_id))
+    assert "Something went wrong" in failed.message
+    [orphan] = await eventually(lambda: events(bus, OrphanPodTerminated, event.job_id))
+    assert orphan.pod_id == fake.created[0]["id"] and fake.terminated == [orphan.pod_id]
+    assert orphan.attempt == 1 and orphan.started_at <= orphan.occurred_at
+
+
+async def test_a_pod_left_by_a_crash_between_create_and_commit_is_terminated_after_the_grace(
+        start_service, bus, fake):
+    runtime = await start_service(build, provider="runpod", runpod_api_key=fake.api_key,
+                                  runpod_api_url=fake.url, runpod_reconcile_s=0.1,
+                                  runpod_orphan_grace_s=300.0)
+    from services.provisioning.runpod_provider import RunPodProvider
+
+    runpod = RunPodProvider(fake.api_key, fake.url, "image")
+    crashed, creating = queued(), queued()
+    async with runtime.uow() as work:
+        for event, age_s in ((crashed, 3600), (creating, 0)):
+            await work.conn.execute(
+                "INSERT INTO instances (job_id, attempt, instance_id, provider, status, "
+                "created_at) VALUES (%s, 1, 'runpod-x', 'runpod', 'starting', "
+                "now() - make_interval(secs => %s))", (event.job_id, age_s))
+    pods = {e.job_id: runpod.create(build_spec(e, runtime.settings), "H100-80GB", "on_demand")
+            for e in (crashed, creating)}
+    await eventually(lambda: events(bus, OrphanPodTerminated, crashed.job_id))
+    assert fake.terminated == [pods[crashed.job_id]]
+    assert pods[creating.job_id] in fake.live_pods()  # its create may yet be committed
+
+
+def test_runpod_settings_a_pod_cannot_reach_are_refused_at_start_up(settings):
+    from proto.api import ServiceError
+
+    real = msgspec.structs.replace(settings, provider="runpod", runpod_api_key="k",
+                                   runpod_api_url="https://api.runpod.io",
+                                   gateway_url="http://127.0.0.1:8400", storage_url="")
+    with pytest.raises(ServiceError) as raised:
+        build(real)
+    assert raised.value.error.code == "settings_unreachable_from_pods"
+    assert set(raised.value.error.details["unreachable"]) == {"BRIGHTRUN_GATEWAY_URL",
+                                                              "BRIGHTRUN_STORAGE_URL"}

@@ -7,6 +7,7 @@ import uuid
 
 import msgspec
 import pytest
+from fakes.runpod_api import CAPACITY_ERRORS
 
 from proto.training import (
     Hyperparameters,
@@ -17,6 +18,7 @@ from proto.training import (
 )
 from services.provisioning.gpu_prices import price_rows
 from services.provisioning.runpod_provider import (
+    POD_NAME_PREFIX,
     SPEC_ENV,
     ApiUnavailable,
     NoCapacity,
@@ -146,3 +148,63 @@ def test_the_trainer_reads_the_spec_the_provider_puts_in_the_pod_environment(tmp
     spec_from_environment(path)
     assert load_spec(path) == job
     assert path.stat().st_mode & 0o077 == 0  # it holds the webhook secret
+
+
+# --- RunPod as it really behaves (issue 16) -----------------------------------------------------
+
+@pytest.mark.parametrize("wording", CAPACITY_ERRORS)
+@pytest.mark.parametrize("pricing", ["spot", "on_demand"])
+def test_every_wording_of_no_capacity_is_no_capacity(provider, fake, wording, pricing):
+    fake.set_stock("NVIDIA H100 PCIe", False, spot_only=pricing == "spot", wording=wording)
+    with pytest.raises(NoCapacity) as raised:
+        provider.create(spec(), "H100-80GB", pricing, bid_per_gpu=2.0)
+    assert str(raised.value) == wording and fake.created == []
+
+
+def test_runpods_generic_error_is_not_taken_for_no_capacity(provider, fake):
+    fake.fail_after_create()
+    with pytest.raises(ProviderError) as raised:
+        provider.create(spec(), "H100-80GB", "on_demand")
+    assert not isinstance(raised.value, NoCapacity)
+    assert fake.live_pods() == [fake.created[0]["id"]]  # ...and the pod was made: an orphan
+
+
+def test_platform_pods_lists_the_pods_named_for_the_platform_only(provider, fake):
+    ours = provider.create(spec(), "L40S-48GB", "on_demand")
+    other = RunPodProvider(fake.api_key, fake.url, "image")
+    other.pod_name = lambda job_id, attempt: "someone-elses-notebook"  # type: ignore[method-assign]
+    other.create(spec(), "L40S-48GB", "on_demand")
+    [(pod_id, name, phase)] = provider.platform_pods()
+    assert pod_id == ours and name.startswith(POD_NAME_PREFIX) and phase == "booting"
+
+
+def test_a_pod_ends_itself_with_its_own_scoped_key_and_no_platform_key(provider, fake):
+    from trainer.pod_self import stop_own_pod
+
+    mine = provider.create(spec(), "L40S-48GB", "on_demand")
+    neighbour = provider.create(spec(), "L40S-48GB", "on_demand")
+    env = fake.pod_env(mine)
+    assert fake.api_key not in env.values()  # the platform's key never enters a pod
+    assert stop_own_pod({**env, "RUNPOD_POD_ID": neighbour}, retry_delays_s=()) is False
+    assert fake.live_pods() == [mine, neighbour]  # the key is scoped: no other pod ends
+    assert stop_own_pod(env) is True
+    assert fake.terminated == [mine] and fake.live_pods() == [neighbour]
+
+
+def test_off_runpod_the_trainer_ends_no_pod(fake):
+    from trainer.pod_self import stop_own_pod
+
+    assert stop_own_pod({}) is False and fake.operations == []
+
+
+def test_a_trainer_that_exits_on_a_pod_ends_the_pod(provider, fake, tmp_path, monkeypatch):
+    """Here, a spec it cannot read (exit 2): RunPod would restart the container for ever."""
+    from proto.trainer_exit import TrainerExit
+    from trainer.__main__ import main
+
+    pod_id = provider.create(spec(), "L40S-48GB", "on_demand")
+    for key, value in fake.pod_env(pod_id).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv(SPEC_ENV, "not base64 !")
+    assert main(["run", "--spec", str(tmp_path / "spec.json")]) == TrainerExit.BAD_SPEC
+    assert fake.terminated == [pod_id]
