@@ -1,6 +1,7 @@
 """What the jobs service keeps on a job beside its status, as JSON on the job's row and shown on
 `JobView`: its interruptions and their recovery (UJ4.1), its wait for a GPU (UJ2.1.2), a
-validation re-run's attempt (issue 12), and why it failed.
+validation re-run's attempt (issue 12), why it failed, and the parent it was retried or resumed
+from.
 
 Mutable, unlike messages: services/jobs/domain.py moves them as the job's events arrive. Every
 field is present in the JSON (None where not yet known), so a reader never has to ask whether
@@ -9,6 +10,7 @@ a key exists.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -75,3 +77,23 @@ class JobFailure(msgspec.Struct, kw_only=True):
     suggested_changes: dict[str, Any] = {}  # JobSettings fields, as RetryJob applies them
     step: int | None = None
     last_checkpoint_key: str | None = None
+
+
+class FieldChange(msgspec.Struct, kw_only=True):
+    """One setting a retry or resume changed from its parent's."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class Lineage(msgspec.Struct, kw_only=True):
+    """How a job came from its parent: a retry (UJ4.2.2) or a manual resume (UJ4.3.2)."""
+
+    kind: Literal["retry", "resume"]
+    parent_job_id: uuid.UUID
+    parent_name: str
+    changes: list[FieldChange]
+    applied_suggestion: bool = False  # retry: with the parent's suggested fix
+    checkpoint_step: int | None = None  # resume: the parent's checkpoint it starts from
+    checkpoint_key: str | None = None

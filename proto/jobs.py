@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from proto.base import Message
-from proto.job_state import GpuWait, JobFailure, ValidationRerun
+from proto.job_state import GpuWait, JobFailure, Lineage, ValidationRerun
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
 
@@ -171,8 +171,9 @@ class ListPresets(msgspec.Struct, frozen=True, kw_only=True):
 class GetJobHistory(msgspec.Struct, frozen=True, kw_only=True):
     """UJ1.2.2 / UJ2.1.2: from this installation's jobs, the spot interruption rate (overall and
     per GPU type) and how long GPUs took to come back after none was free. Answers
-    `{"spot_interruption": Rate, "gpu_types": {gpu: {"spot_interruption": Rate, "gpu_return":
-    {"spot"|"on_demand": ReturnTime}}}}` (services/jobs/history.py)."""
+    `{"spot_interruption": Rate, "pricing_success": {"spot"|"on_demand": Rate}, "gpu_types":
+    {gpu: {"spot_interruption": Rate, "gpu_return": {"spot"|"on_demand": ReturnTime}}},
+    "unknown_gpu": {...}}` (services/jobs/history.py)."""
 
     subject: ClassVar[str] = "rpc.jobs.history"
     gpu_type: str | None = None
@@ -282,7 +283,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     # UJ4.1.2: {"summary": "Interrupted 2x (auto-recovered)", "count", "total_downtime_s",
     # "extra_cost_cents", "items": [{attempt, step, cause, downtime_s, steps_lost, ...}]}
     interruption_history: dict = msgspec.field(default_factory=dict)
-    lineage: dict | None = None  # retry/resume: {"kind", "parent_job_id", "changes", ...}
+    lineage: Lineage | None = None  # a retry or resume: its parent and what changed
     gpu_wait: GpuWait | None = None  # UJ2.1.2: once provisioning found no GPU to rent
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
     training_set_id: uuid.UUID | None = None  # set when it trains on a training set (issue 17)

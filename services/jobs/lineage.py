@@ -13,6 +13,7 @@ from libs.common.outbox import UnitOfWork
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.base import utcnow
+from proto.job_state import FieldChange, Lineage
 from proto.jobs import JobStatusChanged, ListCheckpoints, ResumeJob, RetryJob
 from proto.presets import LORA_FIELDS
 from proto.training import Hyperparameters, LoraSettings
@@ -38,20 +39,20 @@ def plan(parent: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         config[section][name] = value
     msgspec.convert(config["lora"], LoraSettings)  # raises ValidationError with the range
     msgspec.convert(config["hyperparameters"], Hyperparameters)
-    diff = [{"field": name, "before": parent[s].get(name) if s != "job" else parent[name],
-             "after": value}
+    diff = [FieldChange(field=name, before=parent[s].get(name) if s != "job" else parent[name],
+                        after=value)
             for s in ("lora", "hyperparameters", "job") for name, value in config[s].items()
             if value != (parent[s].get(name) if s != "job" else parent[name])]
     return {"lora": config["lora"], "hyperparameters": config["hyperparameters"],
             **config["job"], "changes": diff}
 
 
-def describe(diff: list[dict[str, Any]]) -> str:
+def describe(diff: list[FieldChange]) -> str:
     """"batch_size reduced, grad_accumulation increased" — the words of a job's notes."""
     parts = []
     for change in diff:
-        name, before, after = SPOKEN_NAMES.get(change["field"], change["field"]), \
-            change["before"], change["after"]
+        name, before, after = (SPOKEN_NAMES.get(change.field, change.field), change.before,
+                               change.after)
         if isinstance(before, int | float) and isinstance(after, int | float):
             parts.append(f"{name} {'reduced' if after < before else 'increased'}")
         else:
@@ -98,9 +99,9 @@ async def retry_job(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Any:
     check_gpu(platform, planned["gpu_type"], parent["gpu_count"])
     if cmd.dry_run:
         return {**planned, "suggested_changes": suggested}
-    lineage = {"kind": "retry", "parent_job_id": str(parent["id"]),
-               "parent_name": parent["name"], "changes": planned["changes"],
-               "applied_suggestion": bool(cmd.apply_suggested and suggested)}
+    lineage = Lineage(kind="retry", parent_job_id=parent["id"], parent_name=parent["name"],
+                      changes=planned["changes"],
+                      applied_suggestion=bool(cmd.apply_suggested and suggested))
     return await _create_linked(uow, parent, planned, lineage, cmd.name or
                                 f"{parent['name']} (retry)", cmd.estimate, None,
                                 cmd.reservation_id)
@@ -126,9 +127,8 @@ async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platfo
                    notes=f"Resumed from {parent['name']} at step {step}")
     if cmd.dry_run:
         return planned
-    lineage = {"kind": "resume", "parent_job_id": str(parent["id"]),
-               "parent_name": parent["name"], "changes": planned["changes"],
-               "checkpoint_step": step, "checkpoint_key": key}
+    lineage = Lineage(kind="resume", parent_job_id=parent["id"], parent_name=parent["name"],
+                      changes=planned["changes"], checkpoint_step=step, checkpoint_key=key)
     return await _create_linked(uow, parent, planned, lineage, cmd.name or
                                 f"{parent['name']} (resumed)", cmd.estimate,
                                 (store, key, step), cmd.reservation_id)
@@ -159,7 +159,7 @@ async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: 
 
 
 async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[str, Any],
-                         lineage: dict[str, Any], name: str, estimate: dict[str, Any] | None,
+                         lineage: Lineage, name: str, estimate: dict[str, Any] | None,
                          resume: tuple[ObjectStore, str, int] | None,
                          reservation_id: uuid.UUID | None = None) -> Any:
     job_id, now = uuid.uuid4(), utcnow()
