@@ -25,14 +25,16 @@ class GpuTypesController(Controller):
         `notice` saying so. Each type's `history` is from this installation's finished jobs:
         `spot_interruption` ("15% of 20 spot jobs interrupted") and `gpu_return` per pricing
         (the median wait for a GPU after none was free), each "no history yet" until there is
-        some; `spot_interruption` at the top covers every type."""
+        some; `spot_interruption` at the top covers every type, and `pricing_success` says how
+        many spot and on-demand jobs finished successfully here."""
         prices, history = await asyncio.gather(bus.ask(GetGpuPrices()), bus.ask(GetJobHistory()),
                                                return_exceptions=True)
         if isinstance(prices, BaseException):
             raise prices
         if isinstance(history, BaseException):  # the prices still stand without the history
-            return {**prices, "spot_interruption": None,
+            return {**prices, "spot_interruption": None, "pricing_success": None,
                     "history_notice": f"History unavailable right now: {history}"}
         rows = [{**row, "history": history["gpu_types"].get(row["gpu_type"], history["unknown_gpu"])}
                 for row in prices["gpu_types"]]
-        return {**prices, "gpu_types": rows, "spot_interruption": history["spot_interruption"]}
+        return {**prices, "gpu_types": rows, "spot_interruption": history["spot_interruption"],
+                "pricing_success": history["pricing_success"]}

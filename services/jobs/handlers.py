@@ -124,6 +124,7 @@ async def job_history(q: GetJobHistory, uow: UnitOfWork) -> dict[str, Any]:
 
     gpus = sorted(set(per_gpu) | set(returns))
     return {"spot_interruption": msgspec.to_builtins(overall),
+            "pricing_success": msgspec.to_builtins(history.pricing_success(jobs)),
             "gpu_types": {g: of(g) for g in gpus if q.gpu_type in (None, g)},
             "unknown_gpu": of("")}  # what a type with no jobs here yet shows
 

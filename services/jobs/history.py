@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import msgspec
@@ -63,11 +63,22 @@ def rate(part: int, whole: int, what: str, noun: str) -> Rate:
 def preset_success(jobs: Iterable[FinishedJob], presets: Iterable[str]) -> dict[str, Rate]:
     """Completed among completed + failed. A cancelled job is left out: the user stopped it,
     so it says nothing about whether the preset would have worked."""
+    return success_by(jobs, lambda job: job.preset, presets)
+
+
+def pricing_success(jobs: Iterable[FinishedJob]) -> dict[str, Rate]:
+    """UJ1.2.2 "95%+ success rate with automatic checkpoint recovery", measured: spot and
+    on-demand jobs that finished, interruptions and all."""
+    return success_by(jobs, lambda job: job.pricing, ("spot", "on_demand"))
+
+
+def success_by(jobs: Iterable[FinishedJob], key: Callable[[FinishedJob], str],
+               keys: Iterable[str]) -> dict[str, Rate]:
     done: dict[str, list[bool]] = defaultdict(list)
     for job in jobs:
         if job.status in ("completed", "failed"):
-            done[job.preset].append(job.status == "completed")
-    return {p: rate(sum(done[p]), len(done[p]), "succeeded", "finished job") for p in presets}
+            done[key(job)].append(job.status == "completed")
+    return {k: rate(sum(done[k]), len(done[k]), "succeeded", "finished job") for k in keys}
 
 
 def spot_interruptions(jobs: Iterable[FinishedJob]) -> tuple[Rate, dict[str, Rate]]:

@@ -51,6 +51,7 @@ async def test_success_rate_counts_completed_and_failed_not_cancelled(jobs, bus,
     # Only the completed job ran an instance on spot: the failed one never started.
     assert history["gpu_types"]["cpu"]["spot_interruption"]["text"] == \
         "0% of 1 spot job interrupted"
+    assert history["pricing_success"]["spot"]["text"] == "50% of 2 finished jobs succeeded"
 
 
 async def waits_for_gpu(bus, settings) -> uuid.UUID:

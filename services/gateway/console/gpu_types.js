@@ -28,7 +28,9 @@ async function gpuTypeChoices() {
 async function gpuTypesNote() {
   const answer = await gpuTypes();
   const spot = answer.spot_interruption;  // UJ1.2.2: from this installation's finished spot jobs
-  return [answer.notice, spot && `Spot interruptions here: ${spot.text}.`, answer.stale ? 'Prices may be out of date.' : '',
+  const spotDone = (answer.pricing_success || {}).spot;
+  return [answer.notice, spot && `Spot interruptions here: ${spot.text}.`,
+    spotDone && `Spot success with automatic checkpoint recovery: ${spotDone.text}.`, answer.stale ? 'Prices may be out of date.' : '',
     answer.fetched_at ? `Prices fetched ${when(answer.fetched_at)}.` : ''].filter(Boolean).join(' ');
 }
 

@@ -80,3 +80,10 @@ def test_about_rounds_to_the_unit_people_read():
     assert history.about(40) == "40 seconds"
     assert history.about(17.4 * 60) == "17 minutes"
     assert history.about(5400) == "1.5 hours"
+
+
+def test_spot_success_counts_interrupted_jobs_that_recovered():
+    jobs = [job(interruptions=1)] * 3 + [job(status="failed")] + [job(pricing="on_demand")]
+    rates = history.pricing_success(jobs)
+    assert rates["spot"].text == "75% of 4 finished jobs succeeded"
+    assert rates["on_demand"].rate_pct == 100
