@@ -8,9 +8,9 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
+from proto.api import ApiError
 from proto.base import Message
 from proto.jobs import HyperparameterOverrides
-
 from proto.training import ModelRef
 
 
@@ -30,6 +30,7 @@ class EstimateJob(msgspec.Struct, frozen=True, kw_only=True):
     # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
     # (and a fresh start-up), not the whole run.
     resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0
+
 
 class EstimateRequest(msgspec.Struct, frozen=True, kw_only=True):
     """What the cost model computes an estimate from: `EstimateJob` with the training file's
@@ -177,7 +178,21 @@ class GetJobCost(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class GetBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """The limits and the month; with `estimate_cents`, also the `impact` of a job estimated at
+    up to that much (UJ1.3.2: the review step before it starts)."""
+
     subject: ClassVar[str] = "rpc.cost.get_budget"
+    estimate_cents: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+class BudgetImpact(msgspec.Struct, frozen=True, kw_only=True):
+    """A job estimated at up to `estimate_cents` against the month (UJ1.3.2)."""
+
+    estimate_cents: int
+    fits: bool  # false: creating it now is refused, as `refusal` says
+    share_of_remaining_pct: int | None  # of what is left of the month; None: no limit, or none left
+    remaining_after_cents: int | None  # None: no monthly limit
+    refusal: ApiError | None = None  # budget_exceeded or job_cap_exceeded, with its how_to_fix
 
 
 class SetBudget(msgspec.Struct, frozen=True, kw_only=True):

@@ -87,8 +87,8 @@ def build(settings: Settings) -> ServiceRuntime:
         return await queries.job_cost(q, ctx)
 
     @rpc(broker, GetBudget)
-    async def get_budget(_: GetBudget):
-        return await queries.budget(ctx)
+    async def get_budget(q: GetBudget):
+        return await queries.budget(ctx, q.estimate_cents)
 
     @rpc(broker, SetBudget)
     async def set_budget(cmd: SetBudget):

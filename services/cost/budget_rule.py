@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from proto.api import ServiceError
+from proto.cost import BudgetImpact
 from services.cost import money
 
 CHEAPER = "Choose a cheaper configuration (spot pricing, fewer epochs, a smaller preset or GPU)"
@@ -93,3 +94,16 @@ def unbound_expired(created_at: datetime, now: datetime, ttl_s: float) -> bool:
     """A reservation no JobQueued has bound after `ttl_s`: its creation failed after reserving
     (or never reached the jobs service), so its estimate goes back to the month."""
     return now - created_at > timedelta(seconds=ttl_s)
+
+
+def impact(state: BudgetState, estimate_cents: int) -> BudgetImpact:
+    """UJ1.3.2, the review step before a job starts: what a job estimated at up to
+    `estimate_cents` does to the month, and whether creating it would be refused (by the same
+    `refusal` the reservation applies, so the review and the creation cannot disagree)."""
+    remaining = state.remaining_cents
+    refused = refusal(state, estimate_cents)
+    return BudgetImpact(
+        estimate_cents=estimate_cents, fits=refused is None,
+        share_of_remaining_pct=money.percent(estimate_cents, remaining) if remaining else None,
+        remaining_after_cents=None if remaining is None else max(0, remaining - estimate_cents),
+        refusal=None if refused is None else refused.error)

@@ -12,7 +12,7 @@ from typing import Any
 from proto.api import ServiceError
 from proto.base import utcnow
 from proto.cost import ExportCosts, GetJobCost, GetMonthCosts, SetBudget
-from services.cost import money
+from services.cost import budget_rule, money
 from services.cost.handlers import CostContext, month_of, month_spend_cents
 from services.cost.live import JobCost
 from services.cost.repository import Costs
@@ -88,9 +88,10 @@ def _entry(e: dict[str, Any]) -> dict[str, Any]:
 # --- the budget ---------------------------------------------------------------------------------
 
 
-async def budget(ctx: CostContext) -> dict[str, Any]:
+async def budget(ctx: CostContext, estimate_cents: int | None = None) -> dict[str, Any]:
     """The limits, the month's spend, and what is held for jobs accepted but not settled:
-    `remaining_cents` is what a new job may still be estimated at."""
+    `remaining_cents` is what a new job may still be estimated at. With `estimate_cents`, the
+    `impact` of a job estimated at up to that much (UJ1.3.2), else `impact` is null."""
     now = utcnow()
     async with ctx.uow(snapshot=True) as work:  # one state for every figure
         repo = Costs(work.conn)
@@ -102,7 +103,8 @@ async def budget(ctx: CostContext) -> dict[str, Any]:
             "reserved_cents": state.reserved_cents, "reserved_jobs": state.reserved_jobs,
             "remaining_cents": state.remaining_cents,
             "percent_used": money.percent(state.spent_cents, limit) if limit else None,
-            "alerts": alerts}
+            "alerts": alerts,
+            "impact": None if estimate_cents is None else budget_rule.impact(state, estimate_cents)}
 
 
 async def set_budget(cmd: SetBudget, ctx: CostContext) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from proto.jobs import GetJob
 from services.gateway.bus import GatewayBus
 
 Month = Annotated[str | None, Parameter(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+EstimateCents = Annotated[int | None, Parameter(ge=0, description="a job's high estimate, cents")]
 
 
 class BudgetBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,8 +37,11 @@ class CostsController(Controller):
         return await bus.ask(GetJobCost(job_id=job_id))
 
     @get("/budget")
-    async def get_budget(self, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(GetBudget())
+    async def get_budget(self, bus: NamedDependency[GatewayBus],
+                         estimate_cents: EstimateCents = None) -> dict[str, Any]:
+        """The limits and the month; with `estimate_cents` (a job's high estimate), its
+        `impact`: share of what is left, what is left after it, and the refusal if any."""
+        return await bus.ask(GetBudget(estimate_cents=estimate_cents))
 
     @put("/budget")
     async def put_budget(self, data: BudgetBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:

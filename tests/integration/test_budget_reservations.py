@@ -85,6 +85,14 @@ async def test_twenty_creations_at_once_against_a_budget_for_three_accept_exactl
     budget = (await client.get("/api/v1/budget")).json()
     assert budget["reserved_cents"] == 3 * high and budget["reserved_jobs"] == 3
     assert budget["remaining_cents"] == high // 2
+    # UJ1.3.2: the review step asks the rule creation applies, and hears the same answer.
+    no = (await client.get(f"/api/v1/budget?estimate_cents={high}")).json()["impact"]
+    refused = next(r for r in responses if r.status_code != 201).json()["error"]
+    assert no["fits"] is False and no["refusal"]["code"] == "budget_exceeded"
+    assert no["refusal"]["how_to_fix"] == refused["how_to_fix"]
+    yes = (await client.get(f"/api/v1/budget?estimate_cents={high // 4}")).json()["impact"]
+    assert yes["fits"] is True and yes["refusal"] is None
+    assert yes["remaining_after_cents"] == high // 2 - high // 4
 
 
 async def test_twenty_creations_one_after_another_accept_exactly_three(client, bus):

@@ -1,8 +1,8 @@
 'use strict';
 // Budget (UJ6.3.2, UJ1.3.2): the "Budget" page — month to date, remaining, limit, jobs completed,
 // a gauge, the per-job and per-tag split, the CSV export and the limit's editor — the job page's
-// "Budget" tab (this job's share of the month), and `budgetReviewRow`, the budget impact in the
-// review step before a job starts. Every figure comes from the cost service (/budget,
+// "Budget" tab (this job's share of the month), and `budgetReviewRow` / `budgetBlocksStart`, the
+// budget impact in the review step before a job starts. Every figure comes from the cost service (/budget,
 // /costs/month, /jobs/{id}/cost); nothing here computes a figure the service has not.
 
 document.head.append(h('style', {}, `
@@ -106,27 +106,38 @@ async function budgetTab(pane, ctx) {
     h('p', {style: 'margin-top:10px'}, h('a', {href: '#/budget', testid: 'budget-dashboard-link'}, 'Open the budget dashboard →'))));
 }
 
-// UJ1.3.2: the review step's budget line: month spent, what remains, and this job's share of it.
-const reviewBudget = {data: null, loading: false, error: null, at: 0};
+// UJ1.3.2: the review step's budget impact: month spent, what remains, and this job's share of
+// it, as the cost service answers GET /budget?estimate_cents=<the job's high estimate>; its
+// `impact.refusal` is the answer creating the job would get, and it blocks the start button.
+const reviewBudget = {data: null, loading: false, error: null, at: 0, asked: null, estimate: undefined};
 function budgetReviewRow(estimate, rerender) {
-  if (!reviewBudget.loading && Date.now() - reviewBudget.at > 30000) {  // fresh for each review, not each keystroke
-    Object.assign(reviewBudget, {loading: true, at: Date.now()});
-    api('/budget').then(d => { Object.assign(reviewBudget, {data: d, error: null}); }, e => { reviewBudget.error = e; })
+  const high = estimate ? estimate.cost_cents_high : null;
+  // Asked again with each new estimate (the page asks for one after each change), and every
+  // 30 s for the same one; not on each keystroke that re-renders the review.
+  if (!reviewBudget.loading && (estimate !== reviewBudget.estimate || Date.now() - reviewBudget.at > 30000)) {
+    Object.assign(reviewBudget, {loading: true, at: Date.now(), asked: high, estimate});
+    api(high == null ? '/budget' : `/budget?estimate_cents=${high}`)
+      .then(d => { Object.assign(reviewBudget, {data: d, error: null}); }, e => { reviewBudget.error = e; })
       .finally(() => { reviewBudget.loading = false; rerender(); });
   }
-  const b = reviewBudget.data;
+  const b = reviewBudget.data, impact = b && b.impact && b.impact.estimate_cents === high ? b.impact : null;
   if (!b) return h('span', {class: 'small muted', testid: 'review-budget'}, reviewBudget.error ? 'Budget unavailable right now.' : 'Loading…');
-  const high = estimate ? estimate.cost_cents_high : null;
-  const spent = `${money(b.spent_cents)} spent this month`;
-  if (b.monthly_limit_cents == null) {
-    return h('span', {testid: 'review-budget'}, `${spent} · no monthly limit set `, h('a', {href: '#/budget'}, '(set one)'));
-  }
-  const left = b.remaining_cents, share = high != null && left > 0 ? Math.round(100 * high / left) : null;
-  const over = high != null && high > left;
-  return h('span', {testid: 'review-budget', 'data-over': String(over), class: over ? 'field-error' : ''},
-    `${spent} · ${money(left)} of ${money(b.monthly_limit_cents)} remaining`,
-    high != null && (over ? ` · this job (up to ${money(high)}) does not fit: it will be refused` :
-      ` · this job: up to ${money(high)} (${share}% of what remains)`));
+  const line = (testid, text) => h('div', {testid}, text);
+  const limit = b.monthly_limit_cents;
+  return h('div', {testid: 'review-budget', 'data-fits': impact ? String(impact.fits) : ''},
+    line('review-budget-spent', `${money(b.spent_cents)} spent this month`),
+    line('review-budget-remaining', limit == null ? h('span', {}, 'No monthly limit set ', h('a', {href: '#/budget'}, '(set one)')) :
+      `${money(b.remaining_cents)} of ${money(limit)} remaining`),
+    impact && line('review-budget-share', `This job: up to ${money(impact.estimate_cents)}` +
+      (impact.share_of_remaining_pct != null ? ` (${impact.share_of_remaining_pct}% of what remains)` : '')),
+    impact && impact.refusal && h('div', {class: 'notice err', testid: 'review-budget-refusal', style: 'margin-top:6px'},
+      h('p', {}, impact.refusal.message), h('p', {class: 'fix'}, impact.refusal.how_to_fix)));
+}
+// The start button stays off while the cost service says this job would be refused (without an
+// answer it stays on: creating the job asks the same rule again).
+function budgetBlocksStart() {
+  const impact = reviewBudget.data && reviewBudget.data.impact;
+  return !!(impact && impact.estimate_cents === reviewBudget.asked && !impact.fits);
 }
 
 ROUTES.push(['budget', /^#\/budget$/, viewBudget]);

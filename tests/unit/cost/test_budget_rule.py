@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.cost.budget_rule import BudgetState, Hold, held, refusal, unbound_expired
+from services.cost.budget_rule import BudgetState, Hold, held, impact, refusal, unbound_expired
 
 
 def state(limit: int | None = 1_000, spent: int = 0, holds: list[Hold] | None = None,
@@ -61,3 +61,25 @@ def test_an_unbound_reservation_expires_after_the_ttl():
     made = datetime(2026, 12, 1, tzinfo=UTC)
     assert not unbound_expired(made, made + timedelta(seconds=299), 300)
     assert unbound_expired(made, made + timedelta(seconds=301), 300)
+
+
+def test_the_review_step_sees_the_jobs_share_of_what_is_left_and_the_refusal_creation_would_give():
+    fits = impact(state(1_000, spent=200, holds=[Hold(300)]), 125)  # 500 left
+    assert (fits.fits, fits.share_of_remaining_pct, fits.remaining_after_cents) == (True, 25, 375)
+    assert fits.refusal is None
+
+    over = impact(state(1_000, spent=200, holds=[Hold(300)]), 501)
+    assert (over.fits, over.share_of_remaining_pct, over.remaining_after_cents) == (False, 100, 0)
+    assert over.refusal is not None and over.refusal.code == "budget_exceeded"
+    assert "$5.01" in over.refusal.message and "$5.00 left" in over.refusal.message
+    assert over.refusal == refusal(state(1_000, spent=200, holds=[Hold(300)]), 501).error
+
+
+def test_without_a_limit_there_is_no_share_and_the_per_job_cap_still_refuses():
+    free = impact(state(None, spent=900), 10_000)
+    assert (free.fits, free.share_of_remaining_pct, free.remaining_after_cents) == \
+        (True, None, None)
+    capped = impact(state(None, cap=500), 600)
+    assert not capped.fits and capped.refusal is not None
+    assert capped.refusal.code == "job_cap_exceeded"
+    assert impact(state(1_000, spent=1_000), 0).share_of_remaining_pct is None  # nothing left
