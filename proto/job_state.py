@@ -97,3 +97,17 @@ class Lineage(msgspec.Struct, kw_only=True):
     applied_suggestion: bool = False  # retry: with the parent's suggested fix
     checkpoint_step: int | None = None  # resume: the parent's checkpoint it starts from
     checkpoint_key: str | None = None
+
+
+class InterruptionShown(Interruption, kw_only=True):
+    extra_cost_cents: int | None = None  # the downtime at the job's hourly rate, when known
+
+
+class InterruptionHistory(msgspec.Struct, kw_only=True):
+    """UJ4.1.2, as JobView shows it: "Interrupted 2x (auto-recovered)", downtime and cost."""
+
+    summary: str
+    count: int
+    total_downtime_s: float
+    extra_cost_cents: int | None  # None: no item's cost is known
+    items: list[InterruptionShown]

@@ -9,7 +9,13 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from proto.base import Message
-from proto.job_state import GpuWait, JobFailure, Lineage, ValidationRerun
+from proto.job_state import (
+    GpuWait,
+    InterruptionHistory,
+    JobFailure,
+    Lineage,
+    ValidationRerun,
+)
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
 
@@ -280,9 +286,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     error: JobFailure | None
     estimate: dict | None
     parent_job_id: uuid.UUID | None = None
-    # UJ4.1.2: {"summary": "Interrupted 2x (auto-recovered)", "count", "total_downtime_s",
-    # "extra_cost_cents", "items": [{attempt, step, cause, downtime_s, steps_lost, ...}]}
-    interruption_history: dict = msgspec.field(default_factory=dict)
+    interruption_history: InterruptionHistory | None = None  # UJ4.1.2; None: never interrupted
     lineage: Lineage | None = None  # a retry or resume: its parent and what changed
     gpu_wait: GpuWait | None = None  # UJ2.1.2: once provisioning found no GPU to rent
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it

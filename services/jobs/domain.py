@@ -9,7 +9,14 @@ from typing import Any
 import msgspec
 
 from proto.api import ServiceError
-from proto.job_state import GpuWait, Interruption, JobFailure, ValidationRerun
+from proto.job_state import (
+    GpuWait,
+    Interruption,
+    InterruptionHistory,
+    InterruptionShown,
+    JobFailure,
+    ValidationRerun,
+)
 from proto.jobs import TERMINAL_STATUSES
 from proto.presets import PRESETS
 from proto.validation import ValidationPlan
@@ -239,10 +246,10 @@ def expected_stage_s(stage: str, estimate: dict[str, Any] | None) -> float | Non
 
 
 def interruption_history(items: list[Interruption], status: str,
-                         hourly_rate_cents: int | None) -> dict[str, Any]:
+                         hourly_rate_cents: int | None) -> InterruptionHistory | None:
     """UJ4.1.2: "Interrupted 2x (auto-recovered)", with downtime and what it cost."""
     if not items:
-        return {}
+        return None
     if all(i.recovered_at is not None for i in items):
         state = "auto-recovered"
     elif status == "failed":
@@ -254,12 +261,12 @@ def interruption_history(items: list[Interruption], status: str,
         cost = None
         if hourly_rate_cents is not None and item.downtime_s is not None:
             cost = round(item.downtime_s * hourly_rate_cents / 3600)
-        shown.append({**msgspec.to_builtins(item), "extra_cost_cents": cost})
+        shown.append(InterruptionShown(**msgspec.structs.asdict(item), extra_cost_cents=cost))
     downtime = round(sum(i.downtime_s or 0.0 for i in items), 1)
-    costs = [i["extra_cost_cents"] for i in shown if i["extra_cost_cents"] is not None]
-    return {"summary": f"Interrupted {len(items)}x ({state})", "count": len(items),
-            "total_downtime_s": downtime, "extra_cost_cents": sum(costs) if costs else None,
-            "items": shown}
+    costs = [i.extra_cost_cents for i in shown if i.extra_cost_cents is not None]
+    return InterruptionHistory(
+        summary=f"Interrupted {len(items)}x ({state})", count=len(items),
+        total_downtime_s=downtime, extra_cost_cents=sum(costs) if costs else None, items=shown)
 
 
 def default_job_name(file_name: str, preset: str, at: datetime) -> str:

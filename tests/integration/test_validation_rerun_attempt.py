@@ -93,7 +93,7 @@ async def test_a_rerun_runs_on_a_new_attempt_and_the_job_completes_with_its_adap
     done = await eventually(lambda: _rerun_status(bus, job_id, "completed"))
     assert done["status"] == "completed" and done["adapter_key"] == adapter
     assert done["finished_at"] == before["finished_at"]  # training's finish, not the re-run's
-    assert done["interruption_history"] == {}  # a re-run is no interruption
+    assert done["interruption_history"] is None  # a re-run is no interruption
     assert done["error"] is None
     assert len(await queued(bus, job_id)) == 2
     changes = [e.status for e in (decode(b, JobStatusChanged)
@@ -115,7 +115,7 @@ async def test_a_failed_rerun_leaves_the_job_completed_with_the_validation_marke
     assert job["status"] == "completed" and job["adapter_key"] == adapter
     assert "CUDA out of memory" in job["validation_rerun"]["message"]
     assert job["status_message"].startswith("Validation re-run failed")
-    assert job["error"] is None and job["interruption_history"] == {}
+    assert job["error"] is None and job["interruption_history"] is None
 
 
 async def test_a_rerun_of_a_job_that_is_not_completed_queues_nothing(jobs, bus, settings):

@@ -38,8 +38,8 @@ def test_recovering_holds_until_the_new_attempt_trains_and_records_the_downtime(
     assert (item.resumed_from_step, item.steps_lost, item.downtime_s) == (800, 50, 480.0)
     assert item.recovered_at == T0 + timedelta(minutes=8)
     history = interruption_history(job.interruptions, job.status, hourly_rate_cents=300)
-    assert history["summary"] == "Interrupted 1x (auto-recovered)"
-    assert history["extra_cost_cents"] == 40  # 8 min at $3/h
+    assert history.summary == "Interrupted 1x (auto-recovered)"
+    assert history.extra_cost_cents == 40  # 8 min at $3/h
 
 
 def test_progress_of_the_lost_attempt_arriving_late_corrects_its_step():
@@ -61,7 +61,7 @@ def test_three_failed_recoveries_in_a_row_fail_with_on_demand_suggested():
     # Each of the first three was followed by an attempt that never trained; the last one's
     # recovery was not tried.
     assert [i.recovery_failed for i in job.interruptions] == [True, True, True, False]
-    assert interruption_history(job.interruptions, job.status, None)["summary"] == \
+    assert interruption_history(job.interruptions, job.status, None).summary == \
         "Interrupted 4x (recovery failed)"
 
 
@@ -111,4 +111,4 @@ def test_a_recovery_that_resumes_at_the_last_step_and_completes_is_recovered():
     [item] = job.interruptions
     assert (item.steps_lost, item.downtime_s) == (0, 40.0)
     history = interruption_history(job.interruptions, job.status, hourly_rate_cents=None)
-    assert history["summary"] == "Interrupted 1x (auto-recovered)"
+    assert history.summary == "Interrupted 1x (auto-recovered)"
