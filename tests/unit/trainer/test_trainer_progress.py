@@ -8,7 +8,14 @@ import uuid
 import msgspec
 import pytest
 
-from proto.training import StageChanged, StorageSettings, TrainerEvent, TrainingJobSpec
+from proto.training import (
+    Hyperparameters,
+    ModelRef,
+    StageChanged,
+    StorageSettings,
+    TrainerEvent,
+    TrainingJobSpec,
+)
 from trainer import progress
 from trainer.report import Reporter
 
@@ -37,11 +44,14 @@ class Collected:
         return [msgspec.json.decode(b, type=TrainerEvent) for b in self.bodies]
 
 
-def reporter(sink: Collected) -> Reporter:
-    spec = TrainingJobSpec(job_id=uuid.uuid4(), training_file_key="f", output_prefix="o",
+def _spec() -> TrainingJobSpec:
+    return TrainingJobSpec(job_id=uuid.uuid4(), training_file_key="f", output_prefix="o",
                            storage=StorageSettings(url="file:///nowhere"),
                            webhook_url="file:///nowhere.jsonl", webhook_secret="s")
-    return Reporter(spec, sink=sink)
+
+
+def reporter(sink: Collected) -> Reporter:
+    return Reporter(_spec(), sink=sink)
 
 
 def tokenize(total: int, seconds_each: float) -> list[StageChanged]:
@@ -95,3 +105,20 @@ def test_cached_weights_estimate_at_the_stated_default_rate() -> None:
     assert (start.percent, start.remaining_s, start.cache) == (0.0, 2.0, "cached")
     assert "default" in start.remaining_basis
     assert progress.loading(10, 10).percent == 100.0
+
+
+def test_a_resumed_run_states_its_own_measured_step_time() -> None:
+    from trainer.checkpoint import TrainerState
+    from trainer.data import Example, PreparedData
+    from trainer.recipe import ready_summary
+
+    spec = msgspec.structs.replace(_spec(), model=ModelRef(name="tiny-random-llama"),
+                                   hyperparameters=Hyperparameters(epochs=2))
+    prepared = PreparedData(train=[Example("a", "c1", [1, 2], [1, 2], covers=("a0",)),
+                                   Example("b", "c2", [1, 2], [1, 2])], val=[])
+    state = TrainerState(step=30, train_runtime_s=45.0, rows_per_pass=1)
+    ready = ready_summary(spec, None, prepared, conversations=2, total_steps=50, state=state,
+                          pad_id=0, on="cpu", nf4=False)
+    assert (ready.step_time_basis, ready.step_time_s, ready.steps_left) == ("measured", 1.5, 20)
+    assert ready.expected_training_s == 30.0
+    assert (ready.training_pairs, ready.sequences, ready.conversations) == (3, 2, 2)
