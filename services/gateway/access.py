@@ -20,6 +20,7 @@ from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import WebSocketException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 
 from libs.common.settings import Settings
 from proto.access import Role, VerifiedApiKey, VerifyApiKey
@@ -39,6 +40,18 @@ ADMIN_ONLY = frozenset({("PUT", "/api/v1/budget")})
 HOW_TO_GET_A_KEY = ("Create one with `brightrun keys create --role member` on the machine running "
                     "Bright Run (or ask its operator), and send it as 'Authorization: Bearer <key>' "
                     "or 'X-API-Key: <key>' (websockets: the api_key query parameter).")
+
+# What the OpenAPI document says of the door, so clients and schemathesis send a key: either
+# scheme, on every operation but those of the EXEMPT controllers, which declare `security =
+# [{}]` (no API key: a token of their own).
+_WHEN = ("Required whenever the gateway listens beyond 127.0.0.1 (always in docker-compose); "
+         "create one with `brightrun keys create --role admin|member|viewer`.")
+OPENAPI_COMPONENTS = Components(security_schemes={
+    "bearerAuth": SecurityScheme(type="http", scheme="bearer", description=f"An API key. {_WHEN}"),
+    "apiKeyHeader": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header",
+                                   description=f"An API key, in a header of its own. {_WHEN}"),
+})
+API_KEY: list[SecurityRequirement] = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
 
 class Denied(Exception):

@@ -18,7 +18,14 @@ from litestar.static_files import create_static_files_router
 from libs.common.logging import configure
 from libs.common.settings import Settings
 from libs.common.storage import open_store
-from services.gateway.access import Access, Denied, on_denied, require_api_key
+from services.gateway.access import (
+    API_KEY,
+    OPENAPI_COMPONENTS,
+    Access,
+    Denied,
+    on_denied,
+    require_api_key,
+)
 from services.gateway.artifacts import ArtifactsController
 from services.gateway.bus import GatewayBus
 from services.gateway.comparisons import ComparisonsController
@@ -120,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"access": access}),
         exception_handlers={**EXCEPTION_HANDLERS, Denied: on_denied},
         request_max_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,  # multipart framing on top of 50 MB
-        openapi_config=OpenAPIConfig(title="Bright Run API", version="1.0.0", path="/api/v1/schema"),
+        openapi_config=OpenAPIConfig(title="Bright Run API", version="1.0.0", path="/api/v1/schema",
+                                     components=OPENAPI_COMPONENTS, security=API_KEY),
     )
 
 

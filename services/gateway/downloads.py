@@ -120,6 +120,7 @@ async def count_download(bus: GatewayBus, grant: Grant, range_header: str | None
 class DownloadsController(Controller):
     path = "/downloads"
     tags = ["artifacts"]
+    security = [{}]  # no API key (access.EXEMPT): its own token guards it
 
     @get("/{token:str}", media_type="application/zip")
     async def download(self, token: str, request: Request, bus: NamedDependency[GatewayBus],

@@ -56,6 +56,7 @@ RECENT = RecentEvents()
 class WebhooksController(Controller):
     path = "/webhooks"
     tags = ["trainer webhooks"]
+    security = [{}]  # no API key (access.EXEMPT): its own token guards it
     include_in_schema = True
 
     @post("/trainer/{job_id:uuid}", status_code=202, request_max_body_size=MAX_BODY_BYTES)

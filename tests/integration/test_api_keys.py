@@ -155,3 +155,25 @@ async def test_uploads_past_the_keys_bucket_are_429_with_retry_after(client, bus
     # Reads are not limited, and another key has its own bucket.
     assert (await call(client, "get", "/api/v1/training-files", member)).status_code == 200
     assert (await call(client, "post", "/api/v1/training-files", other, files=files)).status_code != 429
+
+
+async def test_the_openapi_document_declares_the_door_and_each_scheme_it_names_opens_it(
+        client, bus):
+    document = (await call(client, "get", "/api/v1/schema/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    assert document["security"] == [{name: []} for name in schemes] and len(schemes) == 2
+    viewer = await key(bus, "viewer")
+    for name, scheme in schemes.items():  # a client builds its header from the document alone
+        header = ({"Authorization": f"Bearer {viewer}"} if scheme["type"] == "http"
+                  else {scheme["name"]: viewer})
+        assert scheme["in" if scheme["type"] == "apiKey" else "scheme"] in ("header", "bearer")
+        answer = await call(client, "get", "/api/v1/jobs", headers=header)
+        assert answer.status_code == 200, (name, answer.text)
+    # Only the routes with tokens of their own say that no API key is needed.
+    keyless = sorted(f"{method} {path}" for path, item in document["paths"].items()
+                     for method, operation in item.items()
+                     if isinstance(operation, dict) and operation.get("security") == [{}])
+    assert keyless == ["get /api/v1/downloads/{token}", "post /api/v1/webhooks/trainer/{job_id}"]
+    assert all("security" not in operation or operation["security"] == [{}]
+               for item in document["paths"].values() for operation in item.values()
+               if isinstance(operation, dict))
