@@ -21,7 +21,7 @@ from proto.notification import (
     SetNotificationPreferences,
 )
 from proto.reports import ReportReady, ShareCreated, ShareViewed
-from proto.validation import ValidationCompleted, ValidationFailed
+from proto.validation import GetValidation, ValidationCompleted, ValidationFailed
 from services.notification import handlers
 from services.notification.channels import EmailChannel, SlackChannel
 from services.notification.delivery import Dispatcher
@@ -64,10 +64,11 @@ def build(settings: Settings) -> ServiceRuntime:
             log.info("%s not looked up (%s); notifying without it", what, exc)
             return None
 
-    async def lookup_outcome(job_id: uuid.UUID) -> tuple[dict | None, dict | None]:
-        # UJ5.1.2 final metrics (monitoring) and UJ4.3.1 final cost (cost), for a job's end.
+    async def lookup_outcome(job_id: uuid.UUID) -> tuple[dict | None, ...]:
+        # UJ5.1.2 final metrics (monitoring, validation) and UJ4.3.1 final cost, for a job's end.
         return (await ask(GetProgress(job_id=job_id), "progress"),
-                await ask(GetJobCost(job_id=job_id), "cost"))
+                await ask(GetJobCost(job_id=job_id), "cost"),
+                await ask(GetValidation(job_id=job_id), "validation"))
 
     async def on_event(event: Any) -> None:
         consumer = consumer_name(type(event))

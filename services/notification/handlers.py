@@ -31,8 +31,8 @@ from services.notification import domain, messages, outcome
 from services.notification.repository import USER_SCOPE, Notifications, Preferences, scope_of
 
 JobLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
-# (monitoring's progress, the cost service's job cost), each None when it could not be asked
-OutcomeLookup = Callable[[uuid.UUID], Awaitable[tuple[dict | None, dict | None]]]
+# (monitoring's progress, cost's job cost, validation's results), None where not answered
+OutcomeLookup = Callable[[uuid.UUID], Awaitable[tuple[dict | None, dict | None, dict | None]]]
 CostLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
 
 
@@ -69,16 +69,16 @@ async def on_event(event: Any, consumer: str, uow: UnitOfWork, lookup_job: JobLo
 
 
 async def _with_outcome(draft: messages.Draft, job: dict[str, Any] | None,
-                        found: tuple[dict | None, dict | None]
+                        found: tuple[dict | None, dict | None, dict | None]
                         ) -> tuple[messages.Draft, dict[str, Any]]:
     """UJ5.1.2 / UJ4.3.1: the configuration, final metrics and final cost join the message;
     while cost has not settled, email and Slack wait for it (release_settled_costs)."""
-    progress, cost = found
+    progress, cost, checks = found
     body, cents = draft.body, outcome.final_cost_cents(cost)
     if draft.trigger == "cancelled" and cents is not None:
         body = outcome.cancelled_body(body, outcome.dollars(cents))
     draft = dataclasses.replace(draft, body=body,
-                                facts=[*draft.facts, *outcome.facts(job, progress, cost)])
+                                facts=[*draft.facts, *outcome.facts(job, progress, cost, checks)])
     return draft, ({"awaits_cost": True, "hold_s": domain.COST_HOLD_S}
                    if outcome.awaits_cost(cost) else {})
 

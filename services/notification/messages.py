@@ -95,7 +95,11 @@ def _job_text(trigger: Trigger, event: Any, name: str, job: dict[str, Any] | Non
         "cancelled": f"Training job cancelled: {name}",
         "stage_changed": f"{name}: {event.status.replace('_', ' ')}",
     }
-    return titles[trigger], event.message or f"Status: {event.status}.", [("Status", event.status)]
+    facts = [("Status", event.status)]
+    back = ((job or {}).get("gpu_wait") or {}).get("typical_return") or {}
+    if trigger == "gpu_unavailable" and back.get("text"):
+        facts.append(("GPUs of this type here", back["text"]))  # UJ2.1.2 historical data
+    return titles[trigger], event.message or f"Status: {event.status}.", facts
 
 
 def _failure_text(event: JobStatusChanged, name: str, error: dict[str, Any]

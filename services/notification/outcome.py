@@ -1,7 +1,8 @@
 """What a job's end says beyond its status (UJ5.1.2, UJ4.3.1): the configuration it ran with,
 its final metrics and its final cost, as (label, value) facts. Plain Python, no I/O: `job` is
-the jobs service's answer, `progress` monitoring's, `cost` the cost service's (each None when
-it could not be asked; what is missing is left out, never made up).
+the jobs service's answer, `progress` monitoring's, `cost` the cost service's, `checks` the
+validation service's (each None when it could not be asked; what is missing is left out, never
+made up).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from typing import Any
+
+from services.notification.messages import SUITE_LABELS
 
 FINAL_COST = "Final cost"
 COST_PENDING = "being calculated (shown on the job page once the GPU is released)"
@@ -70,9 +73,18 @@ def cost_fact(cost: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(FINAL_COST, dollars(cents) if cents is not None else COST_PENDING)]
 
 
+def validation(view: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The validation suites measured so far, each its headline and badge (UJ5.2.1)."""
+    return [(SUITE_LABELS.get(s["suite"], s["suite"]),
+             s["headline"] + (f" — {s['badge']}" if s.get("badge") else ""))
+            for s in (view or {}).get("suites", [])
+            if s.get("status") in ("completed", "partial") and s.get("headline")]
+
+
 def facts(job: dict[str, Any] | None, progress: dict[str, Any] | None,
-          cost: dict[str, Any] | None) -> list[tuple[str, str]]:
-    return [*configuration(job), *metrics(job, progress), *cost_fact(cost)]
+          cost: dict[str, Any] | None, checks: dict[str, Any] | None = None
+          ) -> list[tuple[str, str]]:
+    return [*configuration(job), *metrics(job, progress), *validation(checks), *cost_fact(cost)]
 
 
 def with_final_cost(row_facts: list, body: str, trigger: str, cents: int

@@ -82,3 +82,20 @@ def test_budget_alert_has_no_job_and_shows_dollars():
     d = draft("budget_alert", event, None, GATEWAY)
     assert d.title == "Budget alert: 80% of 2026-11" and d.links == {}
     assert ("Spent", "$400.00") in d.facts and ("Monthly limit", "$500.00") in d.facts
+
+
+def test_no_gpu_notice_says_how_long_this_gpu_type_took_to_come_back():
+    job = {"name": "Advisor v3", "gpu_wait": {"typical_return": {
+        "median_s": 1200.0, "count": 3,
+        "text": "typically available again within 20 minutes (median of 3 past waits here)"}}}
+    d = draft("gpu_unavailable", JobStatusChanged(job_id=JOB, status="waiting_for_gpu"), job,
+              GATEWAY)
+    assert ("GPUs of this type here",
+            "typically available again within 20 minutes (median of 3 past waits here)") in d.facts
+
+
+def test_many_facts_spread_over_slack_sections_of_ten_fields():
+    r = row("completed", JobStatusChanged(job_id=JOB, status="completed"), {"name": "a"})
+    r["facts"] = [(f"Fact {i}", str(i)) for i in range(14)]
+    sections = [b for b in slack_payload(r)["blocks"] if "fields" in b]
+    assert [len(s["fields"]) for s in sections] == [10, 4]

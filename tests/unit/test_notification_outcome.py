@@ -37,3 +37,13 @@ def test_the_settled_figure_replaces_the_pending_one_and_leads_a_cancellation():
     assert body == "Job cancelled. Final cost: $22.18. Loss not decreasing"
     facts, body = outcome.with_final_cost([], "Done.", "completed", 5)
     assert facts == [("Final cost", "$0.05")] and body == "Done."
+
+
+def test_measured_validation_suites_join_with_their_badges():
+    view = {"suites": [
+        {"suite": "perplexity", "status": "completed", "headline": "31.4% lower perplexity",
+         "badge": "Significant improvement"},
+        {"suite": "brand_voice", "status": "pending", "headline": "pending"}]}
+    assert outcome.validation(view) == [
+        ("Perplexity", "31.4% lower perplexity — Significant improvement")]
+    assert outcome.validation(None) == []
