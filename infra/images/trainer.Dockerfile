@@ -10,18 +10,32 @@
 # (the JSON, base64), which takes the place of the file when it is set. The spec holds the job's
 # webhook secret: treat the pod's environment as secret.
 
-ARG BASE_IMAGE=pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime
+# torch is the version the project pins and tests (pyproject.toml; tests/unit/test_trainer_image.py
+# keeps the two equal), from PyPI, whose Linux wheel is the CUDA build and brings its CUDA
+# runtime along: the base needs none. CUDA_VERSION is that build's CUDA, checked below, and the
+# version RunPod pods ask their host's driver for (BRIGHTRUN_RUNPOD_IMAGE_CUDA, same default).
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+ARG TORCH_VERSION=2.13.0
+ARG CUDA_VERSION=12.8
 FROM ${BASE_IMAGE}
+ARG TORCH_VERSION
+ARG CUDA_VERSION
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+RUN pip install "torch==${TORCH_VERSION}" \
+ && python -c "import torch, sys; cuda = torch.version.cuda or 'none'; \
+sys.exit(0 if cuda.startswith('${CUDA_VERSION}') else \
+f'torch ${TORCH_VERSION} from PyPI is built for CUDA {cuda}, not ${CUDA_VERSION}: set CUDA_VERSION \
+and BRIGHTRUN_RUNPOD_IMAGE_CUDA to {cuda}')"
+
 RUN python -c "import sys; assert sys.version_info >= (3, 11), 'the trainer needs Python >= 3.11, this base has ' + sys.version"
 
-# Keep the base image's CUDA build of torch: the constraint stops any dependency from replacing
-# it with another build. Version floors follow pyproject.toml.
+# Keep that CUDA build of torch: the constraint stops any dependency from replacing it with
+# another build. Version floors follow pyproject.toml.
 RUN python -c "from importlib.metadata import version; print('torch==' + version('torch'))" \
       > /tmp/torch-constraint.txt \
  && pip install -c /tmp/torch-constraint.txt \

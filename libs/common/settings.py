@@ -53,9 +53,6 @@ class Settings(msgspec.Struct, kw_only=True):
     runpod_poll_s: float = 5.0  # pod status polls; UJ2.1.1 wants changes visible within 10 s
     runpod_start_timeout_s: float = 900.0  # a pod not booted by then is given up (UJ2.1.1)
     runpod_bid_headroom_pct: float = 10.0  # spot bid above the current minimum bid
-    gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
-    # UJ2.1.2: with no GPU to rent, "auto-retry every 5 minutes (up to 1 hour)".
-    gpu_retry_interval_s: float = 300.0
     # Pods named for the platform that no instance owns are terminated: listed this often,
     # and a pod whose instance is still creating it is left alone this long.
     runpod_reconcile_s: float = 60.0
@@ -66,6 +63,12 @@ class Settings(msgspec.Struct, kw_only=True):
     gpu_retry_limit_s: float = 3600.0
     # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
     smtp_host: str = "127.0.0.1"
+    # The CUDA build of the trainer image's torch (infra/images/trainer.Dockerfile CUDA_VERSION):
+    # pods go only to hosts whose driver runs it (allowedCudaVersions).
+    runpod_image_cuda: str = "12.8"
+    gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
+    # UJ2.1.2: with no GPU to rent, "auto-retry every 5 minutes (up to 1 hour)".
+    gpu_retry_interval_s: float = 300.0
     smtp_port: int = 25
     smtp_from: str = "Bright Run <brightrun@localhost>"
     smtp_username: str = ""  # empty: no AUTH

@@ -22,6 +22,7 @@ from runpod.api.graphql import run_graphql_query
 from proto.base import encode
 from proto.gpu import RUNPOD_GPU_IDS  # our GPU type names → RunPod's gpuTypeId
 from proto.training import TrainingJobSpec
+from services.provisioning.runpod_deploy import PodRequest, allowed_cuda_versions
 
 POD_NAME_PREFIX = "brightrun-"  # pods named so are the platform's: the reconciler owns them
 SPEC_ENV = "BRIGHTRUN_JOB_SPEC_B64"  # base64: the SDK puts env values in GraphQL unescaped
@@ -82,25 +83,6 @@ def spec_env(spec: TrainingJobSpec) -> dict[str, str]:
     return {SPEC_ENV: base64.b64encode(encode(spec)).decode(), "BRIGHTRUN_JOB_ID": str(spec.job_id)}
 
 
-def spot_mutation(name: str, image: str, gpu_id: str, gpu_count: int, bid_per_gpu: float,
-                  cloud_type: str, env: dict[str, str]) -> str:
-    """`podRentInterruptable`, which the SDK lacks: built the way the SDK builds its on-demand
-    mutation (same input fields, same answer), plus the bid."""
-    env_items = ", ".join(f'{{ key: "{k}", value: "{v}" }}' for k, v in env.items())
-    return f"""
-    mutation {{
-      podRentInterruptable(
-        input: {{
-          name: "{name}", imageName: "{image}", gpuTypeId: "{gpu_id}", bidPerGpu: {bid_per_gpu:.4f},
-          cloudType: {cloud_type}, gpuCount: {gpu_count}, containerDiskInGb: 40,
-          volumeMountPath: "/workspace", startSsh: true, supportPublicIp: true,
-          env: [{env_items}]
-        }}
-      ) {{ id desiredStatus imageName env machineId machine {{ podHostId }} }}
-    }}
-    """
-
-
 PRICES_QUERY = """
 query GpuTypes {
   gpuTypes {
@@ -115,11 +97,15 @@ query GpuTypes {
 class RunPodProvider:
     name = "runpod"
 
-    def __init__(self, api_key: str, api_url: str, image: str, cloud_type: str = "ALL") -> None:
+    def __init__(self, api_key: str, api_url: str, image: str, cloud_type: str = "ALL",
+                 image_cuda: str = "", registry_auth_id: str = "") -> None:
         self.api_key = api_key
         self.api_url = api_url.rstrip("/")
         self.image = image
         self.cloud_type = cloud_type
+        # Hosts whose driver runs the image's CUDA build; none named: any host.
+        self.cuda_versions = allowed_cuda_versions(image_cuda) if image_cuda else []
+        self.registry_auth_id = registry_auth_id  # a private image's registry credential
 
     @staticmethod
     def pod_name(job_id: object, attempt: int) -> str:
@@ -160,15 +146,12 @@ class RunPodProvider:
         name = self.pod_name(spec.job_id, spec.attempt)
         # The trainer ends its own pod through this API (trainer/pod_self.py).
         env = {**spec_env(spec), API_URL_ENV: self.api_url}
-        if pricing == "spot":
-            assert bid_per_gpu is not None, "a spot pod needs a bid"
-            query = spot_mutation(name, self.image, gpu_id, gpu_count, bid_per_gpu,
-                                  self.cloud_type, env)
-            answer = self._call(run_graphql_query, query)
-            return answer["data"]["podRentInterruptable"]["id"]
-        pod = self._call(runpod.create_pod, name, self.image, gpu_id, cloud_type=self.cloud_type,
-                         gpu_count=gpu_count, container_disk_in_gb=40, env=env)
-        return pod["id"]
+        assert pricing != "spot" or bid_per_gpu is not None, "a spot pod needs a bid"
+        request = PodRequest(name, self.image, gpu_id, gpu_count, self.cloud_type, env,
+                             self.cuda_versions, self.registry_auth_id,
+                             bid_per_gpu if pricing == "spot" else None)
+        answer = self._call(run_graphql_query, request.mutation())
+        return answer["data"][request.field]["id"]
 
     def status(self, pod_id: str) -> PodState:
         pod = self._call(runpod.get_pod, pod_id)

@@ -53,7 +53,8 @@ def wire_runpod(runtime: ServiceRuntime, settings: Settings) -> RunPodWiring | N
     if (unreachable := pod_reachability_error(settings)) is not None:
         raise unreachable  # at start-up: no job should learn it by never reporting
     provider = RunPodProvider(settings.runpod_api_key, settings.runpod_api_url,
-                              settings.runpod_trainer_image, settings.runpod_cloud_type)
+                              settings.runpod_trainer_image, settings.runpod_cloud_type,
+                              settings.runpod_image_cuda, settings.runpod_registry_auth_id)
     prices = gpu_prices.PriceBook(provider, runtime.uow, settings.gpu_price_ttl_s)
     watcher = pods.PodWatcher(runtime.uow, provider, settings)
 

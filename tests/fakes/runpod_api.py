@@ -44,7 +44,8 @@ _POD_INPUT = """
   volumeInGb: Int, containerDiskInGb: Int, minVcpuCount: Int, minMemoryInGb: Int,
   allowedCudaVersions: [String], dataCenterId: String, countryCode: String, dockerArgs: String,
   ports: String, volumeMountPath: String, env: [EnvironmentVariableInput], templateId: String,
-  networkVolumeId: String, minDownload: Int, minUpload: Int, instanceId: String
+  networkVolumeId: String, minDownload: Int, minUpload: Int, instanceId: String,
+  containerRegistryAuthId: String
 """
 SCHEMA = build_schema(f"""
 scalar Void
@@ -110,6 +111,11 @@ class FakeRunPod:
         self.no_spot_capacity: dict[str, str] = {}  # ... with on-demand still to rent
         self.pod_keys: dict[str, str] = {}  # a pod's own RUNPOD_API_KEY -> its pod id
         self._orphans = 0  # deploys still to answer with an error after making the pod
+        # The CUDA versions of the hosts' drivers: allowedCudaVersions picks among them.
+        self.host_cuda_versions = {"12.4", "12.8"}
+        # Images only a registry credential pulls (name -> its containerRegistryAuthId): a pod
+        # of one without it never boots, as its image pull fails.
+        self.private_images: dict[str, str] = {}
         self.boot_polls = 0  # pod queries a new pod answers as still booting
         self.pods: dict[str, dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []  # every deploy input, in order
@@ -276,6 +282,11 @@ class FakeRunPod:
             raise GraphQLError(self.no_capacity[gpu["id"]])
         if spot and gpu["id"] in self.no_spot_capacity:
             raise GraphQLError(self.no_spot_capacity[gpu["id"]])
+        allowed = input.get("allowedCudaVersions")
+        if allowed is not None and not self.host_cuda_versions & set(allowed):
+            raise GraphQLError(NO_CAPACITY)  # no host whose driver the image can use
+        needs = self.private_images.get(input.get("imageName") or "")
+        pulls = needs is None or needs == input.get("containerRegistryAuthId")
         if spot and input["bidPerGpu"] < gpu["communitySpotPrice"]:
             raise GraphQLError("Your bid price is below the minimum bid price for this GPU type.")
         pod_id, pod_key = next(self._ids), f"pod-key-{len(self.pod_keys) + 1}"
@@ -287,10 +298,12 @@ class FakeRunPod:
             "id": pod_id, "name": input.get("name"), "imageName": input.get("imageName"),
             "env": env, "machineId": f"machine-{pod_id}", "machine": {"podHostId": f"{pod_id}-host",
                                                                        "gpuDisplayName": gpu["displayName"]},
-            "desiredStatus": "RUNNING", "lastStatusChange": "Rented by User",
+            "desiredStatus": "RUNNING",
             "costPerHr": (input["bidPerGpu"] if spot else gpu["securePrice"]) * (input.get("gpuCount") or 1),
             "gpuCount": input.get("gpuCount") or 1, "podType": "INTERRUPTABLE" if spot else "RESERVED",
-            "runtime": None, "uptimeSeconds": 0, "_boot_polls": self.boot_polls,
+            "runtime": None, "uptimeSeconds": 0,
+            "_boot_polls": self.boot_polls if pulls else 10**9,
+            "lastStatusChange": "Rented by User" if pulls else "image pull: unauthorized",
         }
         if self._orphans:
             self._orphans -= 1

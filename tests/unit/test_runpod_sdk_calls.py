@@ -58,7 +58,7 @@ def test_spot_pod_is_interruptible_with_bid_gpu_count_image_and_spec_in_env(prov
     assert sent == job  # webhook URL and secret included
 
 
-def test_on_demand_pod_goes_through_the_sdks_create_pod(provider, fake):
+def test_on_demand_pod_is_find_and_deploy_on_demand(provider, fake):
     provider.create(spec(), "A100-80GB", "on_demand")
     assert [c["mutation"] for c in fake.created] == ["podFindAndDeployOnDemand"]
     assert fake.created[0]["gpuTypeId"] == "NVIDIA A100 80GB PCIe"
@@ -208,3 +208,35 @@ def test_a_trainer_that_exits_on_a_pod_ends_the_pod(provider, fake, tmp_path, mo
     monkeypatch.setenv(SPEC_ENV, "not base64 !")
     assert main(["run", "--spec", str(tmp_path / "spec.json")]) == TrainerExit.BAD_SPEC
     assert fake.terminated == [pod_id]
+
+
+def test_pods_go_only_to_hosts_whose_driver_runs_the_images_cuda(fake):
+    provider = RunPodProvider(fake.api_key, fake.url, "image", image_cuda="12.8")
+    provider.create(spec(), "H100-80GB", "on_demand")
+    assert fake.created[0]["allowedCudaVersions"] == ["12.8", "12.9", "13.0"]
+    fake.host_cuda_versions = {"12.4"}  # only older drivers free: nothing the image can use
+    with pytest.raises(NoCapacity):
+        provider.create(spec(), "H100-80GB", "spot", bid_per_gpu=2.0)
+
+
+def test_a_private_image_boots_only_with_the_registry_credential(fake):
+    fake.private_images["registry.example/private-trainer:1"] = "auth-123"
+    without = RunPodProvider(fake.api_key, fake.url, "registry.example/private-trainer:1")
+    stuck = without.create(spec(), "L40S-48GB", "on_demand")
+    assert [without.status(stuck).phase for _ in range(3)] == ["booting"] * 3
+    assert "image pull" in without.status(stuck).detail
+    with_auth = RunPodProvider(fake.api_key, fake.url, "registry.example/private-trainer:1",
+                               registry_auth_id="auth-123")
+    pod_id = with_auth.create(spec(), "L40S-48GB", "spot", bid_per_gpu=2.0)
+    assert fake.created[-1]["containerRegistryAuthId"] == "auth-123"
+    assert with_auth.status(pod_id).phase == "running"
+
+
+def test_environment_values_reach_the_pod_verbatim(provider, fake, monkeypatch):
+    from services.provisioning import runpod_provider
+
+    tricky = 'a "quoted" value\nwith a newline, a \\ and } ] braces'
+    original = runpod_provider.spec_env
+    monkeypatch.setattr(runpod_provider, "spec_env", lambda job: {**original(job), "X": tricky})
+    pod_id = provider.create(spec(), "L40S-48GB", "on_demand")
+    assert fake.pod_env(pod_id)["X"] == tricky
