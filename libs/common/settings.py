@@ -60,15 +60,15 @@ class Settings(msgspec.Struct, kw_only=True):
     # A private trainer image: the id of the registry credential saved in RunPod's console
     # (Settings > Container Registry Auth), sent as the pod's containerRegistryAuthId.
     runpod_registry_auth_id: str = ""
-    gpu_retry_limit_s: float = 3600.0
-    # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
-    smtp_host: str = "127.0.0.1"
     # The CUDA build of the trainer image's torch (infra/images/trainer.Dockerfile CUDA_VERSION):
     # pods go only to hosts whose driver runs it (allowedCudaVersions).
     runpod_image_cuda: str = "12.8"
     gpu_price_ttl_s: float = 300.0  # RunPod prices are fetched at most this often
     # UJ2.1.2: with no GPU to rent, "auto-retry every 5 minutes (up to 1 hour)".
     gpu_retry_interval_s: float = 300.0
+    gpu_retry_limit_s: float = 3600.0
+    # Notifications (UJ5.1.2): the SMTP server email goes through; Slack URLs are preferences.
+    smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "Bright Run <brightrun@localhost>"
     smtp_username: str = ""  # empty: no AUTH
