@@ -156,7 +156,7 @@ def timed_forward_s(model: Any, examples: list[Any], rows: int, pad_id: int, dev
     best = math.inf
     try:
         with torch.no_grad():
-            for _ in range(2):
+            for _ in range(3):
                 started = time.perf_counter()
                 loss_sum(model, batch)
                 if device.startswith("cuda"):
