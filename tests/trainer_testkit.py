@@ -1,4 +1,5 @@
-"""Test-side helpers for the trainer: tiny training files, job specs, runs in- and out-of-process."""
+"""Test-side helpers for the trainer: tiny training files, job specs, runs in- and out-of-process,
+and the model-cache fixtures that tests/unit/trainer and tests/integration/trainer both use."""
 
 from __future__ import annotations
 
@@ -9,19 +10,41 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 
 from libs.common.training_format import TrainingPair, Turn
 from proto.training import Failed, Progress
 from trainer.report import read_events
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 WORDS = ("plan budget savings retire invest goal worry family house debt income tax pension "
          "mortgage college insurance").split()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A session cache unless the developer points BRIGHTRUN_MODEL_CACHE at a warm one
+    (converting the embedded GGUF tokenizer costs ~5 s, the model ~20 s). Both trainer test
+    folders' conftests import this: the second sees the first's cache in the environment."""
+    given = os.environ.get("BRIGHTRUN_MODEL_CACHE")
+    path = Path(given) if given else tmp_path_factory.mktemp("models")
+    os.environ["BRIGHTRUN_MODEL_CACHE"] = str(path)
+    yield path
+    if not given:
+        del os.environ["BRIGHTRUN_MODEL_CACHE"]
+
+
+@pytest.fixture(scope="session")
+def tokenizer(model_cache: Path) -> Any:
+    from proto.training import ModelRef
+    from trainer import model
+
+    return model.load_tokenizer(model.tokenizer_source(ModelRef(name=model.TINY)))
 
 
 def words(seed: int, n: int) -> str:

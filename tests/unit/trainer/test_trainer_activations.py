@@ -28,11 +28,11 @@ from trainer_testkit import (
     words,
 )
 
+from libs.common.memory import estimate_training_memory, layers_to_checkpoint
 from proto.training import LoraSettings, StageChanged
 from trainer import activations, loop, model
 from trainer.batching import collate
 from trainer.data import IGNORE_INDEX, Example, build_example
-from libs.common.memory import estimate_training_memory, layers_to_checkpoint
 
 # Address space for the deep model below: with no layer checkpointed a step peaked at 4.1–4.5
 # GiB here, with every layer checkpointed at 2.5 GiB.
@@ -241,7 +241,7 @@ def test_a_step_still_out_of_memory_with_every_layer_checkpointed_runs_in_smalle
     # tensors' own, not glibc's heap keeping freed blocks.
     code = ("import json, sys; from trainer_testkit import one_step_in_passes as step; "
             "print(json.dumps(step(*sys.argv[1:])))")
-    env = {**trainer_env(), "PYTHONPATH": f"{ROOT}{os.pathsep}{Path(__file__).parent}",
+    env = {**trainer_env(), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
            "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
     limited_run = subprocess.run(
         [sys.executable, "-c", code, str(deep_model), str(tmp_path / "limited"), "4", "1.5"],
