@@ -141,7 +141,7 @@ def ready(*, conversations: int, pairs: int, sequences: int, model: str, nf4: bo
 
 def timed_forward_s(model: Any, examples: list[Any], rows: int, pad_id: int, device: str) -> float:
     """Seconds one forward pass of `rows` median-length sequences takes, adapters on, no
-    gradient (so no optimizer, RNG or dropout state moves): the faster of two, the first
+    gradient (so no optimizer, RNG or dropout state moves): the fastest of three, the first
     paying for warm-up."""
     import torch
 
