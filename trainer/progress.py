@@ -101,7 +101,25 @@ def weights_bytes(source: str | None) -> int:
                if p.suffix in (".safetensors", ".bin", ".gguf", ".pt"))
 
 
-def loading_detail(name: str, size_bytes: int) -> str:
+def weights_on_disk(source: str | None) -> tuple[bool, int]:
+    """(cached, bytes): built from a config, a local directory, or a hub id whose snapshot is
+    in the Hugging Face cache are cached; any other hub id will be downloaded (size unknown
+    until it starts)."""
+    from pathlib import Path
+
+    if source is None or Path(source).is_dir():
+        return True, weights_bytes(source)
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(source, "config.json")
+    if isinstance(found, str):
+        return True, weights_bytes(str(Path(found).parent))
+    return False, 0
+
+
+def loading_detail(name: str, size_bytes: int, cached: bool = True) -> str:
+    if not cached:
+        return f"downloading {name} from the model hub (not cached on this machine)"
     if size_bytes <= 0:
         return f"building {name} from its config (cached: nothing to download)"
     return f"loading {name} from the local cache ({size_bytes / 1e6:,.0f} MB, cached)"
@@ -109,14 +127,20 @@ def loading_detail(name: str, size_bytes: int) -> str:
 
 def loading(done_bytes: int, total_bytes: int, cached: bool = True) -> StageProgress:
     """Loading `total_bytes` of cached weights: the remaining time at the default disk rate
-    until the load is done (a download would report its bytes as they arrive)."""
+    until the load is done. A download's size is unknown here (from_pretrained fetches it):
+    no estimate, said so, rather than a made-up one."""
     pct = 100.0 if total_bytes <= 0 or done_bytes >= total_bytes else 100.0 * done_bytes / total_bytes
+    if not cached:
+        return StageProgress(percent=0.0 if done_bytes == 0 else 100.0, done=done_bytes,
+                             total=total_bytes, unit="bytes", remaining_s=None,
+                             remaining_basis="download size not known before it starts",
+                             cache="downloading")
     left = max(0, total_bytes - done_bytes)
     return StageProgress(percent=round(pct, 1), done=done_bytes, total=total_bytes, unit="bytes",
                          remaining_s=round(left / DEFAULT_LOAD_BYTES_PER_S, 1),
                          remaining_basis=f"default: {DEFAULT_LOAD_BYTES_PER_S // 10**6} MB/s "
                                          "read from a local disk",
-                         cache="cached" if cached else "downloading")
+                         cache="cached")
 
 
 # --- ready to train ---------------------------------------------------------------------------------

@@ -180,12 +180,14 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
 
     reporter.stage("model_loading", "downloading/caching weights")
     source = model.weights_source(spec.model)
-    size = progress.weights_bytes(source)
-    reporter.emit(StageChanged, stage="model_loading", progress=progress.loading(0, size),
-                  detail=progress.loading_detail(spec.model.name, size))
+    cached, size = progress.weights_on_disk(source)
+    reporter.emit(StageChanged, stage="model_loading", progress=progress.loading(0, size, cached),
+                  detail=progress.loading_detail(spec.model.name, size, cached))
     if nf4:
         reporter.stage("model_loading", "quantizing")
     base = model.load_base(source, tokenizer, on, nf4)
+    if not cached:  # now it is: what the hub sent is in the Hugging Face cache
+        size = progress.weights_on_disk(source)[1]
     reporter.emit(StageChanged, stage="model_loading", progress=progress.loading(size, size),
                   detail=f"loaded {spec.model.name}")
     reporter.stage("model_loading", "initialising adapters")

@@ -19,7 +19,8 @@ function stageProgressBlock(now, stage) {
   if (!now || now.stage !== stage || !now.progress) return null;
   const p = now.progress, percent = Math.round(p.percent);
   const counts = p.unit === 'bytes'
-    ? (p.cache === 'cached' ? 'cached on this machine: nothing to download' : `${bytes(p.done)} of ${bytes(p.total)} downloaded`)
+    ? (p.cache === 'cached' ? 'cached on this machine: nothing to download'
+      : p.total ? `${bytes(p.done)} of ${bytes(p.total)} downloaded` : 'downloading from the model hub')
     : now.detail;
   return h('div', {testid: 'stage-progress', 'data-percent': percent},
     h('div', {class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': percent, style: 'margin:8px 0 4px'},

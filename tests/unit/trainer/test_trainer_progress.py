@@ -122,3 +122,16 @@ def test_a_resumed_run_states_its_own_measured_step_time() -> None:
     assert (ready.step_time_basis, ready.step_time_s, ready.steps_left) == ("measured", 1.5, 20)
     assert ready.expected_training_s == 30.0
     assert (ready.training_pairs, ready.sequences, ready.conversations) == (3, 2, 2)
+
+
+def test_weights_say_whether_they_are_cached(tmp_path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"0" * 1000)
+    (tmp_path / "config.json").write_text("{}")
+    assert progress.weights_on_disk(str(tmp_path)) == (True, 1000)
+    assert progress.weights_on_disk(None) == (True, 0)  # built from its config
+    # A hub id this machine has never fetched: a download, with no made-up time for it.
+    cached, size = progress.weights_on_disk("brightrun-test/never-downloaded-model")
+    assert (cached, size) == (False, 0)
+    start = progress.loading(0, 0, cached=False)
+    assert (start.cache, start.remaining_s, start.percent) == ("downloading", None, 0.0)
+    assert progress.loading_detail("m", 0, cached=False).startswith("downloading m")
