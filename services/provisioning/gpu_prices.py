@@ -46,7 +46,10 @@ def price_rows(gpu_types: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if gpu is None:
             continue
         lowest = gpu.get("lowestPrice") or {}
-        spot = lowest.get("minimumBidPrice") or gpu.get("communitySpotPrice")
+        # The minimum bid of the cloud spot pods rent in (runpod_provider.spot_cloud): what
+        # the bid is priced from, so what the user is shown.
+        spot = ((gpu.get("spot") or {}).get("minimumBidPrice") or lowest.get("minimumBidPrice")
+                or gpu.get("communitySpotPrice"))
         on_demand = lowest.get("uninterruptablePrice") or gpu.get("securePrice")
         rows.append({
             "gpu_type": ours, "runpod_id": runpod_id, "display_name": gpu["displayName"],

@@ -89,9 +89,17 @@ query GpuTypes {
     id displayName memoryInGb secureCloud communityCloud securePrice communityPrice
     secureSpotPrice communitySpotPrice
     lowestPrice(input: {gpuCount: 1}) { minimumBidPrice uninterruptablePrice stockStatus }
+    spot: lowestPrice(input: {gpuCount: 1, secureCloud: %s}) { minimumBidPrice }
   }
 }
 """
+
+
+def spot_cloud(cloud_type: str) -> str:
+    """The cloud a spot pod rents in, so its bid is priced from that cloud's minimum bid (the
+    clouds' minimums differ: a bid from one is refused in the other). With either cloud
+    allowed, spot goes to Community Cloud, the one RunPod's own docs tie bids to."""
+    return "COMMUNITY" if cloud_type == "ALL" else cloud_type
 
 
 class RunPodProvider:
@@ -147,7 +155,8 @@ class RunPodProvider:
         # The trainer ends its own pod through this API (trainer/pod_self.py).
         env = {**spec_env(spec), API_URL_ENV: self.api_url}
         assert pricing != "spot" or bid_per_gpu is not None, "a spot pod needs a bid"
-        request = PodRequest(name, self.image, gpu_id, gpu_count, self.cloud_type, env,
+        cloud = spot_cloud(self.cloud_type) if pricing == "spot" else self.cloud_type
+        request = PodRequest(name, self.image, gpu_id, gpu_count, cloud, env,
                              self.cuda_versions, self.registry_auth_id,
                              bid_per_gpu if pricing == "spot" else None)
         answer = self._call(run_graphql_query, request.mutation())
@@ -167,4 +176,5 @@ class RunPodProvider:
                 raise
 
     def gpu_types(self) -> list[dict[str, Any]]:
-        return self._call(run_graphql_query, PRICES_QUERY)["data"]["gpuTypes"]
+        secure = "true" if spot_cloud(self.cloud_type) == "SECURE" else "false"
+        return self._call(run_graphql_query, PRICES_QUERY % secure)["data"]["gpuTypes"]

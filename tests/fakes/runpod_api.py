@@ -53,7 +53,7 @@ enum CloudTypeEnum {{ ALL SECURE COMMUNITY }}
 enum PodStatus {{ CREATED RUNNING RESTARTING EXITED PAUSED DEAD TERMINATED }}
 input EnvironmentVariableInput {{ key: String!, value: String! }}
 input GpuTypeFilter {{ id: String }}
-input LowestPriceInput {{ gpuCount: Int! }}
+input LowestPriceInput {{ gpuCount: Int!, secureCloud: Boolean }}
 input PodFilter {{ podId: String! }}
 input PodTerminateInput {{ podId: String! }}
 input PodFindAndDeployOnDemandInput {{ {_POD_INPUT} }}
@@ -248,7 +248,8 @@ class FakeRunPod:
             if gpu["id"] in self.no_capacity:
                 return {"minimumBidPrice": None, "uninterruptablePrice": None, "stockStatus": None}
             no_spot = gpu["id"] in self.no_spot_capacity
-            return {"minimumBidPrice": None if no_spot else gpu["communitySpotPrice"] * input["gpuCount"],
+            bid = _spot_price(gpu, "SECURE" if input.get("secureCloud") else "COMMUNITY")
+            return {"minimumBidPrice": None if no_spot else bid * input["gpuCount"],
                     "uninterruptablePrice": gpu["communityPrice"] * input["gpuCount"],
                     "stockStatus": "High"}
         return resolve
@@ -287,7 +288,7 @@ class FakeRunPod:
             raise GraphQLError(NO_CAPACITY)  # no host whose driver the image can use
         needs = self.private_images.get(input.get("imageName") or "")
         pulls = needs is None or needs == input.get("containerRegistryAuthId")
-        if spot and input["bidPerGpu"] < gpu["communitySpotPrice"]:
+        if spot and input["bidPerGpu"] < _spot_price(gpu, input.get("cloudType") or "ALL"):
             raise GraphQLError("Your bid price is below the minimum bid price for this GPU type.")
         pod_id, pod_key = next(self._ids), f"pod-key-{len(self.pod_keys) + 1}"
         self.pod_keys[pod_key] = pod_id
@@ -318,6 +319,12 @@ class FakeRunPod:
             raise GraphQLError("Pod not found.")
         pod.update(desiredStatus="TERMINATED", runtime=None)
         self.terminated.append(input["podId"])
+
+
+def _spot_price(gpu: dict[str, Any], cloud: str) -> float:
+    """The minimum bid where the pod rents: Secure Cloud's is higher; any cloud bids as
+    Community, where RunPod's spot capacity is."""
+    return gpu["secureSpotPrice"] if cloud == "SECURE" else gpu["communitySpotPrice"]
 
 
 def _answer(request: BaseHTTPRequestHandler, status: int, body: bytes,

@@ -240,3 +240,18 @@ def test_environment_values_reach_the_pod_verbatim(provider, fake, monkeypatch):
     monkeypatch.setattr(runpod_provider, "spec_env", lambda job: {**original(job), "X": tricky})
     pod_id = provider.create(spec(), "L40S-48GB", "on_demand")
     assert fake.pod_env(pod_id)["X"] == tricky
+
+
+def test_spot_bids_on_the_cloud_the_pod_rents_in(fake):
+    secure = RunPodProvider(fake.api_key, fake.url, "image", cloud_type="SECURE")
+    rows = {r["gpu_type"]: r for r in price_rows(secure.gpu_types())}
+    assert rows["H100-80GB"]["spot_cents_per_hour"] == 125  # Secure Cloud's minimum bid
+    with pytest.raises(ProviderError, match="below the minimum bid"):
+        secure.create(spec(), "H100-80GB", "spot", bid_per_gpu=1.13)  # Community's would do
+    secure.create(spec(), "H100-80GB", "spot", bid_per_gpu=1.25)
+    assert fake.created[-1]["cloudType"] == "SECURE"
+    anywhere = RunPodProvider(fake.api_key, fake.url, "image", cloud_type="ALL")
+    assert {r["gpu_type"]: r for r in price_rows(anywhere.gpu_types())}[
+        "H100-80GB"]["spot_cents_per_hour"] == 112
+    anywhere.create(spec(), "H100-80GB", "spot", bid_per_gpu=1.13)
+    assert fake.created[-1]["cloudType"] == "COMMUNITY"
