@@ -48,8 +48,10 @@ def price_rows(gpu_types: list[dict[str, Any]]) -> list[dict[str, Any]]:
         lowest = gpu.get("lowestPrice") or {}
         # The minimum bid of the cloud spot pods rent in (runpod_provider.spot_cloud): what
         # the bid is priced from, so what the user is shown.
-        spot = ((gpu.get("spot") or {}).get("minimumBidPrice") or lowest.get("minimumBidPrice")
-                or gpu.get("communitySpotPrice"))
+        # None there: no spot in that cloud, whatever the others have.
+        in_cloud = gpu.get("spot")
+        spot = (in_cloud.get("minimumBidPrice") if in_cloud is not None
+                else lowest.get("minimumBidPrice") or gpu.get("communitySpotPrice"))
         on_demand = lowest.get("uninterruptablePrice") or gpu.get("securePrice")
         rows.append({
             "gpu_type": ours, "runpod_id": runpod_id, "display_name": gpu["displayName"],
