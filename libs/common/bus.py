@@ -48,12 +48,15 @@ def stream_for(subject: str) -> str:
 
 
 def jstream(name: str) -> JStream:
-    return JStream(name, subjects=STREAMS[name], duplicate_window=DUPLICATE_WINDOW_S)
+    # declare=False: ensure_streams made it. FastStream's own declaration would "update" an
+    # existing stream to its defaults, one replica among them.
+    return JStream(name, subjects=STREAMS[name], duplicate_window=DUPLICATE_WINDOW_S,
+                   declare=False)
 
 
 def make_broker(nats_url: str, name: str) -> NatsBroker:
     return NatsBroker(
-        nats_url,
+        nats_url.split(","),  # every server of a cluster: the client fails over between them
         name=name,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         max_reconnect_attempts=-1,  # ride out a NATS restart
@@ -63,7 +66,7 @@ def make_broker(nats_url: str, name: str) -> NatsBroker:
     )
 
 
-async def ensure_streams(broker: NatsBroker) -> None:
+async def ensure_streams(broker: NatsBroker, replicas: int = 1) -> None:
     """Create missing streams up front, so a publish never races a consumer's declaration.
 
     An existing stream keeps the limits, retention and replicas an operator gave it; we only
@@ -76,7 +79,8 @@ async def ensure_streams(broker: NatsBroker) -> None:
         try:
             config = (await js.stream_info(name)).config
         except NotFoundError:
-            await js.add_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S)
+            await js.add_stream(name=name, subjects=subjects, duplicate_window=DUPLICATE_WINDOW_S,
+                                num_replicas=replicas)
             continue
         missing = [s for s in subjects if s not in (config.subjects or [])]
         if missing:

@@ -100,7 +100,7 @@ class ServiceRuntime:
             async with self.pool.connection() as conn:
                 await migrate(conn, self.name, self.migrations)
         await self.broker.connect()
-        await ensure_streams(self.broker)
+        await ensure_streams(self.broker, self.settings.nats_stream_replicas)
         for fn in self._on_start:
             await fn()
         await self.broker.start()

@@ -11,7 +11,10 @@ import msgspec
 
 class Settings(msgspec.Struct, kw_only=True):
     state_dir: str = ".state"
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = "nats://127.0.0.1:4222"  # a cluster: its servers' URLs, comma-separated
+    # Copies JetStream keeps of each stream it creates (3 on a three-node cluster: one node may
+    # go down without losing a message); an existing stream keeps what an operator gave it.
+    nats_stream_replicas: int = 1
     database_url: str = ""
     storage_url: str = ""  # empty: a local directory under the state dir
     gateway_url: str = "http://127.0.0.1:8400"  # what the trainer posts webhooks to

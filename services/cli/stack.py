@@ -89,8 +89,9 @@ class Stack:
             path.chmod(0o600)
         return path.read_text().strip()
 
-    def _spawn(self, name: str, settings: Settings, env: dict[str, str]) -> int:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+    def _spawn(self, name: str, settings: Settings, env: dict[str, str],
+               log_name: str | None = None) -> int:
+        log = open(self.logs / f"{log_name or name}.log", "ab")  # noqa: SIM115 - the child owns it
         process = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             env={**env, **settings.to_env()}, stdout=log, stderr=subprocess.STDOUT,
@@ -104,6 +105,44 @@ class Stack:
         info = json.loads(self.manifest.read_text())
         pid = self._spawn(name, Settings.from_env(info["env"]), {**os.environ})
         return self._record_pid(info, name, pid)
+
+    def add_replica(self, name: str) -> int:
+        """Start one more replica of a service (`<name>#<n>` in the manifest), with the stack's
+        settings; a gateway replica listens on a port of its own."""
+        info = json.loads(self.manifest.read_text())
+        settings = Settings.from_env(info["env"])
+        if name == "gateway":
+            settings.gateway_port = free_port()
+            info.setdefault("gateways", []).append(f"http://127.0.0.1:{settings.gateway_port}")
+        count = sum(1 for key in info["pids"] if key.split("#")[0] == name)
+        pid = self._spawn(name, settings, {**os.environ}, log_name=f"{name}-{count + 1}")
+        return self._record_pid(info, f"{name}#{count + 1}", pid)
+
+    def gateway_urls(self) -> list[str]:
+        """The first gateway's URL, then those of the replicas add_replica started."""
+        info = json.loads(self.manifest.read_text())
+        return [Settings.from_env(info["env"]).gateway_url, *info.get("gateways", [])]
+
+    def wait_replicas(self, timeout_s: float = 180.0) -> None:
+        """Until every replica add_replica started is up: a service's log says it started, a
+        gateway answers /healthz."""
+        deadline = time.monotonic() + timeout_s
+        for key in json.loads(self.manifest.read_text())["pids"]:
+            name, _, n = key.partition("#")
+            log = self.logs / f"{name}-{n}.log"
+            while n and name != "gateway" and f'"{name} started"' not in log.read_text():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"replica {key} did not start; see {log}")
+                time.sleep(0.5)
+        for url in self.gateway_urls():
+            while True:
+                try:
+                    httpx.get(f"{url}/healthz", timeout=2).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
 
     def restart_nats(self, down_s: float = 0.0) -> int:
         """Stop the embedded NATS server and start it again on its port and store, as an
@@ -137,7 +176,7 @@ class Stack:
         raise TimeoutError(f"the gateway did not answer; see {self.logs / 'gateway.log'}")
 
     async def _wait_services(self, settings: Settings, timeout_s: float) -> None:
-        nc = await nats.connect(settings.nats_url)
+        nc = await nats.connect(settings.nats_url.split(","))  # one URL, or a cluster's
         deadline = time.monotonic() + timeout_s
         try:
             for name in SERVICES:
@@ -178,6 +217,7 @@ class Stack:
             return
         pids = info["pids"]
         order = ["gateway", *SERVICES]
+        order += [key for key in pids if "#" in key]  # replicas added by add_replica
         for name in order:
             _signal(pids.get(name), signal.SIGTERM)
         _wait_gone([pids.get(n) for n in order], timeout_s)

@@ -51,7 +51,7 @@ class GatewayBus:
 
     async def start(self) -> None:
         await self.broker.connect()
-        await ensure_streams(self.broker)
+        await ensure_streams(self.broker, self.settings.nats_stream_replicas)
         await self.broker.start()
 
     async def stop(self) -> None:
