@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -88,6 +89,24 @@ async def ensure_streams(broker: NatsBroker, replicas: int = 1) -> None:
             await js.update_stream(config)
 
 
+async def serialize_durables(broker: NatsBroker) -> None:
+    """Give the broker's existing durable consumers `max_ack_pending=1`. A consumer created
+    before replicas (default 1000) keeps its config, since subscribing does not update it, and
+    would hand two replicas two messages of one job at once."""
+    from nats.js.errors import NotFoundError
+
+    js = broker.config.connection_state.stream
+    for stream, name in _durables.get(broker, []):
+        try:
+            config = (await js.consumer_info(stream, name)).config
+        except NotFoundError:
+            continue  # created by the subscriber, with the config durable() gives it
+        if config.max_ack_pending != 1:
+            config.max_ack_pending = 1
+            await js.add_consumer(stream, config=config)  # create-or-update
+            log.info("consumer %s: one message in flight at a time from now on", name)
+
+
 def connected(broker: NatsBroker) -> bool:
     """Whether the broker's NATS client is connected right now: not before its first connect,
     nor while it is reconnecting after NATS went away (a publish would wait out its timeout)."""
@@ -127,8 +146,14 @@ def _durable_decoded(broker: NatsBroker, event_type: type, name: str,
     durable(broker, event_type.subject, name)(on_message)
 
 
+# The durable consumers declared on each broker, as (stream, name): see serialize_durables.
+_durables: weakref.WeakKeyDictionary[NatsBroker, list[tuple[str, str]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def durable(broker: NatsBroker, subject: str, consumer: str) -> Callable[[Handler], Handler]:
     """A durable pull consumer named `<service>-<handler>`, redelivering on error or crash."""
+    _durables.setdefault(broker, []).append((stream_for(subject), consumer))
     return broker.subscriber(
         subject,
         stream=jstream(stream_for(subject)),

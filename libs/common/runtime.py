@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from libs.common.batches import consume_batches
-from libs.common.bus import ensure_streams, make_broker
+from libs.common.bus import ensure_streams, make_broker, serialize_durables
 from libs.common.db import migrate, open_pool
 from libs.common.leases import leased
 from libs.common.logging import configure
@@ -101,6 +101,7 @@ class ServiceRuntime:
                 await migrate(conn, self.name, self.migrations)
         await self.broker.connect()
         await ensure_streams(self.broker, self.settings.nats_stream_replicas)
+        await serialize_durables(self.broker)
         for fn in self._on_start:
             await fn()
         await self.broker.start()

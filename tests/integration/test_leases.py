@@ -74,3 +74,24 @@ async def test_a_holder_that_loses_its_session_stops_its_loop(database_url) -> N
         await first.task  # the supervisor sees the failure and starts the wrapper again
     await asyncio.wait_for(second.running.wait(), 10)
     await second.stop()
+
+
+async def test_an_existing_durable_consumer_is_made_serial_for_replicas(bus) -> None:
+    """A consumer made before replicas (max_ack_pending 1000) gets one message in flight."""
+    from nats.js.api import ConsumerConfig
+
+    from libs.common.bus import durable, make_broker, serialize_durables
+    from proto.jobs import JobQueued
+
+    js = bus.broker.config.connection_state.stream
+    await js.add_consumer("JOBS", ConsumerConfig(durable_name="svc-on-queued",
+                                                 filter_subject=JobQueued.subject))
+    assert (await js.consumer_info("JOBS", "svc-on-queued")).config.max_ack_pending == 1000
+    broker = make_broker(bus.url, "replica")
+    durable(broker, JobQueued.subject, "svc-on-queued")(lambda msg: None)
+    await broker.connect()
+    try:
+        await serialize_durables(broker)
+    finally:
+        await broker.stop()
+    assert (await js.consumer_info("JOBS", "svc-on-queued")).config.max_ack_pending == 1
