@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from journey import start_job, upload, wait_for_status
+from support import training_file
 from test_console import chromium_installed, console  # noqa: F401  (fixtures)
 
 from libs.common.signing import derive_job_secret, sign
@@ -121,4 +122,26 @@ def test_validation_loss_perplexity_and_gpu_figures_in_the_api_and_the_metrics_t
     expect(page.get_by_test_id("metric-gpu-memory")).to_contain_text("76.8 GB / 80.0 GB")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "job-metrics.png"), full_page=True)
+    assert errors == []
+
+
+def test_the_preprocessing_card_shows_the_tokenizing_progress(stack, console):  # noqa: F811
+    page, errors = console
+    with httpx.Client(base_url=stack.api, timeout=60) as api:
+        # 3,000 conversations: long enough to tokenize that the page sees it happen.
+        file_id = upload(api, "big.json", training_file(3000)).json()["id"]
+        job = start_job(api, file_id, epochs=1)
+    page.goto(f"{stack.gateway_url.rstrip('/')}/#/jobs/{job['id']}")
+    block = page.get_by_test_id("stage-progress")
+    expect(block.get_by_test_id("stage-progress-text")).to_have_text(re.compile(
+        r"^tokenizing [\d,]+ of 3,000 examples · \d+% · "), timeout=120_000)
+    expect(page.get_by_test_id("preprocessing-substeps").locator("li.now")).to_have_text(
+        "Tokenizing the conversations")
+    percent = int(block.get_attribute("data-percent"))
+    assert 0 <= percent <= 100
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "job-preprocessing.png"), full_page=True)
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        api.post(f"/jobs/{job['id']}/cancel", json={"reason": "test done"})
+        wait_for_status(api, job["id"], {"cancelled"})
     assert errors == []

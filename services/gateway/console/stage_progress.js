@@ -65,3 +65,9 @@ function gpuTexts(gpu) {
 }
 // The newer of two stage events (a live frame, or the one GET /jobs/{id} answered).
 const newerStage = (a, b) => !a ? b || null : !b ? a : Date.parse(a.at) >= Date.parse(b.at) ? a : b;
+// UJ2.2.1's sub-steps, the current one picked out by the trainer's detail line.
+function preprocessingSubsteps(detail) {
+  const steps = [['Loading the training file', /reading/i], ['Tokenizing the conversations', /tokeniz/i], ['Splitting and packing', /split|pack/i]];
+  const at = steps.findIndex(([, re]) => re.test(detail || ''));
+  return h('ul', {class: 'substeps', testid: 'preprocessing-substeps'}, steps.map(([t], i) => h('li', {class: i === at ? 'now' : ''}, t)));
+}
