@@ -48,11 +48,17 @@ def parse_pod_name(name: str, prefix: str) -> tuple[uuid.UUID, int] | None:
 def is_orphan(pod_id: str, owner: dict[str, Any] | None, now: dt.datetime,
               create_grace_s: float) -> bool:
     """Whether a live pod named for (job, attempt) belongs to no instance: the instance row
-    (`owner`) holds another pod or none. A row with no pod yet may be creating this very one
-    (create answered, commit not yet made): it gets `create_grace_s` from its claim, past which
-    a redelivered JobQueued would long since have adopted the pod by name. A pod whose job this
-    database never saw is left alone: another installation may share the RunPod account."""
-    if owner is None or owner["pod_id"] == pod_id:
+    (`owner`) has ended, or holds another pod or none. A row with no pod yet may be creating
+    this very one (create answered, commit not yet made): it gets `create_grace_s` from its
+    claim, past which a redelivered JobQueued would long since have adopted the pod by name. A
+    pod whose job this database never saw is left alone: another installation may share the
+    RunPod account. (An ended instance's own pod is reported too: cost keeps the times it
+    already has for the attempt, so nothing is billed twice.)"""
+    if owner is None:
+        return False
+    if owner["status"] == "exited":  # no pod of an ended instance should run, its own included
+        return True
+    if owner["pod_id"] == pod_id:
         return False
     creating = owner["status"] == "starting" and owner["pod_id"] is None
     return not creating or (now - owner["created_at"]).total_seconds() >= create_grace_s

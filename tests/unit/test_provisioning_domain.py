@@ -29,6 +29,7 @@ def test_pod_names_parse_back_to_job_and_attempt():
     (owner("running", "pod-a"), False),  # the instance's own pod
     (owner("terminating", "pod-a"), False),  # being ended by the watcher already
     (owner("exited", None), True),  # the create answered an error, yet made the pod
+    (owner("exited", "pod-a"), True),  # ended, yet its pod still runs (a terminate was lost)
     (owner("exited", "pod-b"), True),  # a second pod for the attempt
     (owner("running", "pod-b"), True),
     (owner("starting", None, age_s=5), False),  # create in flight: not yet committed
