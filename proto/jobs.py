@@ -99,6 +99,9 @@ class JobStatusChanged(Message, frozen=True, kw_only=True):
     # How many attempts the job has had queued: a final status tells cost which instances it
     # must see started and gone before the final cost (each travels on its own subject).
     attempt: int = 1
+    # A validation re-run's attempt moves a completed job to `validating` and back: the validation
+    # service tells users about the re-run, so these moves are no new "job completed".
+    validation_rerun: bool = False
 
 
 class JobCancelled(Message, frozen=True, kw_only=True):

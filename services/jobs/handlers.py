@@ -229,6 +229,7 @@ async def cancel_job(cmd: CancelJob, uow: UnitOfWork) -> JobView:
 
 
 def emit_changes(work: Any, job: domain.Job) -> None:
+    rerun = job.validation_rerun is not None and job.validation_rerun.attempt == job.attempt
     for previous, status, message in job.changes:
         work.emit(JobStatusChanged(job_id=job.id, status=status, previous=previous, message=message,
-                                   attempt=job.attempt))
+                                   attempt=job.attempt, validation_rerun=rerun))

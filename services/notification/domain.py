@@ -60,6 +60,8 @@ def retry_delay(attempts_made: int, base_s: float) -> timedelta | None:
 def trigger_of(event: Any) -> Trigger | None:
     """The trigger an event fires, or None when it is nothing to tell anyone about."""
     match event:
+        case JobStatusChanged(validation_rerun=True):
+            return None  # ValidationCompleted/ValidationFailed tell of the re-run, once
         case JobStatusChanged(status="provisioning", previous="queued" | "waiting_for_gpu"):
             return "job_started"
         case JobStatusChanged(status="waiting_for_gpu"):

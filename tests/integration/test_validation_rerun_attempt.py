@@ -96,10 +96,12 @@ async def test_a_rerun_runs_on_a_new_attempt_and_the_job_completes_with_its_adap
     assert done["interruption_history"] is None  # a re-run is no interruption
     assert done["error"] is None
     assert len(await queued(bus, job_id)) == 2
-    changes = [e.status for e in (decode(b, JobStatusChanged)
+    changes = [(e.status, e.validation_rerun) for e in (decode(b, JobStatusChanged)
                                   for b in await bus.stored(JobStatusChanged.subject))
                if e.job_id == job_id]
-    assert changes[-2:] == ["validating", "completed"]
+    # marked, so notification does not announce a second "job completed"
+    assert changes[-2:] == [("validating", True), ("completed", True)]
+    assert not any(rerun for _, rerun in changes[:-2])
 
 
 async def test_a_failed_rerun_leaves_the_job_completed_with_the_validation_marked_failed(

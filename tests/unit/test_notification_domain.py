@@ -43,6 +43,13 @@ def test_job_status_changes_map_to_triggers(previous, new, trigger):
     assert trigger_of(status(new, previous)) == trigger
 
 
+@pytest.mark.parametrize(("previous", "new"), [("completed", "validating"), ("validating", "completed")])
+def test_a_validation_reruns_moves_tell_nobody_the_job_completed_again(previous, new):
+    rerun = JobStatusChanged(job_id=JOB, status=new, previous=previous, validation_rerun=True)
+    assert trigger_of(rerun) is None
+    assert trigger_of(status(new, previous)) is not None  # the first time through, they do
+
+
 def test_stuck_stage_and_cost_events_are_triggers():
     assert trigger_of(StageStuck(job_id=JOB, stage="training", elapsed_s=9, expected_s=4)) == "stage_stuck"
     assert trigger_of(CostAlertRaised(job_id=JOB, threshold_pct=80, level="approaching",
