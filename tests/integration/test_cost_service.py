@@ -31,6 +31,7 @@ from proto.jobs import (
     CreateJob,
     GetJob,
     GetTrainingFile,
+    HyperparameterOverrides,
     JobQueued,
     JobStatusChanged,
     RegisterTrainingFile,
@@ -283,6 +284,19 @@ async def test_an_estimate_is_assembled_from_the_files_stats_by_the_cost_service
     assert asked["price_source"] == "catalogue" and asked["hourly_rate_cents"] == 114
     error = await bus.ask_error(EstimateJob(training_file_id=uuid.uuid4()))
     assert error.error.code == "training_file_not_found" and error.error.status == 404
+
+
+async def test_each_change_of_the_form_is_estimated_without_asking_for_the_file_again(
+        start_service, bus, settings):
+    jobs = await start_service(build_jobs)
+    await start_service(build_cost, **FAST)
+    file_id = await registered_file(bus, settings)
+    first = await bus.ask(EstimateJob(training_file_id=file_id, gpu_type="H100-80GB"))
+    await jobs.stop()  # the file's stats never change: cost keeps them
+    changed = await bus.ask(EstimateJob(training_file_id=file_id, gpu_type="H100-80GB",
+                                        overrides=HyperparameterOverrides(epochs=6)))
+    # balanced trains 3 epochs: twice as many tokens, to the rounding of each
+    assert abs(changed["tokens_to_train"] - 2 * first["tokens_to_train"]) <= 1
 
 
 async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
