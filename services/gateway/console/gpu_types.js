@@ -34,11 +34,18 @@ async function gpuTypesNote() {
     answer.fetched_at ? `Prices fetched ${when(answer.fetched_at)}.` : ''].filter(Boolean).join(' ');
 }
 
-// UJ2.1.2: in the no-GPU offer, what switching to on-demand costs more per hour for this type.
+// UJ2.1.2: in the no-GPU offer, what switching to on-demand costs more per hour. Live prices
+// from GET /gpu-types; with no spot GPU free RunPod gives no spot price, so the spot rate the
+// job was estimated at stands in (and the note says so).
 async function gpuOfferNote(job) {
   if (job.pricing !== 'spot') return '';
-  const row = ((await gpuTypes()).gpu_types || []).find(r => r.gpu_type === job.gpu_type);
-  if (!row || row.spot_cents_per_hour == null || row.on_demand_cents_per_hour == null) return '';
-  const more = row.on_demand_cents_per_hour - row.spot_cents_per_hour;
-  return `On-demand: ${more >= 0 ? '+' : '−'}${perHour(Math.abs(more))} (${perHour(row.on_demand_cents_per_hour)} instead of ${perHour(row.spot_cents_per_hour)}), immediate start.`;
+  const row = ((await gpuTypes()).gpu_types || []).find(r => r.gpu_type === job.gpu_type) || {};
+  const est = job.estimate || {}, count = job.gpu_count || 1;
+  const live = row.spot_cents_per_hour != null;
+  const spot = live ? row.spot_cents_per_hour * count : est.hourly_rate_cents;
+  const onDemand = row.on_demand_cents_per_hour != null ? row.on_demand_cents_per_hour * count
+    : est.on_demand_cents_per_hour != null ? est.on_demand_cents_per_hour * count : null;
+  if (spot == null || onDemand == null) return '';
+  const more = onDemand - spot;
+  return `On-demand: ${more >= 0 ? '+' : '−'}${perHour(Math.abs(more))} (${perHour(onDemand)} instead of ${perHour(spot)}${live ? '' : ', the spot rate this job was estimated at'}), immediate start.`;
 }
