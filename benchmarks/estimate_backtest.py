@@ -31,7 +31,7 @@ from proto.cost import EstimateRequest  # noqa: E402
 from proto.gpu import GPU_TYPES  # noqa: E402
 from proto.jobs import HyperparameterOverrides  # noqa: E402
 from services.cost import domain, timemodel  # noqa: E402
-from services.jobs.training_files import compute_stats  # noqa: E402
+from services.jobs.training_file_stats import compute_stats  # noqa: E402
 
 PARAMETERS = 3_300_000  # what trainer_testkit.make_job declares for the tiny random Llama
 

@@ -37,7 +37,8 @@ from proto.validation import ValidationPlan
 from services.jobs import domain, history, training_sets
 from services.jobs.admission import Platform, check_new_job
 from services.jobs.repository import JobHistory, Jobs, TrainingFiles
-from services.jobs.training_files import check_eligibility, compute_stats
+from services.jobs.training_file_eligibility import check_eligibility
+from services.jobs.training_file_stats import compute_stats
 
 # --- Training files ------------------------------------------------------------------------------
 

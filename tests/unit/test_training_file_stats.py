@@ -15,12 +15,8 @@ from libs.common.training_format import (
     Turn,
     parse_training_file,
 )
-from services.jobs.training_files import (
-    TrainingFileStats,
-    check_eligibility,
-    compute_stats,
-    quality_badge,
-)
+from services.jobs.training_file_eligibility import check_eligibility
+from services.jobs.training_file_stats import TrainingFileStats, compute_stats, quality_badge
 
 SAMPLE = Path(__file__).parents[2] / "services/cli/samples/financial-advisory-sample.json"
 FULL = Scaffolding("planner", "Marcus", "fear_to_confidence", "Fear", "retirement", "Retirement")

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from support import SAMPLE_FILE
 
 from libs.common.training_format import TrainingFile, TrainingFormatError, parse_training_file
-from services.jobs.training_files import check_eligibility, compute_stats
+from services.jobs.training_file_eligibility import check_eligibility
+from services.jobs.training_file_stats import compute_stats
 
 SAMPLE = json.loads(SAMPLE_FILE.read_bytes())
 SMALL = {**SAMPLE, "conversations": SAMPLE["conversations"][:2]}

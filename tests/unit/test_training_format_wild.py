@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from libs.common.training_format import TrainingFormatError, iter_examples, parse_training_file
-from services.jobs.training_files import check_eligibility, compute_stats
+from services.jobs.training_file_eligibility import check_eligibility
+from services.jobs.training_file_stats import compute_stats
 
 
 def jsonl(rows: list[dict[str, Any]]) -> bytes:

@@ -2,7 +2,7 @@
 "turns": [{"role", "content"}, ...]}, one per file, a JSON list of them, or one per line.
 
 Not enriched: no per-pair quality scores or emotional context, so such a file trains but its
-badge is Low and eligibility says why (services/jobs/training_files.py). Pairs are each
+badge is Low and eligibility says why (services/jobs/training_file_eligibility.py). Pairs are each
 assistant turn with the turns before it (dialogue.py).
 """
 

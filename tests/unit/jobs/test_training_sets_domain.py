@@ -7,7 +7,7 @@ import json
 from libs.common.training_format import parse_training_file
 from libs.common.training_format.combine import combine
 from libs.common.training_format.write import to_aggregated_json
-from services.jobs.training_files import compute_stats
+from services.jobs.training_file_stats import compute_stats
 from services.jobs.training_sets import member_labels, set_eligibility
 
 

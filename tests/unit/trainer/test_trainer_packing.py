@@ -12,7 +12,7 @@ from trainer_testkit import pair
 from libs.common.training_format import iter_examples, parse_training_file
 from proto.cost import EstimateRequest
 from proto.training import LoraSettings
-from services.jobs.training_files import compute_stats
+from services.jobs.training_file_stats import compute_stats
 from trainer import data, loop, model, packing
 from trainer.batching import collate
 from trainer.data import IGNORE_INDEX, build_example
@@ -80,7 +80,7 @@ def test_the_packed_sequence_gives_the_same_summed_loss_as_separate_examples(
 
 def test_the_file_stats_count_the_sequences_packing_makes_at_each_max_length(
         tokenizer: Any) -> None:
-    # The estimate steps through the stats' count (services/jobs/training_files.py), which
+    # The estimate steps through the stats' count (services/jobs/training_file_stats.py), which
     # estimates tokens from characters; packing here works on real tokens, so the two may be a
     # few apart where a host's length is near the max length.
     training_file = parse_training_file(SAMPLE.read_bytes(), SAMPLE.name)
