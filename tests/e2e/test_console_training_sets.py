@@ -57,3 +57,62 @@ def test_a_short_file_is_combined_into_an_eligible_set_from_its_page(stack, cons
     result.get_by_test_id("training-set-configure").click()
     expect(page.get_by_test_id("configure-view")).to_be_visible()
     assert errors == []
+
+
+VOICE = [("Warmth & empathy", "Acknowledges the feeling first"), ("Directness", "Says the answer plainly"),
+         ("Education first", "Explains why"), ("No jargon", "Plain words"), ("Calm", "Never alarmist"),
+         ("Specific", "Numbers, not vague advice"), ("Honest", "Says what is unknown"),
+         ("Encouraging", "Ends with a next step"), ("Concise", "Short paragraphs"),
+         ("Respectful", "No judgement of past choices")]
+
+
+def test_rubrics_are_uploaded_on_their_page_and_chosen_on_a_jobs_validation_tab(
+    stack, console  # noqa: F811
+):
+    """UJ5.2.4 over the console: a rubric short of 10 characteristics is refused with the
+    service's reason; a full one is listed; a job's Validation tab switches to it (and the API
+    then answers that rubric for the job)."""
+    from journey import TINY_MODEL
+
+    page, errors = console
+    base = stack.gateway_url.rstrip("/")
+    page.goto(f"{base}/#/rubrics")
+    expect(page.get_by_test_id("rubrics-empty")).to_be_visible()
+    form = page.get_by_test_id("rubric-form")
+    form.get_by_test_id("rubric-name").fill("Elena Morales voice")
+    names, descriptions = form.get_by_test_id("rubric-char-name"), form.get_by_test_id("rubric-char-description")
+    for i, (name, description) in enumerate(VOICE[:9]):
+        names.nth(i).fill(name)
+        descriptions.nth(i).fill(description)
+    form.get_by_test_id("rubric-save").click()
+    expect(form.get_by_test_id("rubric-error")).to_contain_text("10")
+    names.nth(9).fill(VOICE[9][0])
+    form.get_by_test_id("rubric-avoid").fill("guaranteed returns\nyou should have")
+    form.get_by_test_id("rubric-save").click()
+    item = page.get_by_test_id("rubric-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Elena Morales voice")
+    item.locator("summary").click()
+    expect(item).to_contain_text("10 characteristics, 2 things to avoid")
+    expect(item).to_contain_text("Respectful")
+    rubric_id = item.get_attribute("data-rubric-id")
+
+    file = upload(stack.api, "rubric-60", list(range(200, 260)))
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        job = api.post("/jobs", json={"training_file_id": file["id"], "model": TINY_MODEL,
+                                      "validation": {"suites": []}, "overrides": {"max_steps": 1}})
+        assert job.status_code == 201, job.text
+        job_id = job.json()["id"]
+        api.post(f"/jobs/{job_id}/cancel")  # the rubric is chosen whatever the job's state
+        page.goto(f"{base}/#/jobs/{job_id}")
+        page.get_by_test_id("tab-validation").click()
+        card = page.get_by_test_id("job-rubric")
+        expect(card.get_by_test_id("job-rubric-current")).not_to_have_attribute("data-source", "uploaded")
+        card.get_by_test_id("job-rubric-select").select_option(rubric_id)
+        card.get_by_test_id("job-rubric-use").click()
+        expect(card.get_by_test_id("job-rubric-saved")).to_contain_text("Elena Morales voice")
+        expect(card.get_by_test_id("job-rubric-current")).to_have_attribute("data-source", "uploaded")
+        assert api.get(f"/jobs/{job_id}/validation/rubric").json()["rubric_id"] == rubric_id
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "job-rubric.png"), full_page=True)
+    assert errors == []

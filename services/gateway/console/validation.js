@@ -161,7 +161,7 @@ function validationTab(pane, ctx) {
   if (pane._validation) return pane._validation.refresh();
   const st = {view: null, error: null, busy: new Set(), notice: null, job: ctx.job, live: false};
   const body = h('div', {class: 'stack'});
-  put(pane, body);
+  put(pane, body, typeof rubricCard === 'function' && rubricCard(ctx));  // console/rubrics.js
   const refreshSoon = debounce(() => refresh(), 400);
   // The service pushes validation_* frames to the job's socket; polling covers its absence.
   const socket = new LiveSocket(`/jobs/${ctx.id}/live`, f => {
