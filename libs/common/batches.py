@@ -25,6 +25,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from libs.common.bus import ACK_WAIT_S, MAX_DELIVER, stream_for
+from libs.common.supervision import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ async def consume_batches(broker: NatsBroker, subject: str, consumer: str,
         config=ConsumerConfig(ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL,
                               max_deliver=MAX_DELIVER))
     while True:
+        stop_if_cancelled()  # fetch may have swallowed a cancellation (supervision.py)
         try:
             messages = await sub.fetch(batch=max_batch, timeout=IDLE_POLL_S)
         except (TimeoutError, NatsTimeout):

@@ -87,3 +87,38 @@ async def test_a_run_that_outlived_the_healthy_span_resets_the_count() -> None:
 def test_backoff_doubles_up_to_its_cap() -> None:
     supervisor = Supervisor("test", base_backoff_s=1.0, max_backoff_s=30.0)
     assert [supervisor.backoff_s(n) for n in (1, 2, 3, 5, 6, 9)] == [1, 2, 4, 16, 30, 30]
+
+
+async def test_a_loop_whose_cancellation_was_swallowed_stops_at_its_next_check() -> None:
+    from libs.common.supervision import stop_if_cancelled
+
+    rounds, waiting = [], asyncio.Event()
+
+    async def loop() -> None:
+        while True:
+            stop_if_cancelled()
+            rounds.append(1)
+            try:  # what Python 3.11's wait_for does when a result lands with the cancellation
+                waiting.set()
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                pass
+
+    task = asyncio.create_task(loop())
+    await waiting.wait()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert done and task.cancelled()
+    assert len(rounds) == 1  # it did not go round again
+
+
+async def test_a_loop_never_cancelled_is_not_stopped_by_the_check() -> None:
+    from libs.common.supervision import stop_if_cancelled
+
+    async def twice() -> int:
+        stop_if_cancelled()
+        await asyncio.sleep(0)
+        stop_if_cancelled()
+        return 2
+
+    assert await asyncio.create_task(twice()) == 2
