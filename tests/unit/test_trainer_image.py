@@ -29,3 +29,4 @@ def test_pods_ask_for_the_cuda_the_image_is_built_for():
     image_cuda = build_arg("CUDA_VERSION")
     assert Settings().runpod_image_cuda == image_cuda
     assert allowed_cuda_versions(image_cuda)[0] == image_cuda  # never an older driver
+
