@@ -14,12 +14,9 @@ from proto.jobs import HyperparameterOverrides
 from proto.training import ModelRef
 
 
-class EstimateJob(msgspec.Struct, frozen=True, kw_only=True):
-    """A job's configuration as the user gives it, to be estimated (UJ1.2.2, asked on every
-    change of the form). The cost service reads the file's stats and RunPod's current prices
-    itself, from its own caches: the answer never waits on RunPod."""
+class EstimateQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A job's configuration as the user gives it (the gateway's POST /estimates body)."""
 
-    subject: ClassVar[str] = "rpc.cost.estimate_job"
     training_file_id: uuid.UUID
     preset: str = "balanced"
     overrides: HyperparameterOverrides = msgspec.field(default_factory=HyperparameterOverrides)
@@ -27,6 +24,14 @@ class EstimateJob(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Literal["spot", "on_demand"] = "spot"
     gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     model: ModelRef = msgspec.field(default_factory=ModelRef)
+
+
+class EstimateJob(EstimateQuery, frozen=True, kw_only=True):
+    """Estimate a configuration (UJ1.2.2, asked on every change of the form). The cost service
+    reads the file's stats and RunPod's current prices itself, from its own caches: the answer
+    never waits on RunPod."""
+
+    subject: ClassVar[str] = "rpc.cost.estimate_job"
     # UJ4.3.2: a resume from the checkpoint at this step: the estimate covers the steps left
     # (and a fresh start-up), not the whole run.
     resume_from_step: Annotated[int, msgspec.Meta(ge=0)] = 0

@@ -11,10 +11,11 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
+from proto.cost import EstimateQuery
 from proto.jobs import GetJob, HyperparameterOverrides, ListCheckpoints, ResumeJob, RetryJob
 from proto.training import ModelRef
 from services.gateway.bus import GatewayBus
-from services.gateway.estimates import EstimateBody, estimate_for
+from services.gateway.estimates import estimate_for
 from services.gateway.jobs import reserved
 
 
@@ -43,7 +44,7 @@ async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, An
     parent = await bus.ask(GetJob(job_id=job_id))
     fields = set(HyperparameterOverrides.__struct_fields__)
     settings = {**plan["hyperparameters"], **plan["lora"]}
-    body = EstimateBody(
+    body = EstimateQuery(
         training_file_id=uuid.UUID(parent["training_file_id"]), preset=parent["preset"],
         overrides=msgspec.convert({k: v for k, v in settings.items() if k in fields},
                                   HyperparameterOverrides),
