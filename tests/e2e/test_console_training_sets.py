@@ -116,3 +116,24 @@ def test_rubrics_are_uploaded_on_their_page_and_chosen_on_a_jobs_validation_tab(
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "job-rubric.png"), full_page=True)
     assert errors == []
+
+
+def test_a_files_page_lists_the_training_sets_it_is_in_and_opens_one(stack, console):  # noqa: F811
+    """GET /training-sets and /training-sets/{id} over the console: a set made through the API
+    shows on each member file's page and on its combined file's page, with its figures."""
+    page, errors = console
+    first = upload(stack.api, "listed-a", list(range(300, 330)))
+    second = upload(stack.api, "listed-b", [300, 301, *range(330, 360)])
+    answer = httpx.post(f"{stack.api}/training-sets", timeout=60, json={
+        "name": "listed set", "training_file_ids": [first["id"], second["id"]]})
+    assert answer.status_code == 201, answer.text
+    made = answer.json()
+    for file_id in (second["id"], made["training_file_id"]):
+        page.goto(f"{stack.gateway_url.rstrip('/')}/#/files/{file_id}")
+        row = page.locator(f"[data-testid=training-set-row][data-set-id='{made['id']}']")
+        expect(row).to_contain_text("listed set · 60 conversations from listed-a, listed-b")
+        row.get_by_test_id("training-set-open").click()
+        shown = page.get_by_test_id("training-set-shown").get_by_test_id("training-set")
+        expect(shown).to_contain_text("2 repeated conversations counted once")
+        expect(shown.get_by_test_id("eligibility-ok")).to_be_visible()
+    assert errors == []

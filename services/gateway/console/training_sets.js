@@ -15,7 +15,27 @@ function combineControl(f) {
     h('p', {class: 'small muted'}, short
       ? 'Too few conversations on its own: combine this file with your other uploads into one training set. Conversations found in more than one file count once.'
       : 'Train on this file together with other uploads as one training set. Conversations found in more than one file count once.'),
-    open, area);
+    open, area, existingSets(f));
+}
+
+// The sets this file is in, or the set it was combined into (GET /training-sets), each opening
+// its figures as the jobs service has them now (GET /training-sets/{id}).
+function existingSets(f) {
+  const el = h('div', {testid: 'training-sets-with-file'});
+  (async () => {
+    let sets;
+    try { sets = await api('/training-sets'); } catch (err) { return put(el, errorBox(err, 'training-sets-error')); }
+    const mine = sets.filter(s => s.training_file_id === f.id || s.files.some(m => m.training_file_id === f.id));
+    if (!mine.length) return;
+    const shown = h('div', {testid: 'training-set-shown'});
+    put(el, h('h4', {style: 'margin:12px 0 4px'}, mine.some(s => s.training_file_id === f.id) ? 'This file is a training set' : 'Training sets with this file'),
+      h('ul', {class: 'small'}, mine.map(s => h('li', {testid: 'training-set-row', 'data-set-id': s.id},
+        h('strong', {}, s.name), ` · ${s.conversation_count.toLocaleString()} conversations from ${s.files.map(m => m.name).join(', ')} · ${when(s.created_at)} `,
+        h('button', {class: 'btn small', testid: 'training-set-open', onclick: async () => {
+          try { put(shown, setSummary(await api(`/training-sets/${s.id}`))); } catch (err) { put(shown, errorBox(err, 'training-sets-error')); }
+        }}, 'Details')))), shown);
+  })();
+  return el;
 }
 
 async function showPicker(f, area) {
