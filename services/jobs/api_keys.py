@@ -31,7 +31,7 @@ from proto.access import (
     VerifyApiKey,
 )
 from proto.api import ServiceError
-from services.jobs.repository import ApiKeys
+from services.jobs.api_key_repository import ApiKeys
 
 KEY_PREFIX = "brk_"  # says what a leaked string is (secret scanners match on such prefixes)
 TOKEN_BYTES = 32

@@ -36,8 +36,9 @@ from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
 from services.jobs import domain, history, training_sets
 from services.jobs.admission import Platform, check_new_job
-from services.jobs.repository import JobHistory, Jobs, TrainingFiles
+from services.jobs.repository import JobHistory, Jobs
 from services.jobs.training_file_eligibility import check_eligibility
+from services.jobs.training_file_repository import TrainingFiles
 from services.jobs.training_file_stats import compute_stats
 
 # --- Training files ------------------------------------------------------------------------------

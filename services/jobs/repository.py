@@ -1,4 +1,6 @@
-"""SQL for the jobs schema: training files, jobs and their status history."""
+"""SQL for the jobs table: jobs, their status history, recovery queries and the history
+of finished jobs. Training files: training_file_repository.py; templates:
+template_repository.py; API keys: api_key_repository.py."""
 
 from __future__ import annotations
 
@@ -23,39 +25,13 @@ JOB_STATE = ("id, name, status, status_message, attempt, started_at, finished_at
              "gpu_wait, validation_rerun")
 
 
-def _json(value: Any) -> Jsonb:
+def jsonb(value: Any) -> Jsonb:
     return Jsonb(msgspec.to_builtins(value))
 
 
-def _json_or_null(value: Any) -> Jsonb | None:
+def jsonb_or_null(value: Any) -> Jsonb | None:
     """SQL NULL, not JSON null, for state a job has not got (the queries test IS NULL)."""
-    return None if value is None else _json(value)
-
-
-class TrainingFiles:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, row: dict[str, Any]) -> None:
-        await self.conn.execute(
-            "INSERT INTO training_files (id, name, filename, storage_key, format, size_bytes, "
-            "stats, eligibility) VALUES (%(id)s, %(name)s, %(filename)s, %(storage_key)s, "
-            "%(format)s, %(size_bytes)s, %(stats)s, %(eligibility)s)",
-            {**row, "stats": _json(row["stats"]), "eligibility": _json(row["eligibility"])},
-        )
-
-    async def get(self, file_id: uuid.UUID) -> dict[str, Any] | None:
-        cur = await self.conn.execute("SELECT * FROM training_files WHERE id = %s", (file_id,))
-        return await cur.fetchone()
-
-    async def search(self, q: str, limit: int) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(
-            "SELECT * FROM training_files WHERE training_set_id IS NULL AND (%(q)s = '' "
-            "OR name ILIKE %(like)s OR filename ILIKE %(like)s) "
-            "ORDER BY created_at DESC LIMIT %(limit)s",
-            {"q": q, "like": f"%{q}%", "limit": limit},
-        )
-        return await cur.fetchall()
+    return None if value is None else jsonb(value)
 
 
 class Jobs:
@@ -75,7 +51,7 @@ class Jobs:
             "%(preset)s, %(model)s, %(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, "
             "%(status)s, %(estimate)s, %(parent_job_id)s, %(fault_injection)s, %(lineage)s, "
             "%(gpu_count)s, %(validation)s, %(reservation_id)s)",
-            {**row, **{k: _json(row[k]) if row[k] is not None else None for k in json_fields}},
+            {**row, **{k: jsonb(row[k]) if row[k] is not None else None for k in json_fields}},
         )
         await self._history(row["id"], row["status"], "Job created and queued.")
 
@@ -125,11 +101,11 @@ class Jobs:
             {"status": job.status, "status_message": job.status_message, "attempt": job.attempt,
              "started_at": job.started_at, "finished_at": job.finished_at,
              "adapter_key": job.adapter_key, "last_step": job.last_step,
-             "error": _json_or_null(job.error),
-             "failed_recoveries": job.failed_recoveries, "interruptions": _json(job.interruptions),
+             "error": jsonb_or_null(job.error),
+             "failed_recoveries": job.failed_recoveries, "interruptions": jsonb(job.interruptions),
              "status_since": job.status_since, "pricing": job.pricing,
-             "gpu_wait": _json_or_null(job.gpu_wait), "id": job.id,
-             "validation_rerun": _json_or_null(job.validation_rerun)},
+             "gpu_wait": jsonb_or_null(job.gpu_wait), "id": job.id,
+             "validation_rerun": jsonb_or_null(job.validation_rerun)},
         )
         for _previous, status, message in job.changes:
             await self._history(job.id, status, message)
@@ -192,121 +168,6 @@ class Jobs:
             (key, job_id, key))
         return cur.rowcount == 1
 
-
-class Templates:
-    """UJ6.4.2: configuration templates (005_templates.sql)."""
-
-    COLUMNS = ("id, name, description, tags, visibility, source_job_id, source_job_name, preset, "
-               "model, lora, hyperparameters, gpu_type, pricing, gpu_count, created_at")
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, row: dict[str, Any]) -> bool:
-        """Insert; False when the name is taken (the unique index decides, so two saves racing
-        for one name cannot both win)."""
-        cur = await self.conn.execute(
-            "INSERT INTO configuration_templates (id, name, description, tags, visibility, "
-            "source_job_id, source_job_name, preset, model, lora, hyperparameters, gpu_type, "
-            "pricing, gpu_count) VALUES (%(id)s, %(name)s, %(description)s, %(tags)s, "
-            "%(visibility)s, %(source_job_id)s, %(source_job_name)s, %(preset)s, %(model)s, "
-            "%(lora)s, %(hyperparameters)s, %(gpu_type)s, %(pricing)s, %(gpu_count)s) "
-            "ON CONFLICT DO NOTHING",
-            {**row, **{k: _json(row[k]) for k in ("model", "lora", "hyperparameters")}},
-        )
-        return cur.rowcount == 1
-
-    async def named(self, name: str) -> dict[str, Any] | None:
-        cur = await self.conn.execute(
-            f"SELECT {self.COLUMNS} FROM configuration_templates "
-            "WHERE lower(btrim(name)) = lower(btrim(%s))", (name,))
-        return await cur.fetchone()
-
-    async def get(self, template_id: uuid.UUID) -> dict[str, Any] | None:
-        cur = await self.conn.execute(
-            f"SELECT {self.COLUMNS} FROM configuration_templates WHERE id = %s", (template_id,))
-        return await cur.fetchone()
-
-    async def list(self, tag: str | None, limit: int) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(
-            f"SELECT {self.COLUMNS} FROM configuration_templates "
-            "WHERE %(tag)s::text IS NULL OR %(tag)s = ANY(tags) "
-            "ORDER BY created_at DESC LIMIT %(limit)s", {"tag": tag, "limit": limit})
-        return await cur.fetchall()
-
-    async def delete(self, template_id: uuid.UUID) -> bool:
-        cur = await self.conn.execute(
-            "DELETE FROM configuration_templates WHERE id = %s", (template_id,))
-        return cur.rowcount == 1
-
-
-class TrainingSets:
-    """Issue 17: a set, and its combined file (a training_files row marked with the set's id)."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, row: dict[str, Any], combined: dict[str, Any]) -> None:
-        await self.conn.execute(
-            "INSERT INTO training_sets (id, name, training_file_ids, duplicates) "
-            "VALUES (%(id)s, %(name)s, %(training_file_ids)s, %(duplicates)s)",
-            {**row, "duplicates": _json(row["duplicates"])})
-        await TrainingFiles(self.conn).add(combined)
-        await self.conn.execute("UPDATE training_files SET training_set_id = %s WHERE id = %s",
-                                (row["id"], combined["id"]))
-
-    async def get(self, set_id: uuid.UUID) -> dict[str, Any] | None:
-        cur = await self.conn.execute(
-            "SELECT s.*, f.id AS training_file_id, f.storage_key, f.stats, f.eligibility "
-            "FROM training_sets s JOIN training_files f ON f.training_set_id = s.id "
-            "WHERE s.id = %s", (set_id,))
-        return await cur.fetchone()
-
-    async def list(self, limit: int) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(
-            "SELECT id FROM training_sets ORDER BY created_at DESC LIMIT %s", (limit,))
-        return await cur.fetchall()
-
-    async def members(self, file_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(
-            "SELECT id, name, stats FROM training_files WHERE id = ANY(%s)", (file_ids,))
-        return await cur.fetchall()
-
-
-class ApiKeys:
-    """Issue 15: API keys, only their hashes (030_api_keys.sql)."""
-
-    COLUMNS = "id, name, role, prefix, created_at, revoked_at, last_used_at"
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, row: dict[str, Any]) -> dict[str, Any]:
-        cur = await self.conn.execute(
-            "INSERT INTO api_keys (id, name, role, key_hash, prefix) VALUES (%(id)s, %(name)s, "
-            f"%(role)s, %(key_hash)s, %(prefix)s) RETURNING {self.COLUMNS}", row)
-        return await cur.fetchone()
-
-    async def list(self, include_revoked: bool) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(
-            f"SELECT {self.COLUMNS} FROM api_keys WHERE %s OR revoked_at IS NULL "
-            "ORDER BY created_at DESC", (include_revoked,))
-        return await cur.fetchall()
-
-    async def revoke(self, key_id: uuid.UUID) -> dict[str, Any] | None:
-        cur = await self.conn.execute(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = %s "
-            f"RETURNING {self.COLUMNS}", (key_id,))
-        return await cur.fetchone()
-
-    async def active(self, key_hash: str) -> dict[str, Any] | None:
-        """The unrevoked key with this hash, its last use noted (at most once a minute, so a
-        busy key does not write on every verification)."""
-        cur = await self.conn.execute(
-            "UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < "
-            "now() - interval '1 minute' THEN now() ELSE last_used_at END "
-            f"WHERE key_hash = %s AND revoked_at IS NULL RETURNING {self.COLUMNS}", (key_hash,))
-        return await cur.fetchone()
 
 
 class JobHistory:

@@ -22,7 +22,8 @@ from proto.templates import (
     TemplateView,
 )
 from proto.training import ModelRef
-from services.jobs.repository import Jobs, Templates
+from services.jobs.repository import Jobs
+from services.jobs.template_repository import Templates
 
 # What a template decides for a new job besides its hyperparameters.
 JOB_SETTINGS = ("gpu_type", "pricing", "gpu_count")

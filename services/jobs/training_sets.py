@@ -27,13 +27,13 @@ from proto.training_sets import (
     ListTrainingSets,
     TrainingSetView,
 )
-from services.jobs.repository import TrainingFiles, TrainingSets
 from services.jobs.training_file_eligibility import (
     UNENRICHED_FORMATS,
     Eligibility,
     Problem,
     check_eligibility,
 )
+from services.jobs.training_file_repository import TrainingFiles, TrainingSets
 from services.jobs.training_file_stats import compute_stats
 
 SHOWN_DUPLICATES = 5  # named in the warning; all of them are in the set's `duplicates`
