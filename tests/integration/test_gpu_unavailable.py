@@ -123,7 +123,8 @@ async def test_switch_to_on_demand_provisions_an_on_demand_pod(chosen, bus, fake
     assert again.json()["error"]["code"] == "job_not_waiting_for_gpu"
 
 
-async def test_cancel_while_waiting_ends_the_job_and_records_why(chosen, bus, fake):
+async def test_cancel_while_waiting_ends_the_job_and_records_why(chosen, bus, fake, settings,
+                                                                client):
     job, _ = await chosen("cancel")
     cancelled = await bus.ask(GetJob(job_id=uuid.UUID(job["id"])))
     assert cancelled["status"] == "cancelled"
@@ -131,7 +132,14 @@ async def test_cancel_while_waiting_ends_the_job_and_records_why(chosen, bus, fa
     assert [c["choice"] for c in cancelled["gpu_wait"]["choices"]] == ["cancel"]
     [entry] = await logged(bus, job["id"], "gpu_choice")
     assert entry["message"].startswith("Chosen: cancel.")
-    await asyncio.sleep(2 * RETRY_EVERY_S)
+    # Proof the retry pass went round since: a job that waits after it, on auto retry, was
+    # tried again (one pass retries every job due, this one's would have come first).
+    later = await waiting_job(bus, settings, fake)
+    assert (await choose(client, later["id"], "auto_retry")).status_code == 200
+
+    async def later_retried() -> bool:
+        return len(await stored(bus, InstanceFailedToStart, later["id"])) >= 2
+    await eventually(later_retried)
     assert fake.created == [] and len(await stored(bus, InstanceFailedToStart, job["id"])) == 1
 
 
