@@ -23,7 +23,7 @@ import msgspec
 
 from libs.common.settings import Settings
 from proto.validation import EI_DIMENSIONS, Rubric, ScenarioAnswers, Score
-from services.validation.domain import BrandScore, EIScore
+from services.validation.answer_figures import BrandScore, EIScore
 
 PROMPT_IDS = {"emotional_intelligence": "ei-pair-v1", "brand_voice": "brand-voice-v1"}
 

@@ -15,7 +15,7 @@ from typing import Any
 from proto.api import ServiceError
 from proto.validation import EI_DIMENSIONS, ReviewScores, Rubric, ScenarioAnswers, SubmitReview
 from proto.validation_views import ReviewItem, ReviewProgress, ReviewScenario
-from services.validation.domain import BrandScore, EIScore
+from services.validation.answer_figures import BrandScore, EIScore
 
 ITEM_NS = uuid.UUID("0b6f3c1e-7f55-4f0e-8d51-3c9a3b7e2f10")
 

@@ -29,7 +29,7 @@ from proto.validation import (
     ValidationProgressed,
     ValidationSuiteCompleted,
 )
-from services.validation import domain, review
+from services.validation import answer_figures, domain, headlines, review
 from services.validation.judge import PROMPT_IDS
 from services.validation.repository import TERMINAL, Validation
 from services.validation.rubric import default_rubric
@@ -82,7 +82,7 @@ async def rubric_for(repo: Validation, job_id: uuid.UUID, detail: AnswersDetail)
 async def fail_suite(work: Any, job_id: uuid.UUID, run: int, suite: str, message: str) -> None:
     repo = Validation(work.conn)
     await repo.put_suite(job_id, run, suite, status="failed", message=message,
-                         headline=domain.headline(suite, "failed", None, message), figures=None,
+                         headline=headlines.headline(suite, "failed", None, message), figures=None,
                          badge=None)
     _announce(work, job_id, run, suite, "failed", None, message)
 
@@ -105,7 +105,7 @@ async def start_suite(work: Any, job_id: uuid.UUID, run: int, suite: str, detail
     await repo.put_suite(job_id, run, suite, status=status, total=len(scenarios), scored=0,
                          failed=0, prompt_id=PROMPT_IDS[suite] if scorer == "judge" else None,
                          rubric=msgspec.to_builtins(rubric) if rubric else None,
-                         headline=domain.headline(suite, status, None))
+                         headline=headlines.headline(suite, status, None))
     if scorer == "review":
         for item in review.new_items(job_id, run, suite, scenarios):
             await repo.add_item(item)
@@ -129,25 +129,25 @@ async def finish_scored(work: Any, job_id: uuid.UUID, run: int, suite: str,
                          f"no scenario could be scored ({'; '.join(errors)[:300]})")
         return
     if suite == "emotional_intelligence":
-        figures = domain.ei_figures([msgspec.convert(s, domain.EIScore) for s in ok], failed,
-                                    detail)
+        scores = [msgspec.convert(s, answer_figures.EIScore) for s in ok]
+        figures = answer_figures.ei_figures(scores, failed, detail)
     else:
         rubric = msgspec.convert(row["rubric"], Rubric)
-        figures = domain.brand_figures([msgspec.convert(s, domain.BrandScore) for s in ok],
-                                       failed, [c.name for c in rubric.characteristics],
-                                       rubric.avoid, detail)
+        figures = answer_figures.brand_figures(
+            [msgspec.convert(s, answer_figures.BrandScore) for s in ok], failed,
+            [c.name for c in rubric.characteristics], rubric.avoid, detail)
     await _complete(work, job_id, run, suite, status, figures)
 
 
 async def _complete(work: Any, job_id: uuid.UUID, run: int, suite: str, status: str,
                     figures: Any) -> None:
-    line = domain.headline(suite, status, figures)
+    line = headlines.headline(suite, status, figures)
     scored = getattr(figures, "scored", 0)
     await Validation(work.conn).put_suite(
         job_id, run, suite, status=status, figures=msgspec.to_builtins(figures),
-        badge=domain.badge_of(figures), headline=line, scored=scored,
+        badge=headlines.badge_of(figures), headline=line, scored=scored,
         failed=getattr(figures, "failed", 0), message=getattr(figures, "partial", None) or "")
-    _announce(work, job_id, run, suite, status, domain.badge_of(figures), line)
+    _announce(work, job_id, run, suite, status, headlines.badge_of(figures), line)
 
 
 def _announce(work: Any, job_id: uuid.UUID, run: int, suite: str, status: str,

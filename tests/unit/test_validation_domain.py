@@ -10,6 +10,7 @@ import pytest
 
 from proto.api import ServiceError
 from proto.validation import (
+    EI_DIMENSIONS,
     AnswersDetail,
     Decoding,
     KnowledgeDetail,
@@ -21,6 +22,13 @@ from proto.validation import (
     SubmitReview,
 )
 from services.validation import domain, review
+from services.validation.answer_figures import (
+    BrandScore,
+    EIScore,
+    brand_figures,
+    ei_examples,
+    ei_figures,
+)
 from services.validation.rubric import GENERIC, check_uploaded, default_rubric
 
 
@@ -104,8 +112,8 @@ def _answers(n: int, suite: str = "emotional_intelligence", profile=None) -> Ans
 def test_ei_figures_average_dimensions_and_report_partial_with_judge_free_signals():
     base = {"empathy": 3.0, "clarity": 3.0, "appropriateness": 3.0}
     trained = {"empathy": 4.5, "clarity": 4.0, "appropriateness": 4.0}
-    scores = [domain.EIScore(scenario_id=f"s{i}", base=base, trained=trained) for i in range(47)]
-    figures = domain.ei_figures(scores, failed=3, detail=_answers(50))
+    scores = [EIScore(scenario_id=f"s{i}", base=base, trained=trained) for i in range(47)]
+    figures = ei_figures(scores, failed=3, detail=_answers(50))
     assert figures.overall.base == 3.0 and figures.overall.trained == 4.17
     assert figures.overall.improvement_pct == 39.0 and figures.badge == "Strong EI"
     assert figures.dimensions[0].improvement_pct == 50.0
@@ -142,11 +150,10 @@ def test_uploaded_rubric_needs_exactly_ten_distinct_characteristics():
 
 def test_brand_figures_flag_characteristics_under_three_and_count_violations():
     names = [f"C{i}" for i in range(10)]
-    scores = [domain.BrandScore(scenario_id=f"s{i}", scores={n: (2.0 if n == "C3" else 5.0)
-                                                             for n in names},
-                                violations=["Jargon"] if i == 0 else []) for i in range(4)]
-    figures = domain.brand_figures(scores, 0, names, ["Jargon", "Pitches"],
-                                   _answers(4, "brand_voice"))
+    scores = [BrandScore(scenario_id=f"s{i}", scores={n: (2.0 if n == "C3" else 5.0)
+                                                      for n in names},
+                         violations=["Jargon"] if i == 0 else []) for i in range(4)]
+    figures = brand_figures(scores, 0, names, ["Jargon", "Pitches"], _answers(4, "brand_voice"))
     assert figures.flagged == ["C3"] and figures.overall == 4.7 and figures.alignment_pct == 94.0
     assert figures.badge == "Strong Brand Alignment"
     assert figures.violations == {"Jargon": 1, "Pitches": 0}
@@ -177,9 +184,9 @@ def test_review_maps_a_and_b_back_to_base_and_trained_and_rejects_bad_scores():
 
 
 def test_the_examples_are_the_scenarios_with_the_largest_gain_first():
-    scores = [domain.EIScore(scenario_id=f"s{i}", base={d: 3.0 for d in domain.EI_DIMENSIONS},
-                             trained={d: 3.0 + (i % 7) / 4 for d in domain.EI_DIMENSIONS})
+    scores = [EIScore(scenario_id=f"s{i}", base={d: 3.0 for d in EI_DIMENSIONS},
+                      trained={d: 3.0 + (i % 7) / 4 for d in EI_DIMENSIONS})
               for i in range(14)]
-    examples = domain.ei_examples(scores, _answers(14))
+    examples = ei_examples(scores, _answers(14))
     gains = [e.trained_overall - e.base_overall for e in examples]
     assert len(examples) == 10 and gains == sorted(gains, reverse=True) and gains[0] == 1.5
