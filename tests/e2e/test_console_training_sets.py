@@ -5,6 +5,7 @@ the set opens the configure page. Screenshot: tests/e2e/screenshots/training-set
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -136,4 +137,45 @@ def test_a_files_page_lists_the_training_sets_it_is_in_and_opens_one(stack, cons
         shown = page.get_by_test_id("training-set-shown").get_by_test_id("training-set")
         expect(shown).to_contain_text("2 repeated conversations counted once")
         expect(shown.get_by_test_id("eligibility-ok")).to_be_visible()
+    assert errors == []
+
+
+def test_the_configure_page_chooses_the_validation_suites_a_job_runs(stack, console):  # noqa: F811
+    """POST /jobs `validation` over the console: unticking suites on the configure page is
+    what the job is created with, and its Configuration tab says so."""
+    from journey import TINY_MODEL
+
+    page, errors = console
+    file = upload(stack.api, "plan-60", list(range(400, 460)))
+    sent: list[dict] = []
+
+    def on_the_tiny_model(route) -> None:  # the page's own body, only the model swapped
+        if route.request.method != "POST":
+            return route.continue_()
+        body = json.loads(route.request.post_data or "{}")
+        sent.append(body)
+        route.continue_(post_data=json.dumps({**body, "model": TINY_MODEL}))
+
+    page.route("**/api/v1/jobs", on_the_tiny_model)
+    page.goto(f"{stack.gateway_url.rstrip('/')}/#/configure/{file['id']}")
+    review = page.get_by_test_id("review-summary")
+    expect(review).to_contain_text("All four suites")
+    page.get_by_test_id("validation-plan").locator("summary").click()
+    for suite in ("emotional_intelligence", "knowledge_retention", "brand_voice"):
+        page.get_by_test_id(f"plan-suite-{suite}").uncheck()
+    expect(review).to_contain_text("Perplexity")
+    expect(review).not_to_contain_text("All four suites")
+    expect(page.get_by_test_id("estimate-duration")).to_have_text(re.compile(r"\d"))
+    for name in ("confirm-reviewed", "confirm-cost", "confirm-budget"):
+        page.get_by_test_id(name).check()
+    page.get_by_test_id("start-training").click()
+    expect(page).to_have_url(re.compile(r"#/jobs/[0-9a-f-]{36}$"), timeout=20_000)
+    job_id = page.url.rsplit("/", 1)[1]
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        api.post(f"/jobs/{job_id}/cancel")
+        assert api.get(f"/jobs/{job_id}").json()["validation"]["suites"] == ["perplexity"]
+    assert sent[0]["validation"] == {"suites": ["perplexity"]}
+    page.get_by_test_id("tab-config").click()
+    shown = page.get_by_test_id("config-pane").locator("dt", has_text=re.compile("^Validation$"))
+    expect(shown.locator("xpath=following-sibling::dd[1]")).to_have_text("Perplexity")
     assert errors == []

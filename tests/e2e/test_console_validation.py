@@ -250,5 +250,14 @@ def test_validation_tab_shows_the_api_figures_and_blind_review_never_names_a_mod
     page.get_by_test_id("tab-overview").click()
     expect(page.get_by_test_id("summary-cost")).to_have_text(
         f"${final['total_cents'] / 100:.2f}", timeout=10_000)
+    # "Answer again with the model" (the API's `regenerate`): brand voice is measured on a
+    # machine, not rescored, and the console says which the validation service chose.
+    page.get_by_test_id("tab-validation").click()
+    page.get_by_test_id("rerun-regenerate").check()
+    with page.expect_request(lambda r: r.url.endswith("/validation/rerun")) as asked:
+        page.get_by_test_id("suite-brand_voice").get_by_test_id("suite-rerun").click()
+    assert json.loads(asked.value.post_data) == {"suites": ["brand_voice"], "regenerate": True}
+    expect(page.get_by_test_id("toast").last).to_contain_text(
+        "Measuring again with the model: Brand voice")
 
     assert errors == [], f"the console raised JavaScript errors: {errors}"

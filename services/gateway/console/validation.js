@@ -160,6 +160,9 @@ function brandFigures(f) {
 function validationTab(pane, ctx) {
   if (pane._validation) return pane._validation.refresh();
   const st = {view: null, error: null, busy: new Set(), notice: null, job: ctx.job, live: false};
+  // The API's `regenerate`: EI and brand voice answer again with the model on a machine,
+  // instead of being rescored from the answers stored (kept across renders).
+  const regenerate = h('input', {type: 'checkbox', testid: 'rerun-regenerate'});
   const body = h('div', {class: 'stack'});
   put(pane, body, typeof rubricCard === 'function' && rubricCard(ctx));  // console/rubrics.js
   const refreshSoon = debounce(() => refresh(), 400);
@@ -193,8 +196,9 @@ function validationTab(pane, ctx) {
   async function rerun(suites) {
     suites.forEach(s => st.busy.add(s)); st.notice = null; render();
     try {
-      await api(`/jobs/${ctx.id}/validation/rerun`, {method: 'POST', json: {suites}});
-      toast(`Re-run requested: ${suites.map(s => label(s)).join(', ')}.`);
+      const a = await api(`/jobs/${ctx.id}/validation/rerun`, {method: 'POST', json: {suites, regenerate: regenerate.checked}});
+      toast(['Re-run requested.', a.rescoring.length && `Rescoring from the stored answers: ${a.rescoring.map(s => label(s)).join(', ')}.`,
+        a.measuring.length && `Measuring again with the model: ${a.measuring.map(s => label(s)).join(', ')}.`].filter(Boolean).join(' '));
     } catch (e) { st.notice = errorBox(e, 'rerun-error'); }
     suites.forEach(s => st.busy.delete(s));
     await refresh();
@@ -215,7 +219,9 @@ function validationTab(pane, ctx) {
       vw.scorer === 'review' ? `Scored by blind human review${rv.total ? `: ${int(rv.total - rv.open)} of ${int(rv.total)} items reviewed` : ''}` : '';
     put(body, h('section', {class: 'card', testid: 'validation-summary'},
         h('div', {class: 'val-head'}, h('h2', {}, 'Validation'), valChip(vw.status)),
-        h('p', {class: 'small muted'}, [vw.run && `Run ${vw.run}`, scorer, vw.message].filter(Boolean).join(' · ')), st.notice),
+        h('p', {class: 'small muted'}, [vw.run && `Run ${vw.run}`, scorer, vw.message].filter(Boolean).join(' · ')),
+        h('label', {class: 'row small', style: 'gap:6px;cursor:pointer'}, regenerate,
+          'On re-run, answer again with the model (emotional intelligence and brand voice are otherwise rescored from their stored answers; answering again starts a machine)'), st.notice),
       VALIDATION_SUITES.map(([key, title, what]) => {
         const s = suites[key] || {suite: key, status: 'pending'};
         return h('section', {class: 'card', testid: `suite-${key}`, 'data-status': s.status},
@@ -251,4 +257,20 @@ function watchValidationLoss(id, alive, onChange) {
   };
   check();
   return true;
+}
+
+// The configure page's choice of suites (POST /jobs `validation`): all four unless unticked;
+// none turns validation off. The service's defaults (scenario counts, tokens) stand.
+function validationPlanField(onChange) {
+  const boxes = VALIDATION_SUITES.map(([key, title]) => h('input', {type: 'checkbox', checked: true, value: key, 'aria-label': title,
+    testid: `plan-suite-${key}`, onchange: () => onChange()}));
+  const chosen = () => boxes.filter(b => b.checked).map(b => b.value);
+  const el = h('details', {testid: 'validation-plan', style: 'margin-top:12px'}, h('summary', {}, 'Validation after training'),
+    h('p', {class: 'small muted', style: 'margin-top:8px'}, 'The suites measured on the training machine after training, base model against trained, before it is released. Each one adds time on that machine; untick all to skip validation (it can be run later from the job’s Validation tab).'),
+    VALIDATION_SUITES.map(([, title, what], i) => h('label', {class: 'row small', style: 'gap:6px;cursor:pointer'}, boxes[i], h('strong', {}, title), ` — ${what}`)));
+  return {
+    el,
+    body: () => chosen().length === boxes.length ? undefined : {suites: chosen()},  // undefined: the service's default, all four
+    summary: () => { const c = chosen(); return c.length === boxes.length ? 'All four suites' : c.length ? c.map(s => label(s)).join(', ') : 'Off'; },
+  };
 }
