@@ -3,13 +3,13 @@ whether the runs are comparable, and the winner by quality per dollar with its r
 
 Inputs are what the owning services answer (GetJob, GetMetrics, GetJobCost, GetValidation),
 as plain builtins; `JobInputs.validation` and `.cost` are None where that service has nothing.
+Reading them is comparison_inputs.py; the configuration differences and the comparability
+warnings are comparison_settings.py.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,12 +19,20 @@ from proto.comparisons import (
     MAX_JOBS,
     MIN_JOBS,
     Comparison,
-    Difference,
     MetricsRow,
     QualitySource,
     Series,
     Winner,
 )
+from services.packaging.comparison_inputs import (
+    JobInputs,
+    cost_cents,
+    duration_s,
+    eval_points,
+    train_points,
+    validation_figures,
+)
+from services.packaging.comparison_settings import comparability_warnings, differences
 
 MAX_POINTS = 300  # per curve: enough for the chart's width, small enough for a quick page
 MIN_COST_CENTS = 1  # a free (local) run counts as one cent, so quality per dollar stays finite
@@ -34,14 +42,6 @@ QUALITY_LABELS: dict[QualitySource, str] = {
     "validation_loss": "validation-loss improvement from the first to the last evaluation",
     "training_loss": "training-loss improvement from the first to the last step",
 }
-
-
-@dataclass(frozen=True)
-class JobInputs:
-    job: dict[str, Any]
-    metrics: dict[str, Any]  # {"train": [{step, loss, ...}], "eval": [{step, val_loss, ...}]}
-    cost: dict[str, Any] | None = None
-    validation: dict[str, Any] | None = None
 
 
 def check_selection(job_ids: list[Any]) -> None:
@@ -90,7 +90,7 @@ def quality_source(inputs: list[JobInputs]) -> QualitySource:
     things. Validation's perplexity first; without it, validation loss; else training loss."""
     if all(validation_figures(i.validation)["perplexity"] is not None for i in inputs):
         return "validation_perplexity"
-    if all(len(_evals(i)) >= 2 for i in inputs):
+    if all(len(eval_points(i)) >= 2 for i in inputs):
         return "validation_loss"
     return "training_loss"
 
@@ -98,7 +98,7 @@ def quality_source(inputs: list[JobInputs]) -> QualitySource:
 def quality(item: JobInputs, source: QualitySource) -> float | None:
     if source == "validation_perplexity":
         return validation_figures(item.validation)["perplexity"]
-    points = _evals(item) if source == "validation_loss" else _trains(item)
+    points = eval_points(item) if source == "validation_loss" else train_points(item)
     return improvement_pct(points[0][1], points[-1][1]) if len(points) >= 2 else None
 
 
@@ -147,12 +147,12 @@ def _replace(row: MetricsRow, **changes: Any) -> MetricsRow:
     return msgspec.structs.replace(row, **changes)
 
 
-# --- the table, the curves and the differences ---------------------------------------------------
+# --- the table and the curves --------------------------------------------------------------------
 
 
 def metrics_row(item: JobInputs, source: QualitySource) -> MetricsRow:
     job, figures = item.job, validation_figures(item.validation)
-    trains, evals = _trains(item), _evals(item)
+    trains, evals = train_points(item), eval_points(item)
     cents, final = cost_cents(item.cost)
     return MetricsRow(
         job_id=job["id"], name=job["name"], status=job["status"],
@@ -165,43 +165,9 @@ def metrics_row(item: JobInputs, source: QualitySource) -> MetricsRow:
     )
 
 
-def cost_cents(cost: dict[str, Any] | None) -> tuple[int | None, bool]:
-    """The settled total where the cost service has one, else the spend so far."""
-    if not cost:
-        return None, False
-    final = cost.get("final") or {}
-    if final.get("total_cents") is not None and not final.get("pending"):
-        return int(final["total_cents"]), True
-    spend = cost.get("spend_cents")
-    return (int(spend) if spend is not None else None), False
-
-
-def duration_s(job: dict[str, Any]) -> float | None:
-    start, end = job.get("started_at"), job.get("finished_at")
-    if not start or not end:
-        return None
-    parse = datetime.fromisoformat
-    start, end = (parse(v) if isinstance(v, str) else v for v in (start, end))
-    return round((end - start).total_seconds(), 1)
-
-
 def series(item: JobInputs) -> Series:
-    return Series(job_id=item.job["id"], name=item.job["name"], train=_thin(_trains(item)),
-                  eval=_thin(_evals(item)))
-
-
-def _trains(item: JobInputs) -> list[tuple[int, float]]:
-    return _points(item.metrics.get("train", []), "loss")
-
-
-def _evals(item: JobInputs) -> list[tuple[int, float]]:
-    return _points(item.metrics.get("eval", []), "val_loss")
-
-
-def _points(rows: list[dict[str, Any]], key: str) -> list[tuple[int, float]]:
-    """[step, value] by step; a step recorded twice (a resumed attempt) keeps its last value."""
-    by_step = {int(r["step"]): float(r[key]) for r in rows if r.get(key) is not None}
-    return sorted(by_step.items())
+    return Series(job_id=item.job["id"], name=item.job["name"], train=_thin(train_points(item)),
+                  eval=_thin(eval_points(item)))
 
 
 def _thin(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -210,53 +176,6 @@ def _thin(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
     stride = math.ceil(len(points) / MAX_POINTS)
     kept = points[::stride]
     return kept if kept[-1] == points[-1] else [*kept, points[-1]]
-
-
-def settings_of(job: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """field → (label, value as shown) for every setting a comparison looks at."""
-    out = {"training_file": ("Training file", job.get("training_file_name", "")),
-           "model": ("Base model", job["model"]["name"]), "preset": ("Preset", job["preset"]),
-           "gpu_type": ("GPU type", job["gpu_type"]), "pricing": ("Pricing", job["pricing"]),
-           "gpu_count": ("GPUs", str(job.get("gpu_count", 1)))}
-    for section, prefix in (("lora", "LoRA "), ("hyperparameters", "")):
-        for key, value in job[section].items():
-            shown = ", ".join(value) if isinstance(value, list) else str(value)
-            out[f"{section}.{key}"] = (prefix + key.replace("_", " "), shown)
-    return out
-
-
-def differences(jobs: list[dict[str, Any]]) -> list[Difference]:
-    each = [settings_of(j) for j in jobs]
-    fields = list(dict.fromkeys(f for s in each for f in s))
-    out = []
-    for field in fields:
-        values = [s.get(field, ("", "—"))[1] for s in each]
-        if len(set(values)) > 1:
-            label = next(s[field][0] for s in each if field in s)
-            out.append(Difference(field=field, label=label, values=values))
-    return out
-
-
-def comparability_warnings(jobs: list[dict[str, Any]]) -> list[str]:
-    """UJ6.4.1 "Jobs not comparable": losses on different data or from different base models
-    do not measure the same thing; unfinished jobs' figures are not final."""
-    warnings = []
-    files = {j["training_file_id"] for j in jobs}
-    if len(files) > 1:
-        names = ", ".join(f"{j['name']}: {j.get('training_file_name', j['training_file_id'])}"
-                          for j in jobs)
-        warnings.append(f"Not comparable: the jobs trained on different training files "
-                        f"({names}). Their losses are measured on different data, so the "
-                        f"winner is only indicative.")
-    models = {j["model"]["name"] for j in jobs}
-    if len(models) > 1:
-        names = ", ".join(f"{j['name']}: {j['model']['name']}" for j in jobs)
-        warnings.append(f"Not comparable: the jobs fine-tuned different base models ({names}); "
-                        f"losses and perplexities of different models are not on one scale.")
-    for j in jobs:
-        if j["status"] != "completed":
-            warnings.append(f"{j['name']} is {j['status']}: its figures are not final.")
-    return warnings
 
 
 def notes(inputs: list[JobInputs], rows: list[MetricsRow], source: QualitySource) -> list[str]:
@@ -272,31 +191,3 @@ def notes(inputs: list[JobInputs], rows: list[MetricsRow], source: QualitySource
         elif not row.cost_final:
             out.append(f"{row.name}: cost is the spend so far; the final cost is not settled.")
     return out
-
-
-# --- validation's answer (the validation service's GetValidation view) ---------------------------
-
-
-def validation_figures(view: dict[str, Any] | None) -> dict[str, Any]:
-    """The headline figures of a validation view: perplexity improvement % and its badge, EI
-    improvement %, retention %. A suite not completed (or no view at all) gives None."""
-    found: dict[str, Any] = {"perplexity": None, "badge": None, "ei": None, "retention": None}
-    for name, suite in _suites(view).items():
-        if suite.get("status") not in ("completed", "partial"):
-            continue
-        figures = suite.get("figures") or {}
-        if name == "perplexity":
-            found["perplexity"] = figures.get("improvement_pct")
-            found["badge"] = figures.get("badge") or suite.get("badge")
-        elif name == "emotional_intelligence":
-            found["ei"] = (figures.get("overall") or {}).get("improvement_pct")
-        elif name == "knowledge_retention":
-            found["retention"] = figures.get("retention_pct")
-    return found
-
-
-def _suites(view: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    suites = (view or {}).get("suites") or {}
-    if isinstance(suites, list):  # a list of {"suite": name, ...}
-        return {s.get("suite"): s for s in suites if isinstance(s, dict)}
-    return {k: v for k, v in suites.items() if isinstance(v, dict)}

@@ -17,6 +17,7 @@ from proto.jobs import GetJob
 from proto.monitoring import GetMetrics
 from proto.validation import GetValidation
 from services.packaging import comparison, comparison_pdf
+from services.packaging.comparison_inputs import JobInputs
 
 # ask(request, wait_for_service) -> the owning service's answer (libs.common.bus.call)
 Ask = Callable[..., Awaitable[Any]]
@@ -28,14 +29,14 @@ async def compare_jobs(q: CompareJobs, ask: Ask) -> Comparison:
     return comparison.compare(list(inputs))
 
 
-async def gather(ask: Ask, job_id: uuid.UUID) -> comparison.JobInputs:
+async def gather(ask: Ask, job_id: uuid.UUID) -> JobInputs:
     """A job and its metrics are required (an unknown job is a 404); its cost and validation
     are optional: a service without an answer leaves a note, not a failed comparison."""
     job, metrics, cost, validation = await asyncio.gather(
         ask(GetJob(job_id=job_id)), ask(GetMetrics(job_id=job_id)),
         _optional(ask(GetJobCost(job_id=job_id), wait_for_service=False)),
         _optional(ask(GetValidation(job_id=job_id), wait_for_service=False)))
-    return comparison.JobInputs(job=job, metrics=metrics, cost=cost, validation=validation)
+    return JobInputs(job=job, metrics=metrics, cost=cost, validation=validation)
 
 
 async def _optional(answer: Awaitable[Any]) -> Any:

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from proto.api import ServiceError
-from services.packaging.comparison import JobInputs, compare
+from services.packaging.comparison import compare
+from services.packaging.comparison_inputs import JobInputs
 
 FILE = uuid.uuid4()
 
