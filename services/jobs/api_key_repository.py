@@ -42,4 +42,3 @@ class ApiKeys:
             "now() - interval '1 minute' THEN now() ELSE last_used_at END "
             f"WHERE key_hash = %s AND revoked_at IS NULL RETURNING {self.COLUMNS}", (key_hash,))
         return await cur.fetchone()
-

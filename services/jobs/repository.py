@@ -169,7 +169,6 @@ class Jobs:
         return cur.rowcount == 1
 
 
-
 class JobHistory:
     """This installation's finished jobs and GPU waits, for services/jobs/history.py."""
 

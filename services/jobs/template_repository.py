@@ -55,4 +55,3 @@ class Templates:
         cur = await self.conn.execute(
             "DELETE FROM configuration_templates WHERE id = %s", (template_id,))
         return cur.rowcount == 1
-

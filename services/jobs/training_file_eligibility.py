@@ -163,4 +163,3 @@ def _low_review(stats: TrainingFileStats) -> Problem | None:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
-

@@ -35,6 +35,7 @@ class TrainingFiles:
         )
         return await cur.fetchall()
 
+
 class TrainingSets:
     """Issue 17: a set, and its combined file (a training_files row marked with the set's id)."""
 
@@ -66,4 +67,3 @@ class TrainingSets:
         cur = await self.conn.execute(
             "SELECT id, name, stats FROM training_files WHERE id = ANY(%s)", (file_ids,))
         return await cur.fetchall()
-

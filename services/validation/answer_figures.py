@@ -72,7 +72,6 @@ class EIFigures(msgspec.Struct, frozen=True, kw_only=True):
     examples: list[Example]
 
 
-
 def ei_figures(scores: list[EIScore], failed: int, detail: AnswersDetail) -> EIFigures:
     dims = [DimensionFigures(dimension=d, base=rounded_mean([s.base[d] for s in scores]),
                              trained=rounded_mean([s.trained[d] for s in scores]),
@@ -189,4 +188,3 @@ def _brand_example(score: BrandScore, name: str, by_id: dict) -> Example | None:
                    reference=scenario.reference, base_answer=None,
                    trained_answer=scenario.trained_answer, characteristic=name,
                    score=score.scores.get(name))
-

@@ -139,4 +139,3 @@ def retention_figures(detail: KnowledgeDetail) -> RetentionFigures:
         retention_pct=None if ratio is None else round(ratio, 1),
         verdict=UNABLE if ratio is None else retention_verdict(ratio), regressed=regressed,
         standard=detail.standard)
-
