@@ -66,4 +66,24 @@ def test_budget_compare_and_templates_pages(stack, console):  # noqa: F811
     expect(page.get_by_test_id("template-item")).to_have_count(1)
     expect(page.get_by_test_id("template-item")).to_contain_text("Tiny and quick")
 
+    # A tagged template; the library filters by tag (GET /templates?tag=) and deletes one.
+    page.goto(f"{base}/#/jobs/{b['id']}")
+    page.get_by_test_id("tab-template").click()
+    page.get_by_test_id("template-name").fill("Tiny finance")
+    page.get_by_test_id("template-tags").fill("finance, tiny")
+    page.get_by_test_id("template-save").click()
+    expect(page.get_by_test_id("template-saved")).to_be_visible()
+    page.goto(f"{base}/#/templates")
+    items = page.get_by_test_id("template-item")
+    expect(items).to_have_count(2)
+    page.get_by_test_id("template-tag-filter").select_option("finance")
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text("Tiny finance")
+    page.once("dialog", lambda dialog: dialog.accept())
+    items.get_by_test_id("template-delete").click()
+    expect(page.get_by_test_id("templates-empty")).to_contain_text("No templates tagged “finance”")
+    page.get_by_test_id("template-tag-filter").select_option("")
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text("Tiny and quick")
+
     assert errors == [], f"the console raised JavaScript errors: {errors}"

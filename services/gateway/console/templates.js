@@ -47,17 +47,24 @@ async function templateTab(pane, ctx) {
 }
 
 function viewTemplates(main) {
-  const v = {alive: true};
+  const v = {alive: true, tags: []};
   const list = h('div', {testid: 'template-list'}, h('p', {class: 'muted'}, h('span', {class: 'spinner'}), ' Loading templates…'));
+  // GET /templates?tag=: the tags offered are those of the templates listed unfiltered.
+  const tag = h('select', {testid: 'template-tag-filter', 'aria-label': 'Filter by tag', style: 'width:auto', onchange: () => load()});
   put(main, h('div', {class: 'page-head'}, h('div', {}, h('h1', {}, 'Templates'),
-    h('p', {class: 'muted'}, 'Configurations saved from successful jobs. Start a new job from one on any training file.'))), list);
+    h('p', {class: 'muted'}, 'Configurations saved from successful jobs. Start a new job from one on any training file.')),
+    h('label', {class: 'row small'}, 'Tag ', tag)), list);
   async function load() {
     let templates, files;
-    try { [templates, files] = await Promise.all([api('/templates'), api('/training-files')]); }
+    const only = tag.value;
+    try { [templates, files] = await Promise.all([api(only ? `/templates?tag=${encodeURIComponent(only)}` : '/templates'), api('/training-files')]); }
     catch (err) { return v.alive && put(list, errorBox(err, 'templates-error')); }
-    if (!v.alive) return;
-    if (!templates.length) return put(list, h('div', {class: 'card empty', testid: 'templates-empty'}, h('strong', {}, 'No templates yet'),
-      'Open a completed job and use its “Save as template” tab.'));
+    if (!v.alive || only !== tag.value) return;
+    if (!only) v.tags = [...new Set(templates.flatMap(t => t.tags))].sort();
+    put(tag, h('option', {value: ''}, 'All tags'), v.tags.map(t => h('option', {value: t, selected: t === only}, t)));
+    if (!templates.length) return put(list, only ? h('div', {class: 'card empty', testid: 'templates-empty'}, h('strong', {}, `No templates tagged “${only}”`))
+      : h('div', {class: 'card empty', testid: 'templates-empty'}, h('strong', {}, 'No templates yet'),
+        'Open a completed job and use its “Save as template” tab.'));
     const eligible = files.filter(f => f.eligibility && f.eligibility.eligible);
     put(list, h('div', {class: 'stack'}, templates.map(t => card(t, eligible))));
   }
