@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -210,6 +211,6 @@ async def warn_stuck_stages(uow: UnitOfWork) -> None:
                 stage = row["status"].replace("_", " ")
                 work.emit(StageStuck(
                     job_id=row["id"], attempt=row["attempt"], stage=row["status"],
-                    elapsed_s=round(elapsed, 1), expected_s=expected,
+                    elapsed_s=math.ceil(elapsed * 10) / 10, expected_s=expected,  # up: 2.03 s is past 2 s
                     message=f"{stage.capitalize()} has taken {elapsed / 60:.1f} min, more than "
                             f"twice the {expected / 60:.1f} min it usually takes."))
