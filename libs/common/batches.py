@@ -15,6 +15,7 @@ redelivered (or, if it can never decode, terminated) without holding up the othe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -46,17 +47,24 @@ async def consume_batches(broker: NatsBroker, subject: str, consumer: str,
         subject, durable=consumer, stream=stream_for(subject),
         config=ConsumerConfig(ack_wait=ACK_WAIT_S, deliver_policy=DeliverPolicy.ALL,
                               max_deliver=MAX_DELIVER))
-    while True:
-        stop_if_cancelled()  # fetch may have swallowed a cancellation (supervision.py)
-        try:
-            messages = await sub.fetch(batch=max_batch, timeout=IDLE_POLL_S)
-        except (TimeoutError, NatsTimeout):
-            continue
-        except Exception as exc:  # reconnecting: the subscription resumes with the connection
-            log.warning("%s: fetch failed (%s); retrying", consumer, exc)
-            await asyncio.sleep(1.0)
-            continue
-        await _apply(consumer, messages, decode, handle)
+    try:
+        while True:
+            stop_if_cancelled()  # fetch may have swallowed a cancellation (supervision.py)
+            try:
+                messages = await sub.fetch(batch=max_batch, timeout=IDLE_POLL_S)
+            except (TimeoutError, NatsTimeout):
+                continue
+            except Exception as exc:  # reconnecting: the subscription resumes with the connection
+                log.warning("%s: fetch failed (%s); retrying", consumer, exc)
+                await asyncio.sleep(1.0)
+                continue
+            await _apply(consumer, messages, decode, handle)
+    finally:
+        # Messages may sit in the fetch inbox that nobody takes now (they are redelivered after
+        # ack_wait). Left subscribed, they held the connection's drain in broker.stop() for its
+        # whole 30 s timeout: the 30-60 s teardowns of tests whose services got trainer events.
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
 
 
 def one_by_one(handle: Callable[[E], Awaitable[None]]) -> Callable[[list[E]], Awaitable[None]]:

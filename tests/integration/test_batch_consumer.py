@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 
 from support import eventually, handled
 
+from libs.common import batches
 from libs.common.batches import consume_batches
+from libs.common.bus import make_broker
 from proto.training import Heartbeat, TrainingEventReported
 
 JOB = uuid.uuid4()
@@ -116,3 +119,29 @@ async def test_a_consumer_cancelled_while_events_flow_stops(bus) -> None:
                 if (await asyncio.wait({task}, timeout=0.2))[0]:
                     break
         assert done, f"round {round_}: the cancelled consumer went on fetching"
+
+
+
+async def test_a_cancelled_consumer_does_not_hold_up_its_connections_drain(bus,
+                                                                          monkeypatch) -> None:
+    # What the server sends a fetch that nobody waits on any more (its events, or the 408 that
+    # ends an expired pull request) sat in the subscription's inbox, and broker.stop() (a drain)
+    # waited its whole 30 s timeout for it: the 30-60 s teardowns of tests whose services run
+    # batch consumers.
+    monkeypatch.setattr(batches, "IDLE_POLL_S", 0.2)  # pull requests expire while we look
+    broker = make_broker(bus.url, "test-drain")
+    await broker.connect()
+
+    async def handle(events) -> None:
+        raise AssertionError("nothing was published")
+
+    task = asyncio.create_task(consume_batches(broker, TrainingEventReported.subject, "drained",
+                                               TrainingEventReported.unwrap, handle))
+    await asyncio.sleep(1.0)
+    task.cancel()
+    await asyncio.wait({task}, timeout=10)
+    await asyncio.sleep(0.5)  # the cancelled fetch's request expires: the server says so
+    started = time.monotonic()
+    await broker.stop()
+    # Not a speed figure: a drain held up by the inbox takes its 30 s timeout, a free one ~0.1 s.
+    assert time.monotonic() - started < 15, "the drain waited on the cancelled consumer's inbox"
