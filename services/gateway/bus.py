@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import msgspec
 from faststream.nats import NatsBroker, NatsMessage
 from litestar.channels import ChannelsPlugin
 
@@ -57,8 +58,11 @@ class GatewayBus:
     async def stop(self) -> None:
         await self.broker.stop()
 
-    async def ask(self, request: Any) -> Any:
-        return await call(self.broker, request, self.settings.rpc_timeout_s)
+    async def ask(self, request: Any, type: Any = None) -> Any:
+        """The service's answer; with `type`, decoded into it (the route's typed response, so
+        the OpenAPI document shows its schema and a malformed answer fails here, not in a client)."""
+        answer = await call(self.broker, request, self.settings.rpc_timeout_s)
+        return answer if type is None else msgspec.convert(answer, type)
 
     async def readiness(self, timeout_s: float = 2.0) -> dict[str, str]:
         """Each service's answer to its readiness ping ("pong", "not ready: …", or silence)."""

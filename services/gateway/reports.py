@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -23,9 +23,13 @@ from proto.reports import (
     CreateShare,
     GetReport,
     ListShares,
+    OpenedShare,
     OpenShare,
+    ReportVersion,
+    ReportView,
     RequestReport,
     RevokeShare,
+    ShareInfo,
 )
 from services.gateway.bus import GatewayBus
 
@@ -44,16 +48,16 @@ class ShareBody(msgspec.Struct, frozen=True, kw_only=True):
     slack: bool = False
 
 
-async def _version(bus: GatewayBus, job_id: uuid.UUID, version: int | None) -> dict[str, Any]:
-    report = await bus.ask(GetReport(job_id=job_id))
-    wanted = version or report["latest_ready"]
-    found = next((v for v in report["versions"] if v["version"] == wanted), None)
-    if found is None or found["status"] != "ready":
+async def _version(bus: GatewayBus, job_id: uuid.UUID, version: int | None) -> ReportVersion:
+    report = await bus.ask(GetReport(job_id=job_id), ReportView)
+    wanted = version or report.latest_ready
+    found = next((v for v in report.versions if v.version == wanted), None)
+    if found is None or found.status != "ready" or not found.pdf_key or not found.html_key:
         raise ServiceError(
             "report_not_ready", f"No ready report{f' version {version}' if version else ''} "
             f"for job {job_id}.",
             f"Generate one with POST /api/v1/jobs/{job_id}/report and wait for it to be ready.",
-            {"job_id": str(job_id), "status": report["status"]}, 404)
+            {"job_id": str(job_id), "status": report.status}, 404)
     return found
 
 
@@ -63,23 +67,23 @@ class ReportsController(Controller):
 
     @post("/report", status_code=202)
     async def generate(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
-                       partial: bool = False) -> dict[str, Any]:
+                       partial: bool = False) -> ReportView:
         """Start a new report version; a ReportReady event (and notification) says when it is
         ready. Before validation ends: 409, unless `?partial=true`."""
-        return await bus.ask(RequestReport(job_id=job_id, partial=partial))
+        return await bus.ask(RequestReport(job_id=job_id, partial=partial), ReportView)
 
     @get("/report")
-    async def status(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def status(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> ReportView:
         """The newest version's status and every version, with the copy-summary text."""
         await bus.ask(GetJob(job_id=job_id))
-        return await bus.ask(GetReport(job_id=job_id))
+        return await bus.ask(GetReport(job_id=job_id), ReportView)
 
     @get("/report.pdf", media_type="application/pdf")
     async def pdf(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
                   store: NamedDependency[ObjectStore], version: Version = None) -> Response:
         found = await _version(bus, job_id, version)
-        name = f"validation-report-{job_id}-v{found['version']}.pdf"
-        return Response(store.get_bytes(found["pdf_key"]), media_type="application/pdf",
+        name = f"validation-report-{job_id}-v{found.version}.pdf"
+        return Response(store.get_bytes(found.pdf_key), media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/report.html", media_type="text/html")
@@ -87,23 +91,23 @@ class ReportsController(Controller):
                       store: NamedDependency[ObjectStore], version: Version = None) -> Response:
         """The PDF's own HTML source, for the in-browser preview."""
         found = await _version(bus, job_id, version)
-        return Response(store.get_bytes(found["html_key"]), media_type="text/html")
+        return Response(store.get_bytes(found.html_key), media_type="text/html")
 
     @post("/shares", status_code=201)
     async def share(self, job_id: uuid.UUID, data: ShareBody,
-                    bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                    bus: NamedDependency[GatewayBus]) -> ShareInfo:
         """A view-only link (at most 30 days), emailed to each recipient and posted to Slack."""
-        return await bus.ask(CreateShare(job_id=job_id, **msgspec.structs.asdict(data)))
+        return await bus.ask(CreateShare(job_id=job_id, **msgspec.structs.asdict(data)), ShareInfo)
 
     @get("/shares")
-    async def shares(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> list[dict[str, Any]]:
+    async def shares(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> list[ShareInfo]:
         """The job's share links with their views: when, how many, through whose link."""
-        return await bus.ask(ListShares(job_id=job_id))
+        return await bus.ask(ListShares(job_id=job_id), list[ShareInfo])
 
     @delete("/shares/{share_id:uuid}", status_code=200)
     async def revoke(self, job_id: uuid.UUID, share_id: uuid.UUID,
-                     bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(RevokeShare(job_id=job_id, share_id=share_id))
+                     bus: NamedDependency[GatewayBus]) -> ShareInfo:
+        return await bus.ask(RevokeShare(job_id=job_id, share_id=share_id), ShareInfo)
 
 
 # --- The public share pages ----------------------------------------------------------------------
@@ -118,10 +122,10 @@ def _page(status: int, title: str, message: str, how_to_fix: str) -> Response:
     return Response(body, status_code=status, media_type="text/html", headers=SHARE_HEADERS)
 
 
-async def _open(bus: GatewayBus, token: str, request: Request, what: str) -> dict[str, Any] | Response:
+async def _open(bus: GatewayBus, token: str, request: Request, what: str) -> OpenedShare | Response:
     address = request.client.host if request.client else ""
     try:
-        return await bus.ask(OpenShare(token=token, address=address, what=what))
+        return await bus.ask(OpenShare(token=token, address=address, what=what), OpenedShare)
     except ServiceError as exc:
         titles = {403: "This link is not valid", 410: "This link is no longer available"}
         e = exc.error
@@ -139,7 +143,7 @@ class SharePagesController(Controller):
         opened = await _open(bus, token, request, "dashboard")
         if isinstance(opened, Response):
             return opened
-        return Response(opened["dashboard_html"], media_type="text/html", headers=SHARE_HEADERS)
+        return Response(opened.dashboard_html, media_type="text/html", headers=SHARE_HEADERS)
 
     @get("/report.pdf")
     async def pdf(self, token: str, request: Request, bus: NamedDependency[GatewayBus],
@@ -148,9 +152,9 @@ class SharePagesController(Controller):
         if isinstance(opened, Response):
             return opened
         try:
-            data = store.get_bytes(opened["pdf_key"])
+            data = store.get_bytes(opened.pdf_key)
         except ObjectNotFound:
             return _page(404, "The report file is missing", "The PDF of this report was not found.",
                          "Ask the person who shared it to generate the report again.")
         return Response(data, media_type="application/pdf", headers={
-            **SHARE_HEADERS, "Content-Disposition": f'inline; filename="{opened["filename"]}"'})
+            **SHARE_HEADERS, "Content-Disposition": f'inline; filename="{opened.filename}"'})

@@ -18,6 +18,7 @@ from proto.templates import (
     SaveTemplate,
     TemplateName,
     TemplateTag,
+    TemplateView,
     Visibility,
 )
 from services.gateway.bus import GatewayBus
@@ -40,20 +41,20 @@ class TemplatesController(Controller):
     tags = ["templates"]
 
     @post("/", status_code=201)
-    async def save(self, data: TemplateBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def save(self, data: TemplateBody, bus: NamedDependency[GatewayBus]) -> TemplateView:
         """Save a completed job's hyperparameters, LoRA, model and GPU settings; a name already
         taken answers 409."""
-        return await bus.ask(SaveTemplate(**msgspec.structs.asdict(data)))
+        return await bus.ask(SaveTemplate(**msgspec.structs.asdict(data)), TemplateView)
 
     @get("/")
     async def list_templates(self, bus: NamedDependency[GatewayBus], tag: str | None = None,
-                             limit: int = 100) -> list[dict[str, Any]]:
-        return await bus.ask(ListTemplates(tag=tag, limit=limit))
+                             limit: int = 100) -> list[TemplateView]:
+        return await bus.ask(ListTemplates(tag=tag, limit=limit), list[TemplateView])
 
     @get("/{template_id:uuid}")
     async def get_template(self, template_id: uuid.UUID,
-                           bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(GetTemplate(template_id=template_id))
+                           bus: NamedDependency[GatewayBus]) -> TemplateView:
+        return await bus.ask(GetTemplate(template_id=template_id), TemplateView)
 
     @delete("/{template_id:uuid}", status_code=200)
     async def delete_template(self, template_id: uuid.UUID,
