@@ -9,6 +9,7 @@ from typing import ClassVar
 import msgspec
 
 from proto.base import Message
+from proto.job_history import GpuHistory, Rate
 
 
 class InstanceStarted(Message, frozen=True, kw_only=True):
@@ -73,3 +74,43 @@ class GetGpuPrices(msgspec.Struct, frozen=True, kw_only=True):
     """GPU types with their current prices and availability; last-known when RunPod is down."""
 
     subject: ClassVar[str] = "rpc.provisioning.gpu_prices"
+
+
+class GpuPrice(msgspec.Struct, frozen=True, kw_only=True):
+    """One GPU type as RunPod rents it now (cents per GPU-hour; None: no price known here)."""
+
+    gpu_type: str
+    runpod_id: str
+    display_name: str
+    memory_gb: int
+    spot_cents_per_hour: int | None
+    on_demand_cents_per_hour: int | None
+    available: bool
+
+
+class GpuPrices(msgspec.Struct, frozen=True, kw_only=True):
+    """GetGpuPrices' answer; `stale` with a `notice` when these are the last-known prices."""
+
+    gpu_types: list[GpuPrice]
+    stale: bool
+    notice: str
+    fetched_at: str | None  # ISO 8601 as provisioning wrote it; None: never fetched
+
+
+class GpuTypeView(GpuPrice, frozen=True, kw_only=True):
+    """GET /gpu-types row: the price and what this installation's jobs say of the type
+    (None while the jobs service's history is unavailable)."""
+
+    history: GpuHistory | None = None
+
+
+class GpuTypesView(msgspec.Struct, frozen=True, kw_only=True):
+    """GET /gpu-types: the prices with the jobs service's history beside them."""
+
+    gpu_types: list[GpuTypeView]
+    stale: bool
+    notice: str
+    fetched_at: str | None
+    spot_interruption: Rate | None  # None: history unavailable, as `history_notice` says
+    pricing_success: dict[str, Rate] | None
+    history_notice: str | None = None

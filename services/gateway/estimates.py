@@ -10,6 +10,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 
 from proto.cost import Estimate, EstimateJob, EstimateQuery
+from proto.job_history import PresetView
 from proto.jobs import ListPresets
 from services.gateway.bus import GatewayBus
 
@@ -26,9 +27,9 @@ class EstimatesController(Controller):
     tags = ["configuration"]
 
     @get("/presets")
-    async def presets(self, bus: NamedDependency[GatewayBus]) -> list[dict[str, Any]]:
-        """The three presets; Balanced is the default."""
-        return await bus.ask(ListPresets())
+    async def presets(self, bus: NamedDependency[GatewayBus]) -> list[PresetView]:
+        """The three presets, each with its success rate here; Balanced is the default."""
+        return await bus.ask(ListPresets(), list[PresetView])
 
     @post("/estimates", status_code=200)
     async def estimate(self, data: EstimateQuery, bus: NamedDependency[GatewayBus]) -> Estimate:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import msgspec
 
+from proto.job_history import Rate, ReturnTime
 from proto.job_state import GpuWait
 
 NO_HISTORY = "no history yet"
@@ -36,19 +37,6 @@ class GpuWaitRow(msgspec.Struct, frozen=True, kw_only=True):
     pricing: str  # the job's pricing now (on-demand after a switch)
     wait: GpuWait
     gpu_at: datetime | None  # None: no GPU came (still waiting, or cancelled)
-
-
-class Rate(msgspec.Struct, frozen=True, kw_only=True):
-    rate_pct: int | None  # None: no history yet
-    part: int
-    count: int
-    text: str
-
-
-class ReturnTime(msgspec.Struct, frozen=True, kw_only=True):
-    median_s: float | None  # None: no history yet
-    count: int
-    text: str
 
 
 def rate(part: int, whole: int, what: str, noun: str) -> Rate:
