@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, put
@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from proto.cost import ExportCosts, GetBudget, GetJobCost, GetMonthCosts, SetBudget
+from proto.cost_views import BudgetView, JobCostView, MonthCosts
 from proto.jobs import GetJob
 from services.gateway.bus import GatewayBus
 
@@ -31,27 +32,27 @@ class CostsController(Controller):
     tags = ["costs"]
 
     @get("/jobs/{job_id:uuid}/cost")
-    async def job_cost(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def job_cost(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> JobCostView:
         """Live spend, rate, projection and colour; the final breakdown once the job is over."""
         await bus.ask(GetJob(job_id=job_id))  # a 404 names the job, not its cost record
-        return await bus.ask(GetJobCost(job_id=job_id))
+        return await bus.ask(GetJobCost(job_id=job_id), JobCostView)
 
     @get("/budget")
     async def get_budget(self, bus: NamedDependency[GatewayBus],
-                         estimate_cents: EstimateCents = None) -> dict[str, Any]:
+                         estimate_cents: EstimateCents = None) -> BudgetView:
         """The limits and the month; with `estimate_cents` (a job's high estimate), its
         `impact`: share of what is left, what is left after it, and the refusal if any."""
-        return await bus.ask(GetBudget(estimate_cents=estimate_cents))
+        return await bus.ask(GetBudget(estimate_cents=estimate_cents), BudgetView)
 
     @put("/budget")
-    async def put_budget(self, data: BudgetBody, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def put_budget(self, data: BudgetBody, bus: NamedDependency[GatewayBus]) -> BudgetView:
         """Set the monthly limit and the optional hard caps per job and per month."""
-        return await bus.ask(SetBudget(**msgspec.structs.asdict(data)))
+        return await bus.ask(SetBudget(**msgspec.structs.asdict(data)), BudgetView)
 
     @get("/costs/month")
-    async def month(self, bus: NamedDependency[GatewayBus], month: Month = None) -> dict[str, Any]:
+    async def month(self, bus: NamedDependency[GatewayBus], month: Month = None) -> MonthCosts:
         """Month-to-date spend, jobs this month, remaining budget, forecast, per job and tag."""
-        return await bus.ask(GetMonthCosts(month=month))
+        return await bus.ask(GetMonthCosts(month=month), MonthCosts)
 
     @get("/costs/export.csv", media_type="text/csv")
     async def export(self, bus: NamedDependency[GatewayBus], month: Month = None) -> Response:
