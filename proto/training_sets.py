@@ -14,6 +14,25 @@ import msgspec
 SetName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+class TrainingFileView(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded training file as the jobs service answers it (RegisterTrainingFile,
+    ListTrainingFiles, GetTrainingFile)."""
+
+    id: uuid.UUID
+    name: str
+    filename: str
+    format: str
+    size_bytes: int
+    created_at: datetime
+    conversation_count: int | None
+    quality_badge: str | None
+    # services/jobs/training_file_stats.TrainingFileStats and training_file_eligibility
+    # .Eligibility as stored at upload (older uploads may lack newer fields).
+    stats: dict[str, Any]
+    eligibility: dict[str, Any]
+    storage_key: str | None = None  # packaging reads the file's held-out split through it
+
+
 class CreateTrainingSet(msgspec.Struct, frozen=True, kw_only=True):
     """Combine uploaded files, in this order (the first copy of a repeated conversation is kept)."""
 

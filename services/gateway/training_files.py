@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -16,6 +17,7 @@ from litestar.params import Body
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.jobs import GetTrainingFile, ListTrainingFiles, RegisterTrainingFile
+from proto.training_sets import TrainingFileView
 from services.gateway.bus import GatewayBus
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -53,15 +55,19 @@ class TrainingFilesController(Controller):
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
         bus: NamedDependency[GatewayBus],
         store: NamedDependency[ObjectStore],
-    ) -> dict[str, Any]:
+    ) -> TrainingFileView:
         """Upload a training file (multipart field `file`); answers its stats and eligibility."""
-        return await register_upload(bus, store, data.filename, await data.read())
+        return msgspec.convert(await register_upload(bus, store, data.filename, await data.read()),
+                               TrainingFileView)
 
     @get("/")
-    async def list_files(self, bus: NamedDependency[GatewayBus], q: str = "", limit: int = 100) -> list[dict]:
+    async def list_files(self, bus: NamedDependency[GatewayBus], q: str = "", limit: int = 100
+                         ) -> list[TrainingFileView]:
         """Training files, newest first; `q` searches names."""
-        return await bus.ask(ListTrainingFiles(q=q, limit=min(max(limit, 1), 500)))
+        return await bus.ask(ListTrainingFiles(q=q, limit=min(max(limit, 1), 500)),
+                             list[TrainingFileView])
 
     @get("/{file_id:uuid}")
-    async def get_file(self, file_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(GetTrainingFile(training_file_id=file_id))
+    async def get_file(self, file_id: uuid.UUID,
+                       bus: NamedDependency[GatewayBus]) -> TrainingFileView:
+        return await bus.ask(GetTrainingFile(training_file_id=file_id), TrainingFileView)

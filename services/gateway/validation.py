@@ -5,7 +5,7 @@ progress to the job's websocket."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from faststream.nats import NatsMessage
@@ -22,6 +22,7 @@ from proto.validation import (
     NextReviewItem,
     RerunValidation,
     ReviewScores,
+    Rubric,
     RubricCharacteristic,
     SubmitReview,
     UploadRubric,
@@ -112,21 +113,21 @@ class ValidationController(Controller):
         return msgspec.convert(answer, ReviewSaved)
 
     @get("/jobs/{job_id:uuid}/validation/rubric")
-    async def job_rubric(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(GetRubric(job_id=job_id))
+    async def job_rubric(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> Rubric:
+        return await bus.ask(GetRubric(job_id=job_id), Rubric)
 
     @put("/jobs/{job_id:uuid}/validation/rubric")
     async def choose_rubric(self, job_id: uuid.UUID, data: ChooseRubricBody,
-                            bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(ChooseRubric(job_id=job_id, rubric_id=data.rubric_id))
+                            bus: NamedDependency[GatewayBus]) -> Rubric:
+        return await bus.ask(ChooseRubric(job_id=job_id, rubric_id=data.rubric_id), Rubric)
 
     @get("/validation/rubrics")
-    async def list_rubrics(self, bus: NamedDependency[GatewayBus]) -> list[dict[str, Any]]:
-        return await bus.ask(ListRubrics())
+    async def list_rubrics(self, bus: NamedDependency[GatewayBus]) -> list[Rubric]:
+        return await bus.ask(ListRubrics(), list[Rubric])
 
     @post("/validation/rubrics", status_code=201)
     async def upload_rubric(self, data: RubricBody,
-                            bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                            bus: NamedDependency[GatewayBus]) -> Rubric:
         """Exactly 10 distinct characteristics (422 otherwise); `avoid` scored as violations."""
         return await bus.ask(UploadRubric(name=data.name, characteristics=data.characteristics,
-                                          avoid=data.avoid))
+                                          avoid=data.avoid), Rubric)
