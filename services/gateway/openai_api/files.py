@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -16,6 +17,7 @@ from proto.jobs import GetTrainingFile, ListTrainingFiles
 from services.gateway.bus import GatewayBus
 from services.gateway.openai_api import ids, shapes
 from services.gateway.openai_api.errors import OpenAIError
+from services.gateway.openai_api.objects import FileObject, FilePage
 from services.gateway.training_files import register_upload
 
 PURPOSE = "fine-tune"
@@ -37,7 +39,7 @@ class OpenAIFilesController(Controller):
     async def upload(
         self, data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         bus: NamedDependency[GatewayBus], store: NamedDependency[ObjectStore],
-    ) -> dict[str, Any]:
+    ) -> FileObject:
         """Upload a training file (multipart `file`, `purpose` = "fine-tune"); OpenAI's File
         object. It is parsed and checked at once: a file we cannot read is refused here."""
         if data.purpose != PURPOSE:
@@ -45,14 +47,14 @@ class OpenAIFilesController(Controller):
                               f"upload training files with purpose={PURPOSE!r}.",
                               param="purpose", code="unsupported_purpose")
         row = await register_upload(bus, store, data.file.filename, await data.file.read())
-        return shapes.file_object(row)
+        return msgspec.convert(shapes.file_object(row), FileObject)
 
     @get("/")
     async def list_files(
         self, bus: NamedDependency[GatewayBus], after: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=LIST_WINDOW)] = LIST_WINDOW,
         order: Literal["asc", "desc"] = "desc", purpose: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> FilePage:
         """Files by `created_at` (`order`), a page of `limit` after the file `after`."""
         rows = [] if purpose not in (None, PURPOSE) else await bus.ask(
             ListTrainingFiles(limit=LIST_WINDOW))  # newest first
@@ -64,9 +66,10 @@ class OpenAIFilesController(Controller):
                 raise OpenAIError(404, f"No such File object: {after!r}.", param="after",
                                   code="not_found")
             files = files[at + 1:]
-        return shapes.page(files[:limit], has_more=len(files) > limit)
+        return msgspec.convert(shapes.page(files[:limit], has_more=len(files) > limit), FilePage)
 
     @get("/{file_id:str}")
-    async def get_file(self, file_id: str, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def get_file(self, file_id: str, bus: NamedDependency[GatewayBus]) -> FileObject:
         uid = ids.from_openai(ids.FILE, file_id, "file_id")
-        return shapes.file_object(await bus.ask(GetTrainingFile(training_file_id=uid)))
+        row = await bus.ask(GetTrainingFile(training_file_id=uid))
+        return msgspec.convert(shapes.file_object(row), FileObject)

@@ -3,17 +3,16 @@ check a name before they create a job)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get
 
 from services.gateway.openai_api.errors import OpenAIError
+from services.gateway.openai_api.objects import Model, ModelList
 from services.gateway.openai_api.shapes import MODELS
 
 
-def _model(name: str) -> dict[str, Any]:
+def _model(name: str) -> Model:
     # `created` is unknown for a model we did not train; OpenAI's field is required, so 0.
-    return {"id": name, "object": "model", "created": 0, "owned_by": "brightrun"}
+    return Model(id=name, created=0, owned_by="brightrun")
 
 
 class ModelsController(Controller):
@@ -21,11 +20,11 @@ class ModelsController(Controller):
     tags = ["openai-compatible"]
 
     @get("/")
-    async def list_models(self) -> dict[str, Any]:
-        return {"object": "list", "data": [_model(name) for name in MODELS]}
+    async def list_models(self) -> ModelList:
+        return ModelList(data=[_model(name) for name in MODELS])
 
     @get("/{model:path}")
-    async def retrieve(self, model: str) -> dict[str, Any]:
+    async def retrieve(self, model: str) -> Model:
         name = model.lstrip("/")  # hub ids hold a slash: HuggingFaceTB/SmolLM2-135M-Instruct
         if name not in MODELS:
             raise OpenAIError(404, f"The model {name!r} does not exist here. How to fix: list "
