@@ -90,3 +90,39 @@ class Model(msgspec.Struct, frozen=True, kw_only=True):
 class ModelList(msgspec.Struct, frozen=True, kw_only=True):
     object: Literal["list"] = "list"
     data: list[Model]
+
+
+class FineTuningJobEvent(msgspec.Struct, frozen=True, kw_only=True):
+    id: str  # ftevent-…
+    object: Literal["fine_tuning.job.event"] = "fine_tuning.job.event"
+    created_at: int
+    level: Literal["info", "warn", "error"]
+    message: str
+    data: dict[str, Any]  # metrics events: OpenAI's metric names; the others our event's payload
+    type: Literal["message", "metrics"]
+
+
+class FineTuningJobEventPage(msgspec.Struct, frozen=True, kw_only=True):
+    object: Literal["list"] = "list"
+    data: list[FineTuningJobEvent]
+    has_more: bool
+    first_id: str | None
+    last_id: str | None
+
+
+class FineTuningJobCheckpoint(msgspec.Struct, frozen=True, kw_only=True):
+    id: str  # ftckpt-…
+    object: Literal["fine_tuning.job.checkpoint"] = "fine_tuning.job.checkpoint"
+    created_at: int
+    fine_tuned_model_checkpoint: str
+    fine_tuning_job_id: str
+    step_number: int
+    metrics: dict[str, Any]  # step, train_loss, valid_loss (None where not measured)
+
+
+class FineTuningJobCheckpointPage(msgspec.Struct, frozen=True, kw_only=True):
+    object: Literal["list"] = "list"
+    data: list[FineTuningJobCheckpoint]
+    has_more: bool
+    first_id: str | None
+    last_id: str | None

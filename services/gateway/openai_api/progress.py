@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
@@ -14,6 +15,7 @@ from proto.jobs import GetJob, ListCheckpoints
 from proto.monitoring import GetEventLog, GetMetrics
 from services.gateway.bus import GatewayBus
 from services.gateway.openai_api import ids, shapes
+from services.gateway.openai_api.objects import FineTuningJobCheckpointPage, FineTuningJobEventPage
 
 # Checkpoint events looked up for their times; the trainer keeps only its last few checkpoints.
 CHECKPOINT_EVENTS = 500
@@ -36,7 +38,7 @@ class FineTuningProgressController(Controller):
     async def events(
         self, job_id: str, bus: NamedDependency[GatewayBus], after: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 20,
-    ) -> dict[str, Any]:
+    ) -> FineTuningJobEventPage:
         """The job's event log, newest first; a page of `limit` after the event `after`."""
         uid = ids.from_openai(ids.JOB, job_id, "fine_tuning_job_id")
         await bus.ask(GetJob(job_id=uid))
@@ -44,14 +46,14 @@ class FineTuningProgressController(Controller):
         log = await bus.ask(GetEventLog(job_id=uid, newest_first=True, after_event_id=cursor,
                                         limit=limit + 1))
         rows = log["events"]
-        return shapes.page([shapes.event_object(r) for r in rows[:limit]],
-                           has_more=len(rows) > limit)
+        return msgspec.convert(shapes.page([shapes.event_object(r) for r in rows[:limit]],
+                                           has_more=len(rows) > limit), FineTuningJobEventPage)
 
     @get("/checkpoints")
     async def checkpoints(
         self, job_id: str, bus: NamedDependency[GatewayBus], after: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 10,
-    ) -> dict[str, Any]:
+    ) -> FineTuningJobCheckpointPage:
         """Newest first: the job's complete checkpoints with the metrics at their step."""
         uid = ids.from_openai(ids.JOB, job_id, "fine_tuning_job_id")
         job, saved, log, metrics = await asyncio.gather(
@@ -68,4 +70,5 @@ class FineTuningProgressController(Controller):
         if after is not None:
             at = next((i for i, c in enumerate(data) if c["id"] == after), None)
             data = data[at + 1:] if at is not None else []
-        return shapes.page(data[:limit], has_more=len(data) > limit)
+        return msgspec.convert(shapes.page(data[:limit], has_more=len(data) > limit),
+                               FineTuningJobCheckpointPage)
