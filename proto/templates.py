@@ -87,3 +87,10 @@ class TemplateView(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Pricing
     gpu_count: int
     created_at: datetime
+
+
+class TemplateDeleted(msgspec.Struct, frozen=True, kw_only=True):
+    """DeleteTemplate's answer."""
+
+    id: uuid.UUID
+    deleted: bool

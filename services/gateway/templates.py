@@ -16,6 +16,7 @@ from proto.templates import (
     GetTemplate,
     ListTemplates,
     SaveTemplate,
+    TemplateDeleted,
     TemplateName,
     TemplateTag,
     TemplateView,
@@ -58,8 +59,8 @@ class TemplatesController(Controller):
 
     @delete("/{template_id:uuid}", status_code=200)
     async def delete_template(self, template_id: uuid.UUID,
-                              bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(DeleteTemplate(template_id=template_id))
+                              bus: NamedDependency[GatewayBus]) -> TemplateDeleted:
+        return await bus.ask(DeleteTemplate(template_id=template_id), TemplateDeleted)
 
 
 async def with_template(bus: GatewayBus, data: Any, request: Request) -> Any:
