@@ -82,3 +82,9 @@ class Comparison(msgspec.Struct, frozen=True, kw_only=True):
     comparable: bool
     warnings: list[str]
     notes: list[str]  # what a reader should know about the figures (fallbacks, pending costs)
+
+
+class ComparisonView(Comparison, frozen=True, kw_only=True):
+    """POST /comparisons: the comparison and where its PDF export is (the gateway's URL)."""
+
+    pdf_url: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 import msgspec
@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from libs.common.storage import ObjectStore
-from proto.comparisons import CompareJobs, ExportComparison
+from proto.comparisons import CompareJobs, Comparison, ComparisonView, ExportComparison
 from services.gateway.bus import GatewayBus
 
 
@@ -32,11 +32,11 @@ class ComparisonsController(Controller):
 
     @post("/", status_code=200)
     async def compare(self, data: ComparisonBody, bus: NamedDependency[GatewayBus]
-                      ) -> dict[str, Any]:
+                      ) -> ComparisonView:
         """Overlaid loss curves, the metrics table, the configuration differences, the winner by
         quality per dollar with its rule, and a warning when the jobs are not comparable."""
-        result = await bus.ask(CompareJobs(job_ids=data.job_ids))
-        return {**result, "pdf_url": pdf_url(data.job_ids)}
+        result = await bus.ask(CompareJobs(job_ids=data.job_ids), Comparison)
+        return ComparisonView(**msgspec.structs.asdict(result), pdf_url=pdf_url(data.job_ids))
 
     @get("/export.pdf", media_type="application/pdf")
     async def export_pdf(
