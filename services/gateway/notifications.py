@@ -21,6 +21,7 @@ from proto.notification import (
     ListNotifications,
     NotificationCreated,
     NotificationPreferences,
+    NotificationView,
     SetNotificationPreferences,
 )
 from services.gateway.bus import GatewayBus
@@ -62,16 +63,17 @@ class NotificationsController(Controller):
         status: FromQuery[DeliveryStatus | None] = None,
         job_id: FromQuery[uuid.UUID | None] = None,
         unacknowledged_only: FromQuery[bool] = False, limit: FromQuery[int] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[NotificationView]:
         """Newest first: every channel's delivery, with its status, attempts and last error."""
         return await bus.ask(ListNotifications(
             channel=channel, status=status, job_id=job_id,
-            unacknowledged_only=unacknowledged_only, limit=limit))
+            unacknowledged_only=unacknowledged_only, limit=limit), list[NotificationView])
 
     @post("/notifications/{notification_id:uuid}/ack", status_code=200)
     async def acknowledge(self, notification_id: uuid.UUID,
-                          bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
-        return await bus.ask(AcknowledgeNotification(notification_id=notification_id))
+                          bus: NamedDependency[GatewayBus]) -> NotificationView:
+        return await bus.ask(AcknowledgeNotification(notification_id=notification_id),
+                             NotificationView)
 
 
 @websocket("/notifications/live")
