@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 from litestar import Controller, post
 from litestar.di import NamedDependency
 
-from proto.jobs import ChooseGpuOption, GpuChoice
+from proto.jobs import ChooseGpuOption, GpuChoice, JobView
 from services.gateway.bus import GatewayBus
 
 
@@ -24,7 +23,7 @@ class GpuChoicesController(Controller):
 
     @post("/{job_id:uuid}/gpu-choice", status_code=200)
     async def choose(self, job_id: uuid.UUID, data: GpuChoiceBody,
-                     bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                     bus: NamedDependency[GatewayBus]) -> JobView:
         """Retry automatically (every 5 minutes, up to 1 hour), switch to on-demand (starts
         now), or cancel; the choice is recorded in the job's `gpu_wait` and its event log."""
-        return await bus.ask(ChooseGpuOption(job_id=job_id, choice=data.choice))
+        return await bus.ask(ChooseGpuOption(job_id=job_id, choice=data.choice), JobView)
