@@ -220,8 +220,7 @@ class CreateJob(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Pricing = "spot"
     gpu_count: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1  # GPUs of `gpu_type` per instance
     model: ModelRef = msgspec.field(default_factory=ModelRef)
-    estimate: dict | None = None  # the estimate the user saw, kept with the job
-    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)
+    # No estimate or reservation: the jobs service asks the cost service for both (issue 15).
     fault_injection: FaultInjection | None = None
     # Stage 5: None gets the default plan (all four suites); {"suites": []} turns it off.
     validation: ValidationPlan | None = None
@@ -307,9 +306,7 @@ class RetryJob(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Pricing | None = None
     gpu_type: str | None = None
     name: str | None = None
-    dry_run: bool = False  # answer the plan and its diff; create nothing
-    estimate: dict | None = None
-    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)
+    dry_run: bool = False  # answer the plan, its diff and its estimate; create nothing
 
 
 class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -322,6 +319,4 @@ class ResumeJob(msgspec.Struct, frozen=True, kw_only=True):
     pricing: Pricing | None = None
     gpu_type: str | None = None
     name: str | None = None
-    dry_run: bool = False
-    estimate: dict | None = None  # for the steps left after the checkpoint (cost estimates it)
-    reservation_id: uuid.UUID | None = None  # the budget reserved for it (rpc.cost.reserve_budget)
+    dry_run: bool = False  # the plan and the estimate for the steps left; create nothing

@@ -11,12 +11,8 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
-from proto.cost import EstimateQuery
-from proto.jobs import GetJob, HyperparameterOverrides, ListCheckpoints, ResumeJob, RetryJob
-from proto.training import ModelRef
+from proto.jobs import HyperparameterOverrides, ListCheckpoints, ResumeJob, RetryJob
 from services.gateway.bus import GatewayBus
-from services.gateway.estimates import estimate_for
-from services.gateway.jobs import reserved
 
 
 class RetryBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,36 +33,10 @@ class ResumeBody(msgspec.Struct, frozen=True, kw_only=True):
     dry_run: bool = False
 
 
-async def _fresh_estimate(bus: GatewayBus, job_id: uuid.UUID, plan: dict[str, Any]
-                          ) -> dict[str, Any]:
-    """The estimate for the new configuration; for a resume, for the steps left after its
-    checkpoint (UJ4.3.2)."""
-    parent = await bus.ask(GetJob(job_id=job_id))
-    fields = set(HyperparameterOverrides.__struct_fields__)
-    settings = {**plan["hyperparameters"], **plan["lora"]}
-    body = EstimateQuery(
-        training_file_id=uuid.UUID(parent["training_file_id"]), preset=parent["preset"],
-        overrides=msgspec.convert({k: v for k, v in settings.items() if k in fields},
-                                  HyperparameterOverrides),
-        gpu_type=plan["gpu_type"], gpu_count=parent["gpu_count"], pricing=plan["pricing"],
-        model=msgspec.convert(parent["model"], ModelRef))
-    return await estimate_for(bus, body, resume_from_step=plan.get("checkpoint_step") or 0)
-
-
-async def _plan_then_create(bus: GatewayBus, job_id: uuid.UUID, request: Any,
-                            dry_run: bool) -> Response:
-    plan = await bus.ask(msgspec.structs.replace(request, dry_run=True))
-    estimate = await _fresh_estimate(bus, job_id, plan)
-    if dry_run:  # UJ4.3.2: the dialog shows what the steps left will take and cost
-        return Response({**plan, "estimate": estimate}, status_code=200)
-    # UJ6.3.2: a linked job is a new job, refused like one when its estimate does not fit the
-    # month's budget or what its parents left of the per-job cap, and held like one.
-    created = await reserved(
-        bus, estimate, request.name or "",
-        lambda reservation_id: bus.ask(msgspec.structs.replace(
-            request, estimate=estimate, reservation_id=reservation_id)),
-        parent_job_id=job_id)
-    return Response(created, status_code=201)
+async def _answered(bus: GatewayBus, request: RetryJob | ResumeJob) -> Response:
+    """The jobs service plans, estimates (cost service), reserves and creates (issue 15); a dry
+    run answers the plan with its estimate (UJ4.3.2: what the steps left take and cost)."""
+    return Response(await bus.ask(request), status_code=200 if request.dry_run else 201)
 
 
 class JobRecoveryController(Controller):
@@ -86,7 +56,7 @@ class JobRecoveryController(Controller):
         `lineage.changes` is the diff and its notes say "Retry of <job> with …"."""
         body = data or RetryBody()
         request = RetryJob(job_id=job_id, **msgspec.structs.asdict(body))
-        return await _plan_then_create(bus, job_id, request, body.dry_run)
+        return await _answered(bus, request)
 
     @post("/{job_id:uuid}/resume")
     async def resume(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
@@ -95,4 +65,4 @@ class JobRecoveryController(Controller):
         validated against its checksum manifest first; the estimate covers the work left."""
         body = data or ResumeBody()
         request = ResumeJob(job_id=job_id, **msgspec.structs.asdict(body))
-        return await _plan_then_create(bus, job_id, request, body.dry_run)
+        return await _answered(bus, request)

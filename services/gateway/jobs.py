@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 import uuid
 import zipfile
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -17,7 +15,6 @@ from litestar.params import Parameter
 
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
-from proto.cost import ReleaseReservation, ReserveBudget
 from proto.jobs import (
     CancelJob,
     CreateJob,
@@ -29,13 +26,9 @@ from proto.jobs import (
 )
 from proto.monitoring import GetEventLog, GetMetrics, GetProgress
 from proto.training import ModelRef
-from proto.training_sets import GetTrainingSet
 from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
-from services.gateway.estimates import estimate_for
 from services.gateway.templates import with_template
-
-log = logging.getLogger(__name__)
 
 
 class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,42 +54,10 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def create_job(bus: GatewayBus, data: CreateJobBody) -> dict[str, Any]:
-    """Estimate, check the budget, create: every way in to a new job (this API, /v1) goes here."""
-    if data.training_set_id is not None:  # estimated on the set's combined file
-        training_set = await bus.ask(GetTrainingSet(training_set_id=data.training_set_id))
-        data = msgspec.structs.replace(data, training_file_id=training_set["training_file_id"])
-    elif data.training_file_id is None:
-        raise ServiceError("training_data_missing", "The job names no training data.",
-                           "Give training_file_id (an uploaded file) or training_set_id (a "
-                           "training set combining several).", {}, 422)
-    estimate = await estimate_for(bus, data)
+    """Every way in to a new job (this API, /v1) goes here. The jobs service estimates it (cost
+    service), reserves its budget and creates it in one step (services/jobs/creation.py)."""
     fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
-    return await reserved(
-        bus, estimate, data.name or "",
-        lambda reservation_id: bus.ask(CreateJob(**fields, estimate=estimate,
-                                                 reservation_id=reservation_id)))
-
-
-async def reserved(bus: GatewayBus, estimate: dict[str, Any], job_name: str,
-                   create: Callable[[uuid.UUID], Awaitable[Any]],
-                   parent_job_id: uuid.UUID | None = None) -> Any:
-    """UJ6.3.2, issue 15: the cost service holds the estimate's high end against the month (or
-    refuses with `budget_exceeded` / `job_cap_exceeded`), then the job is created carrying the
-    reservation. A creation that fails hands it back at once; should that fail too, the cost
-    service releases a reservation no job was created for after a few minutes."""
-    reservation_id = uuid.uuid4()
-    await bus.ask(ReserveBudget(reservation_id=reservation_id, job_name=job_name,
-                                estimate_cents=estimate["cost_cents_high"],
-                                parent_job_id=parent_job_id))
-    try:
-        return await create(reservation_id)
-    except Exception:
-        try:
-            await bus.ask(ReleaseReservation(reservation_id=reservation_id))
-        except Exception:
-            log.warning("reservation %s not released now; the cost service's sweeper will",
-                        reservation_id, exc_info=True)
-        raise
+    return await bus.ask(CreateJob(**fields))
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from faststream.nats import NatsMessage
 
-from libs.common.bus import connected, durable, durable_each, rpc
+from libs.common.bus import call, connected, durable, durable_each, rpc
 from libs.common.runtime import ServiceRuntime, run_service
 from libs.common.settings import Settings
 from libs.common.storage import open_store
@@ -43,6 +43,7 @@ from proto.training_sets import CreateTrainingSet, GetTrainingSet, ListTrainingS
 from proto.validation import ValidationRunRequested
 from services.jobs import (
     api_keys,
+    creation,
     gpu_retry,
     handlers,
     lifecycle,
@@ -59,6 +60,9 @@ def build(settings: Settings) -> ServiceRuntime:
     broker, uow = runtime.broker, runtime.uow
     store = open_store(settings.resolved_storage_url)
     platform = Platform.from_settings(settings)
+
+    def ask(request):  # the cost service, asked while creating a job (services/jobs/creation.py)
+        return call(broker, request, settings.rpc_timeout_s)
 
     @rpc(broker, RegisterTrainingFile)
     async def register_training_file(cmd: RegisterTrainingFile):
@@ -96,7 +100,7 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, CreateJob)
     async def create_job(cmd: CreateJob):
-        return await handlers.create_job(cmd, uow, platform)
+        return await creation.create_job(cmd, uow, platform, ask)
 
     @rpc(broker, ListJobs)
     async def list_jobs(q: ListJobs):
@@ -112,11 +116,11 @@ def build(settings: Settings) -> ServiceRuntime:
 
     @rpc(broker, RetryJob)
     async def retry_job(cmd: RetryJob):
-        return await lineage.retry_job(cmd, uow, platform)
+        return await creation.retry_job(cmd, uow, platform, ask)
 
     @rpc(broker, ResumeJob)
     async def resume_job(cmd: ResumeJob):
-        return await lineage.resume_job(cmd, uow, store, platform)
+        return await creation.resume_job(cmd, uow, store, platform, ask)
 
     @rpc(broker, ListCheckpoints)
     async def list_checkpoints(q: ListCheckpoints):

@@ -145,7 +145,10 @@ def _ineligible(row: dict[str, Any]) -> ServiceError:
     )
 
 
-async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> JobView:
+async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform,
+                     estimate: dict[str, Any], reservation_id: uuid.UUID) -> JobView:
+    """The job, in one transaction, with the estimate the cost service made and the budget it
+    reserved for it (services/jobs/creation.py asks for both)."""
     check_new_job(platform, cmd.gpu_type, cmd.gpu_count, cmd.fault_injection)
     lora, hyper = resolve(cmd.preset, cmd.overrides)
     now = utcnow()
@@ -166,8 +169,8 @@ async def create_job(cmd: CreateJob, uow: UnitOfWork, platform: Platform) -> Job
             "training_file_id": file_row["id"], "preset": cmd.preset, "model": resolved(cmd.model),
             "lora": lora, "hyperparameters": hyper, "gpu_type": cmd.gpu_type,
             "gpu_count": cmd.gpu_count,
-            "pricing": cmd.pricing, "status": "queued", "estimate": cmd.estimate,
-            "parent_job_id": None, "reservation_id": cmd.reservation_id,
+            "pricing": cmd.pricing, "status": "queued", "estimate": estimate,
+            "parent_job_id": None, "reservation_id": reservation_id,
             "fault_injection": cmd.fault_injection,
             "validation": domain.validation_plan(cmd.validation),
         })

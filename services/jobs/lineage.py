@@ -1,10 +1,12 @@
 """Retry (UJ4.2.2) and manual resume (UJ4.3.2): a new job linked to its parent, never a
-mutation of history, with the diff of what changed."""
+mutation of history, with the diff of what changed. Planned and checked here; estimated,
+reserved and created through services/jobs/creation.py."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -14,7 +16,7 @@ from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.base import utcnow
 from proto.job_state import FieldChange, Lineage
-from proto.jobs import JobStatusChanged, ListCheckpoints, ResumeJob, RetryJob
+from proto.jobs import JobStatusChanged, JobView, ListCheckpoints, ResumeJob, RetryJob
 from proto.presets import LORA_FIELDS
 from proto.training import Hyperparameters, LoraSettings
 from services.jobs import checkpoints, domain
@@ -87,7 +89,18 @@ def _checked_plan(parent: dict[str, Any], changes: dict[str, Any], fix: str) -> 
                            fix, {"changes": changes}, 422) from exc
 
 
-async def retry_job(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Any:
+class Linked(msgspec.Struct, frozen=True, kw_only=True):
+    """A retry or resume planned and checked: what its dry run answers, and how to create it
+    once the cost service has estimated it and reserved its budget (services/jobs/creation.py)."""
+
+    parent: dict[str, Any]
+    planned: dict[str, Any]
+    answer: dict[str, Any]  # the plan, its diff and notes, as the confirmation step shows it
+    name: str
+    create: Callable[[dict[str, Any], uuid.UUID], Awaitable[JobView]]
+
+
+async def retry_plan(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Linked:
     parent = await _parent(uow, cmd.job_id, "job_not_retryable", "retried")
     suggested = dict((parent["error"] or {}).get("suggested_changes") or {})
     changes = {**(suggested if cmd.apply_suggested else {}),
@@ -97,18 +110,18 @@ async def retry_job(cmd: RetryJob, uow: UnitOfWork, platform: Platform) -> Any:
     planned = _checked_plan(parent, changes, fix)
     planned["notes"] = f"Retry of {parent['name']} with {describe(planned['changes'])}"
     check_gpu(platform, planned["gpu_type"], parent["gpu_count"])
-    if cmd.dry_run:
-        return {**planned, "suggested_changes": suggested}
     lineage = Lineage(kind="retry", parent_job_id=parent["id"], parent_name=parent["name"],
                       changes=planned["changes"],
                       applied_suggestion=bool(cmd.apply_suggested and suggested))
-    return await _create_linked(uow, parent, planned, lineage, cmd.name or
-                                f"{parent['name']} (retry)", cmd.estimate, None,
-                                cmd.reservation_id)
+    name = cmd.name or f"{parent['name']} (retry)"
+    return Linked(parent=parent, planned=planned, name=name,
+                  answer={**planned, "suggested_changes": suggested},
+                  create=lambda estimate, reservation_id: _create_linked(
+                      uow, parent, planned, lineage, name, estimate, None, reservation_id))
 
 
-async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platform: Platform
-                     ) -> Any:
+async def resume_plan(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platform: Platform
+                      ) -> Linked:
     parent = await _parent(uow, cmd.job_id, "job_not_resumable", "resumed")
     step, key, size = await _valid_checkpoint(store, parent, cmd.checkpoint_step)
     changes = _requested(cmd.overrides, cmd.pricing, cmd.gpu_type)
@@ -125,13 +138,13 @@ async def resume_job(cmd: ResumeJob, uow: UnitOfWork, store: ObjectStore, platfo
     check_gpu(platform, planned["gpu_type"], parent["gpu_count"])
     planned.update(checkpoint_step=step, checkpoint_size_bytes=size,
                    notes=f"Resumed from {parent['name']} at step {step}")
-    if cmd.dry_run:
-        return planned
     lineage = Lineage(kind="resume", parent_job_id=parent["id"], parent_name=parent["name"],
                       changes=planned["changes"], checkpoint_step=step, checkpoint_key=key)
-    return await _create_linked(uow, parent, planned, lineage, cmd.name or
-                                f"{parent['name']} (resumed)", cmd.estimate,
-                                (store, key, step), cmd.reservation_id)
+    name = cmd.name or f"{parent['name']} (resumed)"
+    return Linked(parent=parent, planned=planned, name=name, answer=planned,
+                  create=lambda estimate, reservation_id: _create_linked(
+                      uow, parent, planned, lineage, name, estimate, (store, key, step),
+                      reservation_id))
 
 
 async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: int | None
@@ -159,9 +172,9 @@ async def _valid_checkpoint(store: ObjectStore, parent: dict[str, Any], wanted: 
 
 
 async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[str, Any],
-                         lineage: Lineage, name: str, estimate: dict[str, Any] | None,
+                         lineage: Lineage, name: str, estimate: dict[str, Any],
                          resume: tuple[ObjectStore, str, int] | None,
-                         reservation_id: uuid.UUID | None = None) -> Any:
+                         reservation_id: uuid.UUID) -> JobView:
     job_id, now = uuid.uuid4(), utcnow()
     resume_from = None
     if resume is not None:  # copied before the job exists: a failed copy leaves no job behind
@@ -178,7 +191,7 @@ async def _create_linked(uow: UnitOfWork, parent: dict[str, Any], planned: dict[
             "hyperparameters": planned["hyperparameters"], "gpu_type": planned["gpu_type"],
             "gpu_count": parent["gpu_count"],
             "pricing": planned["pricing"], "status": "queued",
-            "estimate": estimate if estimate is not None else parent["estimate"],
+            "estimate": estimate,
             "parent_job_id": parent["id"], "lineage": lineage, "reservation_id": reservation_id,
             "validation": parent["validation"],  # a retry or resume validates as its parent
         })

@@ -22,6 +22,7 @@ from test_console import CHROMIUM, CHROMIUM_ARGS, chromium_installed  # noqa: F4
 from libs.common.storage import open_store
 from proto.jobs import CreateJob, GetJob, RegisterTrainingFile
 from proto.notification import GetNotificationPreferences
+from services.cost.app import build as build_cost
 from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
@@ -100,6 +101,7 @@ async def test_the_settings_page_saves_channels_addresses_and_triggers(start_ser
 async def test_configure_page_and_no_gpu_offer_show_this_installations_history(
         start_service, settings, bus, fake, gateway_url, browser_page):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     await start_service(build_provisioning, provider="runpod", runpod_api_key=fake.api_key,
                         runpod_api_url=fake.url, runpod_poll_s=0.1, gpu_price_ttl_s=0.1)
     await start_service(build_monitoring)
@@ -108,9 +110,9 @@ async def test_configure_page_and_no_gpu_offer_show_this_installations_history(
     open_store(settings.resolved_storage_url).put_bytes(key, data)
     file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="file.json",
                                               size_bytes=len(data)))
-    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB",
-                                  estimate={"hourly_rate_cents": 125}))
+    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB"))
     job_id = uuid.UUID(job["id"])
+    rate = job["estimate"]["hourly_rate_cents"]
     await eventually(lambda: _status(bus, job_id, "waiting_for_gpu"))
     page, errors = browser_page
 
@@ -125,7 +127,8 @@ async def test_configure_page_and_no_gpu_offer_show_this_installations_history(
     await expect(offer).to_contain_text("GPUs of this type: no history yet.")
     # RunPod gives no spot price with none to rent: the job's estimated spot rate stands in.
     await expect(offer).to_contain_text(re.compile(
-        r"On-demand: \+\$\d+\.\d\d/h \(\$\d+\.\d\d/h instead of \$1\.25/h, the spot rate"))
+        r"On-demand: [+−]\$\d+\.\d\d/h \(\$\d+\.\d\d/h instead of "
+        + re.escape(f"${rate // 100}.{rate % 100:02d}/h, the spot rate")))
     assert errors == []
 
 

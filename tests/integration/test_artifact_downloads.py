@@ -17,6 +17,7 @@ from libs.common.storage import open_store
 from proto.base import decode
 from proto.jobs import CreateJob, RegisterTrainingFile
 from proto.packaging import ArtifactDownloaded
+from services.cost.app import build as build_cost
 from services.gateway.downloads import LINK_TTL_S, DownloadLinks, Grant
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
@@ -77,7 +78,7 @@ async def test_expired_and_tampered_links_say_how_to_get_a_good_one(client, sett
 
 async def test_artifacts_before_the_job_completes_are_409_saying_when(
         start_service, client, bus, settings):
-    for build in (build_jobs, build_packaging):
+    for build in (build_jobs, build_cost, build_packaging):  # cost: CreateJob asks it
         await start_service(build)
     key = f"training-files/{uuid.uuid4()}/f.json"
     open_store(settings.resolved_storage_url).put_bytes(key, training_file())

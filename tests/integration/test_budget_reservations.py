@@ -146,3 +146,15 @@ async def test_a_reservation_no_job_binds_is_released_by_the_sweeper(client, bus
     await eventually(released, timeout_s=20)
     response = await client.post("/api/v1/jobs", json={"training_file_id": file_id, **JOB})
     assert response.status_code == 201, response.text
+
+
+async def test_an_estimate_or_reservation_a_client_sends_is_not_the_one_the_job_holds(client):
+    file_id = await upload(client)
+    high = await budget_for_three(client, file_id)
+    # a client claiming a free job and a reservation of its own: the jobs service asks cost
+    response = await client.post("/api/v1/jobs", json={
+        "training_file_id": file_id, **JOB, "reservation_id": str(uuid.uuid4()),
+        "estimate": {"cost_cents_low": 0, "cost_cents_high": 0, "hourly_rate_cents": 0}})
+    assert response.status_code == 201, response.text
+    assert response.json()["estimate"]["cost_cents_high"] == high
+    assert (await client.get("/api/v1/budget")).json()["reserved_cents"] == high

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from litestar.testing import TestClient
 from support import eventually, write_checkpoint
-from test_cost_service import FAST, create_job, known, spend, stored
+from test_cost_service import FAST, created_job, known, spend, stored
 
 from libs.common.storage import open_store
 from proto.base import utcnow
@@ -36,8 +36,10 @@ async def services(start_service):
     return await start_service(build_cost, **FAST)
 
 
-async def cancelled_job(bus, settings, rate_cents_per_hour: int = 249, **fields) -> uuid.UUID:
-    job_id = await create_job(bus, settings, rate_cents_per_hour, estimate_cents=1_000, **fields)
+async def cancelled_job(bus, settings, **fields) -> uuid.UUID:
+    """Created as users create one, estimated by the cost service: an H100 on spot at its list
+    rate, $2.49/h."""
+    job_id = await created_job(bus, settings, **fields)
     await bus.ask(CancelJob(job_id=job_id, reason="Testing"))
     return job_id
 
@@ -99,36 +101,40 @@ async def estimate_request(bus, parent: dict, resume_from_step: int = 0) -> Esti
 
 
 async def test_a_per_job_cap_counts_what_the_parent_spent(services, bus, settings):
-    await bus.ask(SetBudget(job_cap_cents=500))
-    parent_id = await cancelled_job(bus, settings, rate_cents_per_hour=1_000)
-    await spend(bus, parent_id, 0.4)  # $4.00 of the $5.00 cap
-    await eventually(lambda: _spent(bus, parent_id, 400))
-    child = await bus.ask(RetryJob(job_id=parent_id, estimate={
-        "hourly_rate_cents": 1_000, "cost_cents_low": 300, "cost_cents_high": 300}))
+    parent_id = await cancelled_job(bus, settings)
+    await spend(bus, parent_id, 2)  # $4.98 at $2.49/h
+    await eventually(lambda: _spent(bus, parent_id, 498))
+    high = (await bus.ask(RetryJob(job_id=parent_id, dry_run=True)))["estimate"]["cost_cents_high"]
+    # the child's estimate fits what the parent left of the cap, with 10 cents to spare
+    await bus.ask(SetBudget(job_cap_cents=498 + high + 10))
+    child = await bus.ask(RetryJob(job_id=parent_id))
     child_id = uuid.UUID(child["id"])
     await eventually(lambda: known(bus, child_id))
-    # 7 minutes on its own ($1.17) are under the cap; with the parent's $4.00 they are over.
+    # Running 20 cents past the spare on its own is far under the cap; with the parent's
+    # $4.98 it is over.
+    minutes = (high + 30) * 60 / 249
     await bus.publish(InstanceStarted(job_id=child_id, attempt=1, instance_id="i-child",
-                                      provider="runpod", occurred_at=utcnow() - timedelta(minutes=7)))
+                                      provider="runpod",
+                                      occurred_at=utcnow() - timedelta(minutes=minutes)))
     [cap] = await eventually(lambda: _caps(bus, child_id))
-    assert (cap.scope, cap.cap_cents) == ("job", 500)
-    assert cap.spend_cents >= 516
+    assert (cap.scope, cap.cap_cents) == ("job", 498 + high + 10)
+    assert cap.spend_cents >= 498 + high + 10
 
 
 async def test_a_linked_job_is_refused_when_its_parent_used_up_the_per_job_cap(
         services, bus, settings):
-    await bus.ask(SetBudget(job_cap_cents=500))
-    parent_id = await cancelled_job(bus, settings, rate_cents_per_hour=1_000)
-    await spend(bus, parent_id, 0.45)  # $4.50 of the $5.00 cap
-    await eventually(lambda: _spent(bus, parent_id, 450))
+    await bus.ask(SetBudget(job_cap_cents=548))
+    parent_id = await cancelled_job(bus, settings)
+    await spend(bus, parent_id, 2)  # $4.98 of the $5.48 cap, at $2.49/h
+    await eventually(lambda: _spent(bus, parent_id, 498))
     with TestClient(create_app(settings)) as client:
         refused = await post(client, f"/jobs/{parent_id}/retry", {"pricing": "on_demand"})
     assert refused.status_code == 422, refused.text
     error = refused.json()["error"]
     assert error["code"] == "job_cap_exceeded"
-    assert "$0.50 left of the $5.00 per-job cost cap ($4.50 already spent" in error["message"]
+    assert "$0.50 left of the $5.48 per-job cost cap ($4.98 already spent" in error["message"]
     assert "job_cap_cents" in error["how_to_fix"]
-    assert error["details"]["estimate_cents"] <= 500  # a new job this size would fit the cap
+    assert error["details"]["estimate_cents"] <= 548  # a new job this size would fit the cap
 
 
 async def _spent(bus, job_id: uuid.UUID, cents: int) -> dict | None:

@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 from support import eventually, handled, training_file
 
-from libs.common.model_size import model_size
+from libs.common.model_size import model_size, resolved
 from libs.common.storage import open_store
 from proto.base import decode, encode, to_builtins, utcnow
 from proto.cost import (
@@ -60,18 +60,30 @@ async def services(start_service):
     return await start_service(build_cost, **FAST)
 
 
-async def create_job(bus, settings, rate_cents_per_hour: int, estimate_cents: int,
-                     **fields) -> uuid.UUID:
+async def created_job(bus, settings, **fields) -> uuid.UUID:
+    """A job created as users create one: the jobs service has the cost service estimate it
+    (an H100 on spot at its list rate, $2.49/h: no RunPod here) and reserve its budget."""
     data = training_file()
     key = f"training-files/{uuid.uuid4()}/file.json"
     open_store(settings.resolved_storage_url).put_bytes(key, data)
     file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="file.json",
                                               size_bytes=len(data)))
+    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB", **fields))
+    job_id = uuid.UUID(job["id"])
+    await eventually(lambda: known(bus, job_id))
+    return job_id
+
+
+async def queued_job(bus, rate_cents_per_hour: int, estimate_cents: int, **fields) -> uuid.UUID:
+    """A job as the cost service learns of it, from its JobQueued alone, with the rate and the
+    estimate a test needs (the jobs service would ask the cost service for them)."""
+    job_id = uuid.uuid4()
     estimate = {"hourly_rate_cents": rate_cents_per_hour, "cost_cents_low": estimate_cents,
                 "cost_cents_high": estimate_cents, "tokens_to_train": 10_000}
-    job = await bus.ask(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB",
-                                  estimate=estimate, **fields))
-    job_id = uuid.UUID(job["id"])
+    await bus.publish(JobQueued(
+        job_id=job_id, training_file_key="k", model=resolved(ModelRef()), lora=LoraSettings(),
+        hyperparameters=Hyperparameters(), gpu_type="H100-80GB", estimate=estimate,
+        created_at=utcnow(), **fields))
     await eventually(lambda: known(bus, job_id))
     return job_id
 
@@ -107,7 +119,7 @@ def instance(job_id, start, end=None, attempt: int = 1) -> tuple:
 
 async def test_spend_is_billed_from_instance_start_to_exit_and_traced_to_its_events(
         services, bus, settings):
-    job_id = await create_job(bus, settings, rate_cents_per_hour=249, estimate_cents=10_000)
+    job_id = await queued_job(bus, rate_cents_per_hour=249, estimate_cents=10_000)
     t0 = utcnow() - timedelta(hours=3)
     started, exited = instance(job_id, t0, t0 + timedelta(hours=2))
     await bus.publish(started)
@@ -145,7 +157,7 @@ async def _where(bus, job_id, predicate):
 async def test_each_alert_is_raised_once_as_spend_crosses_it_even_under_redelivery(
         services, bus, settings):
     # $3,600/h is a cent every millisecond-ish: 10 s of running reach the $10 estimate.
-    job_id = await create_job(bus, settings, rate_cents_per_hour=360_000, estimate_cents=1_000)
+    job_id = await queued_job(bus, rate_cents_per_hour=360_000, estimate_cents=1_000)
     started, _ = instance(job_id, utcnow() - timedelta(seconds=8.5))
     await bus.publish(started)
     first = await eventually(lambda: _alerts(bus))
@@ -176,7 +188,7 @@ async def spend(bus, job_id: uuid.UUID, hours: float, attempt: int = 1) -> None:
 async def test_budget_refuses_a_job_over_what_is_left_and_alerts_once_at_80_percent(
         services, bus, settings):
     await bus.ask(SetBudget(monthly_limit_cents=1_000))
-    job_id = await create_job(bus, settings, rate_cents_per_hour=450, estimate_cents=900)
+    job_id = await queued_job(bus, rate_cents_per_hour=450, estimate_cents=900)
     await spend(bus, job_id, 2)  # $9.00 of $10.00
     await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
     error = await bus.ask_error(ReserveBudget(reservation_id=uuid.uuid4(), estimate_cents=200,
@@ -212,8 +224,9 @@ async def test_gateway_refuses_to_create_a_job_the_budget_cannot_pay(services, b
 
 async def test_job_cap_stops_the_running_job_once_through_the_cancel_path(services, bus, settings):
     await bus.ask(SetBudget(job_cap_cents=500))
-    job_id = await create_job(bus, settings, rate_cents_per_hour=1_000, estimate_cents=10_000)
-    started, _ = instance(job_id, utcnow() - timedelta(minutes=31))
+    job_id = await created_job(bus, settings)
+    # $5.00 at $2.49/h is 120.5 minutes
+    started, _ = instance(job_id, utcnow() - timedelta(minutes=125))
     await bus.publish(started)
     [cap] = await eventually(lambda: stored(bus, CostCapReached))
     assert cap.job_id == job_id and cap.scope == "job" and cap.reason == "cost cap"
@@ -233,7 +246,7 @@ async def test_a_killed_and_restarted_service_counts_nothing_twice(start_service
                                                                   bus, settings):
     await start_service(build_jobs)
     cost = await service_process("cost", **FAST)  # a process of its own, to SIGKILL
-    job_id = await create_job(bus, settings, rate_cents_per_hour=600, estimate_cents=1_000)
+    job_id = await queued_job(bus, rate_cents_per_hour=600, estimate_cents=1_000)
     # Start and exit travel on separate consumers: until the exit is in, the attempt runs on,
     # so recent attempts keep the live spend (and its alerts) where the test expects it.
     t0 = utcnow() - timedelta(minutes=65)
@@ -304,7 +317,7 @@ async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
     request = EstimateJob(training_file_id=await registered_file(bus, settings),
                           gpu_type="H100-80GB")
     before = await bus.ask(request)
-    job_id = await create_job(bus, settings, rate_cents_per_hour=249, estimate_cents=500)
+    job_id = await queued_job(bus, rate_cents_per_hour=249, estimate_cents=500)
     now = utcnow()
     for event in instance(job_id, now - timedelta(minutes=50), now - timedelta(minutes=10)):
         await bus.publish(event)
@@ -324,21 +337,20 @@ async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
 
 
 async def test_gateway_shows_a_jobs_cost_the_month_and_the_csv_export(services, bus, settings):
-    job_id = await create_job(bus, settings, rate_cents_per_hour=300, estimate_cents=1_000,
-                              tags=["client-delivery"])
+    job_id = await created_job(bus, settings, tags=["client-delivery"])
     await spend(bus, job_id, 1)
     await eventually(lambda: _where(bus, job_id, lambda c: c["ledger"]))
     with TestClient(create_app(settings)) as client:
         cost, month, export = [(await asyncio.to_thread(client.get, f"/api/v1{path}")) for path in
                                (f"/jobs/{job_id}/cost", "/costs/month", "/costs/export.csv")]
-    assert cost.json()["spend_cents"] == 300 and cost.json()["hourly_rate"] == "$3.00/hr (spot)"
+    assert cost.json()["spend_cents"] == 249 and cost.json()["hourly_rate"] == "$2.49/hr (spot)"
     assert cost.json()["budget_impact"]["share_of_month_pct"] == 100
-    assert month.json()["by_tag"] == {"client-delivery": 300}
-    assert month.json()["jobs"][0]["cost_cents"] == 300
+    assert month.json()["by_tag"] == {"client-delivery": 249}
+    assert month.json()["jobs"][0]["cost_cents"] == 249
     assert export.headers["content-type"].startswith("text/csv")
     header, row, total = export.text.strip().splitlines()
     assert header.startswith("entry_id,billed_month,job_id") and str(job_id) in row
-    assert ",300,$3.00," in row and total.startswith("total,all") and ",300,$3.00," in total
+    assert ",249,$2.49," in row and total.startswith("total,all") and ",249,$2.49," in total
 
 
 async def test_cost_learns_a_job_from_its_queued_event_alone(start_service, bus):

@@ -16,6 +16,7 @@ from proto.base import utcnow
 from proto.jobs import CreateJob, ListCheckpoints, ListJobs, RegisterTrainingFile
 from proto.monitoring import GetEventLog
 from proto.training import CheckpointSaved, Progress, TrainingEventReported
+from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.jobs.checkpoints import MANIFEST, checkpoint_key
 from services.monitoring.app import build as build_monitoring
@@ -31,6 +32,7 @@ async def _file(bus, settings) -> str:
 
 async def test_jobs_page_newest_first_after_a_cursor(start_service, bus, settings):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     file_id = await _file(bus, settings)
     made = [(await bus.ask(CreateJob(training_file_id=file_id, name=f"job {i}")))["id"]
             for i in range(3)]
@@ -41,6 +43,7 @@ async def test_jobs_page_newest_first_after_a_cursor(start_service, bus, setting
 
 async def test_checkpoints_are_the_complete_ones_in_storage(start_service, bus, settings):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     job = await bus.ask(CreateJob(training_file_id=await _file(bus, settings)))
     store = open_store(settings.resolved_storage_url)
     for step in (4, 2):

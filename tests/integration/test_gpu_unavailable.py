@@ -15,6 +15,7 @@ from proto.base import decode
 from proto.jobs import GetJob, GpuChoiceMade, GpuUnavailable
 from proto.monitoring import GetEventLog
 from proto.provisioning import InstanceFailedToStart
+from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 from services.provisioning.app import build as build_provisioning
@@ -31,6 +32,7 @@ def start_stack(start_service, fake):
         await start_service(build_provisioning, provider="runpod", runpod_api_key=fake.api_key,
                             runpod_api_url=fake.url, runpod_poll_s=0.1, gpu_price_ttl_s=0.1)
         await start_service(build_monitoring)
+        await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return start
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg
 import pytest
 from support import eventually, training_file, write_checkpoint
 
@@ -24,11 +25,13 @@ from proto.jobs import (
 )
 from proto.provisioning import InstanceExited, InstanceStarted
 from proto.training import Failed, Heartbeat, Progress, StageChanged, TrainingEventReported
+from services.cost.app import build as build_cost
 from services.jobs.app import build
 
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build, heartbeat_timeout_s=2.0)
 
 
@@ -134,7 +137,14 @@ async def test_a_silent_trainer_is_taken_as_lost_and_recovered(jobs, bus, settin
 
 
 async def test_a_stage_past_twice_its_expected_duration_raises_one_warning(jobs, bus, settings):
-    job_id = await training_job(bus, settings, step=1, estimate={"duration_s_high": 1})
+    job_id = await training_job(bus, settings, step=1)
+    # The cost service estimated minutes; a training stage expected to take a second makes
+    # the watchdog's warning due at once (the estimate is the jobs service's own column).
+    async with await psycopg.AsyncConnection.connect(
+            settings.database_url, options="-c search_path=jobs") as conn:
+        await conn.execute("UPDATE jobs SET estimate = estimate || '{\"duration_s_high\": 1}' "
+                           "WHERE id = %s", (job_id,))
+        await conn.commit()
 
     async def warnings():  # the trainer is alive (it beats), just slow
         await trainer(bus, job_id, Heartbeat(job_id=job_id, step=1))

@@ -26,11 +26,13 @@ from proto.jobs import (
 )
 from proto.provisioning import InstanceExited, InstanceStarted
 from proto.training import Completed, Failed, Progress, StageChanged, TrainingEventReported
+from services.cost.app import build as build_cost
 from services.jobs.app import build
 
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build)
 
 
@@ -214,6 +216,7 @@ async def _status_is(bus, job_id, status: str) -> dict | None:
 
 async def test_fault_injection_is_refused_unless_an_operator_allowed_it(start_service, bus, settings):
     await start_service(build)  # allow_fault_injection defaults to off
+    await start_service(build_cost)
     file = await register(bus, settings, training_file())
     error = await bus.ask_error(CreateJob(training_file_id=file["id"],
                                           fault_injection=FaultInjection(at_steps=[2])))
@@ -224,6 +227,7 @@ async def test_fault_injection_is_refused_unless_an_operator_allowed_it(start_se
 
 async def test_fault_injection_is_queued_where_an_operator_allowed_it(start_service, bus, settings):
     await start_service(build, allow_fault_injection=True)
+    await start_service(build_cost)
     job = await create(bus, settings, fault_injection=FaultInjection(at_steps=[2]))
     [queued] = [decode(b, JobQueued) for b in await bus.stored(JobQueued.subject)]
     assert str(queued.job_id) == job["id"] and queued.fault_injection.at_steps == [2]
@@ -232,6 +236,7 @@ async def test_fault_injection_is_queued_where_an_operator_allowed_it(start_serv
 async def test_a_gpu_job_without_a_gpu_provider_is_refused_and_a_cpu_job_is_not(start_service, bus,
                                                                                 settings):
     await start_service(build, simulate_gpus_locally=False)  # provider "local", no RunPod
+    await start_service(build_cost)
     file = await register(bus, settings, training_file())
     error = await bus.ask_error(CreateJob(training_file_id=file["id"], gpu_type="H100-80GB"))
     assert error.error.status == 422 and error.error.code == "no_gpu_provider"

@@ -16,12 +16,14 @@ from proto.jobs import CreateJob, GetJob, JobQueued, JobStatusChanged, RegisterT
 from proto.provisioning import InstanceStarted
 from proto.training import Completed, StageChanged, TrainingEventReported
 from proto.validation import SUITES, ValidationPlan
+from services.cost.app import build as build_cost
 from services.jobs.app import build
 from services.provisioning.domain import build_spec
 
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build)
 
 

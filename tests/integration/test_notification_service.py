@@ -25,8 +25,9 @@ from proto.notification import (
     NotificationPreferences,
     SetNotificationPreferences,
 )
-from proto.provisioning import InstanceStarted
+from proto.provisioning import InstanceExited, InstanceStarted
 from proto.training import Failed, TrainingEventReported
+from services.cost.app import build as build_cost
 from services.gateway.app import create_app
 from services.jobs.app import build as build_jobs
 from services.notification.app import build
@@ -256,6 +257,7 @@ async def test_stop_during_a_send_records_it_and_the_restart_does_not_resend(sta
 async def test_trainer_failure_reaches_email_with_job_name_failure_class_and_fix(
         notification, start_service, bus, settings, smtp):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     data, key = training_file(), f"training-files/{uuid.uuid4()}/file.json"
     open_store(settings.resolved_storage_url).put_bytes(key, data)
     file = await bus.ask(RegisterTrainingFile(storage_key=key, filename="f.json",
@@ -267,6 +269,9 @@ async def test_trainer_failure_reaches_email_with_job_name_failure_class_and_fix
     await bus.publish(TrainingEventReported(event=Failed(
         job_id=job_id, failure_class="out_of_memory", message="Ran out of memory at step 3.",
         suggested_fix="Halve the micro-batch, double accumulation.", step=3)))
+    # The trainer exits on its failure: the cost service settles the job, and the email that
+    # waited for its final cost goes out.
+    await bus.publish(InstanceExited(job_id=job_id, attempt=1, instance_id="i", exit_code=1))
     await eventually(lambda: len(smtp.messages) >= 2)
     started, failure = smtp.messages[:2]
     assert started["Subject"] == "Training job started: Advisor v3"

@@ -31,6 +31,7 @@ from proto.training import (
     StageChanged,
     TrainingEventReported,
 )
+from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 from services.packaging.app import build as build_packaging
@@ -100,7 +101,7 @@ async def built(bus, job_id: uuid.UUID) -> ArtifactsBuilt:
 
 @pytest.fixture
 async def packaged(start_service, bus, settings, tiny, tmp_path):
-    for build in (build_jobs, build_monitoring, build_packaging):
+    for build in (build_jobs, build_cost, build_monitoring, build_packaging):  # cost: CreateJob
         await start_service(build)
     job_id = await completed_job(bus, settings, tiny[1])
     event = await built(bus, job_id)

@@ -12,6 +12,7 @@ from support import eventually, training_file
 from libs.common.storage import open_store
 from proto.base import decode
 from proto.jobs import ChooseGpuOption, CreateJob, GetJob, GpuUnavailable, RegisterTrainingFile
+from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.provisioning.app import build as build_provisioning
 
@@ -21,6 +22,7 @@ H100 = "NVIDIA H100 PCIe"
 @pytest.fixture
 async def services(start_service, fake):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     await start_service(build_provisioning, provider="runpod", runpod_api_key=fake.api_key,
                         runpod_api_url=fake.url, runpod_poll_s=0.1)
 

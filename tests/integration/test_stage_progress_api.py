@@ -23,6 +23,7 @@ from proto.training import (
     StageProgress,
     TrainingReady,
 )
+from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.monitoring.app import build as build_monitoring
 
@@ -34,6 +35,7 @@ READY = TrainingReady(conversations=55, training_pairs=55, sequences=55, model="
 @pytest.fixture
 async def client(settings, start_service):
     await start_service(build_jobs)
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     await start_service(build_monitoring)
     async with running_gateway(settings) as test_client:
         yield test_client

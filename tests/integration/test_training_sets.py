@@ -24,6 +24,7 @@ from services.jobs.app import build
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build)
 
 

@@ -16,11 +16,13 @@ from proto.jobs import CreateJob, GetJob, JobQueued, JobStatusChanged, RegisterT
 from proto.provisioning import InstanceExited, InstanceStarted
 from proto.training import Completed, Failed, StageChanged, SuiteMeasured, TrainingEventReported
 from proto.validation import ValidationPlan, ValidationRunRequested
+from services.cost.app import build as build_cost
 from services.jobs.app import build
 
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build)
 
 
