@@ -78,6 +78,17 @@ class ArtifactsView(msgspec.Struct, frozen=True, kw_only=True):
     artifacts: list[ArtifactView] = msgspec.field(default_factory=list)
 
 
+class DownloadLink(msgspec.Struct, frozen=True, kw_only=True):
+    """A signed link to a ready artifact that needs no other credential (the gateway signs it)."""
+
+    url: str  # /api/v1/downloads/{token}
+    expires_at: datetime
+    kind: ArtifactKind
+    filename: str
+    size_bytes: int | None
+    sha256: str | None
+
+
 class GetDeploymentInstructions(msgspec.Struct, frozen=True, kw_only=True):
     """UJ6.2.2: the job's deployment instructions, section by section (the console's tabs)."""
 

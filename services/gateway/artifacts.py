@@ -21,7 +21,13 @@ from libs.common.settings import Settings
 from libs.common.storage import ObjectStore
 from proto.api import ServiceError
 from proto.monitoring import GetMetricsPage, MetricsPage, MetricsRow
-from proto.packaging import ArtifactsView, ArtifactView, GetDeploymentInstructions, ListArtifacts
+from proto.packaging import (
+    ArtifactsView,
+    ArtifactView,
+    DownloadLink,
+    GetDeploymentInstructions,
+    ListArtifacts,
+)
 from services.gateway.bus import GatewayBus
 from services.gateway.downloads import DownloadLinks, Grant, count_download, stream_object
 
@@ -32,7 +38,7 @@ PAGE_ROWS = 5000
 
 async def ready_artifact(bus: GatewayBus, job_id: uuid.UUID, kind: str) -> ArtifactView:
     """The artifact if it is built; a 409 saying when it will be if not."""
-    view = msgspec.convert(await bus.ask(ListArtifacts(job_id=job_id)), ArtifactsView)
+    view = await bus.ask(ListArtifacts(job_id=job_id), ArtifactsView)
     artifact = next(a for a in view.artifacts if a.kind == kind)
     if artifact.status != "ready" or not artifact.key:
         raise ServiceError(
@@ -50,10 +56,10 @@ class ArtifactsController(Controller):
 
     @get("/{job_id:uuid}/artifacts")
     async def list_artifacts(self, job_id: uuid.UUID,
-                             bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                             bus: NamedDependency[GatewayBus]) -> ArtifactsView:
         """Each artifact with its status: ready (size, sha256, downloads), building, pending
         (and when it will be built) or failed."""
-        return await bus.ask(ListArtifacts(job_id=job_id))
+        return await bus.ask(ListArtifacts(job_id=job_id), ArtifactsView)
 
     @get("/{job_id:uuid}/artifacts/adapter-bundle", media_type="application/zip")
     async def adapter_bundle(self, job_id: uuid.UUID, request: Request,
@@ -79,13 +85,13 @@ class ArtifactsController(Controller):
     # above in the router's trie, and answer 404.
     @post("/{job_id:uuid}/artifacts/adapter-bundle/link", status_code=201)
     async def adapter_bundle_link(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
-                                  settings: NamedDependency[Settings]) -> dict[str, Any]:
+                                  settings: NamedDependency[Settings]) -> DownloadLink:
         """A signed download link for the adapter bundle, valid 24 hours."""
         return await signed_link(job_id, "adapter-bundle", bus, settings)
 
     @post("/{job_id:uuid}/artifacts/deployment-package/link", status_code=201)
     async def deployment_package_link(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
-                                      settings: NamedDependency[Settings]) -> dict[str, Any]:
+                                      settings: NamedDependency[Settings]) -> DownloadLink:
         """A signed download link for the deployment package, valid 24 hours."""
         return await signed_link(job_id, "deployment-package", bus, settings)
 
@@ -109,13 +115,13 @@ class ArtifactsController(Controller):
 
 
 async def signed_link(job_id: uuid.UUID, kind: str, bus: GatewayBus,
-                      settings: Settings) -> dict[str, Any]:
+                      settings: Settings) -> DownloadLink:
     """A link that needs no other credential: the artifact's key and name, signed."""
     a = await ready_artifact(bus, job_id, kind)
     token, expires_at = DownloadLinks(settings.webhook_secret).issue(
         Grant(job_id=job_id, kind=kind, key=a.key, filename=a.filename))
-    return {"url": f"/api/v1/downloads/{token}", "expires_at": expires_at, "kind": kind,
-            "filename": a.filename, "size_bytes": a.size_bytes, "sha256": a.sha256}
+    return DownloadLink(url=f"/api/v1/downloads/{token}", expires_at=expires_at, kind=a.kind,
+                        filename=a.filename, size_bytes=a.size_bytes, sha256=a.sha256)
 
 
 async def first_page(bus: GatewayBus, job_id: uuid.UUID) -> AsyncIterator[list[MetricsRow]]:
