@@ -8,12 +8,15 @@ import uuid
 from datetime import timedelta
 
 import msgspec
+import psycopg
 import pytest
 from litestar.testing import TestClient
+from psycopg.types.json import Jsonb
 from support import eventually, handled, training_file
 
 from libs.common.model_size import model_size, resolved
 from libs.common.storage import open_store
+from proto.api import ServiceError
 from proto.base import decode, encode, to_builtins, utcnow
 from proto.cost import (
     BudgetAlertRaised,
@@ -74,6 +77,31 @@ async def created_job(bus, settings, **fields) -> uuid.UUID:
     return job_id
 
 
+async def create_job(bus, settings, rate_cents_per_hour: int, estimate_cents: int,
+                     **fields) -> uuid.UUID:
+    """A job created for real (created_job), then shown to the cost service as estimated at
+    `rate_cents_per_hour` and `estimate_cents`: tests of billing arithmetic choose their figures,
+    which the cost service's own estimate (the list rate) does not give. Arranged in the jobs
+    service's table (its later attempts' JobQueued carry it) and the cost service's (what its
+    JobQueued handler wrote from the real estimate)."""
+    job_id = await created_job(bus, settings, **fields)
+    estimate = {"hourly_rate_cents": rate_cents_per_hour, "cost_cents_low": estimate_cents,
+                "cost_cents_high": estimate_cents, "tokens_to_train": 10_000}
+    async with await psycopg.AsyncConnection.connect(
+            settings.database_url, options="-c search_path=jobs") as conn:
+        await conn.execute("UPDATE jobs SET estimate = %s WHERE id = %s", (Jsonb(estimate), job_id))
+        await conn.commit()
+    async with await psycopg.AsyncConnection.connect(
+            settings.database_url, options="-c search_path=cost") as conn:
+        await conn.execute("UPDATE jobs SET rate_cents_per_hour = %s, estimate = %s, "
+                           "estimate_cents = %s WHERE job_id = %s",
+                           (rate_cents_per_hour, Jsonb(estimate), estimate_cents, job_id))
+        await conn.execute("UPDATE attempts SET rate_cents_per_hour = %s WHERE job_id = %s",
+                           (rate_cents_per_hour, job_id))
+        await conn.commit()
+    return job_id
+
+
 async def queued_job(bus, rate_cents_per_hour: int, estimate_cents: int, **fields) -> uuid.UUID:
     """A job as the cost service learns of it, from its JobQueued alone, with the rate and the
     estimate a test needs (the jobs service would ask the cost service for them)."""
@@ -92,6 +120,10 @@ async def queue_attempt(bus, job_id: uuid.UUID, attempt: int, **changes) -> JobQ
     """Queue another attempt of the job as the jobs service would: its first JobQueued again,
     as a new event with the attempt's number and what changed (pricing, GPU type)."""
     [first] = [q for q in await stored(bus, JobQueued) if q.job_id == job_id and q.attempt == 1]
+    try:  # a job the jobs service holds: the estimate it holds now, as its next JobQueued has
+        changes = {"estimate": (await bus.ask(GetJob(job_id=job_id)))["estimate"], **changes}
+    except ServiceError:  # a job cost learnt of from its JobQueued alone
+        pass
     event = msgspec.structs.replace(first, attempt=attempt, event_id=uuid.uuid4(),
                                     occurred_at=utcnow(), **changes)
     await bus.publish(event)

@@ -13,11 +13,13 @@ from test_jobs_service import create
 
 from proto.jobs import CancelJob, ChooseGpuOption, GetJob, GetJobHistory, ListPresets
 from proto.provisioning import InstanceFailedToStart, InstanceStarted
+from services.cost.app import build as build_cost
 from services.jobs.app import build
 
 
 @pytest.fixture
 async def jobs(start_service):
+    await start_service(build_cost)  # CreateJob asks it for the estimate and the budget
     return await start_service(build, gpu_retry_interval_s=0.3)
 
 
