@@ -69,6 +69,16 @@ class NotificationPreferences(msgspec.Struct, frozen=True, kw_only=True):
     slack_webhook_url: WebhookUrl | None = None
 
 
+class PreferencesView(msgspec.Struct, frozen=True, kw_only=True):
+    """What GetNotificationPreferences and SetNotificationPreferences answer: the user's
+    choices (defaults filled in), the job's overrides (None without a job id; null fields
+    inherit), and what applies with the overrides on top."""
+
+    user: NotificationPreferences
+    job: NotificationPreferences | None
+    effective: NotificationPreferences
+
+
 class GetNotificationPreferences(msgspec.Struct, frozen=True, kw_only=True):
     """Answers `{"user", "job", "effective"}`; `job` is null without a job id."""
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from faststream.nats import NatsMessage
 from litestar import Controller, WebSocket, get, post, put, websocket
@@ -22,6 +21,7 @@ from proto.notification import (
     NotificationCreated,
     NotificationPreferences,
     NotificationView,
+    PreferencesView,
     SetNotificationPreferences,
 )
 from services.gateway.bus import GatewayBus
@@ -46,16 +46,17 @@ class NotificationsController(Controller):
 
     @get("/notification-preferences")
     async def get_preferences(self, bus: NamedDependency[GatewayBus],
-                              job_id: FromQuery[uuid.UUID | None] = None) -> dict[str, Any]:
+                              job_id: FromQuery[uuid.UUID | None] = None) -> PreferencesView:
         """The user's preferences, and with `job_id` that job's overrides and what applies."""
-        return await bus.ask(GetNotificationPreferences(job_id=job_id))
+        return await bus.ask(GetNotificationPreferences(job_id=job_id), PreferencesView)
 
     @put("/notification-preferences")
     async def put_preferences(self, data: NotificationPreferences,
                               bus: NamedDependency[GatewayBus],
-                              job_id: FromQuery[uuid.UUID | None] = None) -> dict[str, Any]:
+                              job_id: FromQuery[uuid.UUID | None] = None) -> PreferencesView:
         """Replace the user's preferences, or with `job_id` one job's (null fields inherit)."""
-        return await bus.ask(SetNotificationPreferences(job_id=job_id, preferences=data))
+        return await bus.ask(SetNotificationPreferences(job_id=job_id, preferences=data),
+                             PreferencesView)
 
     @get("/notifications")
     async def list_notifications(
