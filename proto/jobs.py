@@ -16,6 +16,7 @@ from proto.job_state import (
     Lineage,
     ValidationRerun,
 )
+from proto.monitoring import ProgressView
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from proto.validation import ValidationPlan
 
@@ -294,6 +295,12 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     validation: ValidationPlan | None = None  # stage 5's plan; None on jobs from before it
     training_set_id: uuid.UUID | None = None  # set when it trains on a training set (issue 17)
     validation_rerun: ValidationRerun | None = None  # issue 12: the latest that needed an instance
+
+
+class JobDetail(JobView, frozen=True, kw_only=True):
+    """GET /jobs/{id}: the job with monitoring's progress (step, percent, elapsed, remaining)."""
+
+    progress: ProgressView
 
 
 class RetryJob(msgspec.Struct, frozen=True, kw_only=True):

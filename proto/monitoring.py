@@ -74,6 +74,33 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     expected_completion_basis: Literal["measured", "estimated"] | None = None
 
 
+class MetricPoint(msgspec.Struct, frozen=True, kw_only=True):
+    """One train or eval measurement at a step, as the trainer reported it."""
+
+    job_id: uuid.UUID
+    step: int
+    kind: Literal["train", "eval"]
+    attempt: int
+    epoch: float | None
+    loss: float | None
+    val_loss: float | None
+    perplexity: float | None
+    learning_rate: float | None
+    grad_norm: float | None
+    tokens_per_s: float | None
+    memory_bytes: int | None
+    total_steps: int | None
+    at: datetime
+
+
+class MetricsView(msgspec.Struct, frozen=True, kw_only=True):
+    """GetMetrics' answer: the loss curves' points and the latest GPU figures (UJ3.1.3)."""
+
+    train: list[MetricPoint]
+    eval: list[MetricPoint]
+    gpu: GpuView
+
+
 class GetMetricsPage(msgspec.Struct, frozen=True, kw_only=True):
     """UJ6.1.2 export: one row per step after `after_step` (train and eval merged), with the
     nearest resource sample's GPU utilisation and memory; page on with `next_after_step`."""

@@ -21,10 +21,12 @@ from proto.jobs import (
     FaultInjection,
     GetJob,
     HyperparameterOverrides,
+    JobDetail,
+    JobView,
     ListJobs,
     Tag,
 )
-from proto.monitoring import GetEventLog, GetMetrics, GetProgress
+from proto.monitoring import GetEventLog, GetMetrics, GetProgress, MetricsView, ProgressView
 from proto.training import ModelRef
 from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
@@ -82,11 +84,11 @@ class JobsController(Controller):
         return await bus.ask(ListJobs(status=status, limit=min(max(limit, 1), 500)))
 
     @get("/{job_id:uuid}")
-    async def get_job(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def get_job(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> JobDetail:
         """The job with its progress: step, percent, elapsed and remaining time."""
-        job, progress = await asyncio.gather(bus.ask(GetJob(job_id=job_id)),
-                                             bus.ask(GetProgress(job_id=job_id)))
-        return {**job, "progress": progress}
+        job, progress = await asyncio.gather(bus.ask(GetJob(job_id=job_id), JobView),
+                                             bus.ask(GetProgress(job_id=job_id), ProgressView))
+        return JobDetail(**msgspec.structs.asdict(job), progress=progress)
 
     @get("/{job_id:uuid}/events")
     async def events(
@@ -101,9 +103,9 @@ class JobsController(Controller):
                                          offset=(max(page, 1) - 1) * per_page, limit=per_page))
 
     @get("/{job_id:uuid}/metrics")
-    async def metrics(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+    async def metrics(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> MetricsView:
         await bus.ask(GetJob(job_id=job_id))
-        return await bus.ask(GetMetrics(job_id=job_id))
+        return await bus.ask(GetMetrics(job_id=job_id), MetricsView)
 
     @post("/{job_id:uuid}/cancel", status_code=200)
     async def cancel(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
