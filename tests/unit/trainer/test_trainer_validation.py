@@ -25,6 +25,7 @@ from proto.validation import (
 )
 from trainer import loop, model
 from trainer.batching import collate
+from trainer.report import FileSink, Reporter
 from trainer.validation import knowledge, runner
 from trainer.validation.context import Context
 
@@ -123,7 +124,9 @@ def _prepared(spec_path: Path) -> Any:
     from trainer import recipe
 
     spec = load_spec(spec_path)
-    return recipe.read_data(spec, open_store(spec.storage.url))[2]
+    # The preprocessing events of this second read go to a file of their own, not the job's.
+    reporter = Reporter(spec, sink=FileSink(spec_path.parent / "reread-events.jsonl"))
+    return recipe.read_data(spec, open_store(spec.storage.url), reporter)[2]
 
 
 def tiny_lora(tokenizer: Any) -> Any:
