@@ -39,6 +39,7 @@ from services.gateway.job_recovery import JobRecoveryController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
 from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
+from services.gateway.nul_guard import refuse_nul_text
 from services.gateway.openai_api import openai_router
 from services.gateway.reports import ReportsController, SharePagesController
 from services.gateway.templates import TemplatesController
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         TemplatesController, ComparisonsController,
                         ReportsController, ArtifactsController, DownloadsController,
                         ValidationController, TrainingSetsController],
-        guards=[require_api_key],  # exempts webhooks and signed downloads itself (access.py)
+        # require_api_key exempts webhooks and signed downloads itself (access.py)
+        guards=[require_api_key, refuse_nul_text],
     )
     # The console's page modules (console/*.js), beside the page that includes them.
     console_files = create_static_files_router(path="/console", directories=[CONSOLE],

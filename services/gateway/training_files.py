@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
@@ -45,6 +46,13 @@ async def register_upload(bus: GatewayBus, store: ObjectStore, filename: str, co
                                               size_bytes=len(content)))
 
 
+@dataclass
+class TrainingFileUpload:
+    # A declared form: a multipart body without a file is then a 400 in our error shape (a bare
+    # `UploadFile` body made Litestar raise StopIteration: a 500).
+    file: UploadFile
+
+
 class TrainingFilesController(Controller):
     path = "/training-files"
     tags = ["training files"]
@@ -52,12 +60,13 @@ class TrainingFilesController(Controller):
     @post("/", status_code=201)
     async def upload(
         self,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[TrainingFileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         bus: NamedDependency[GatewayBus],
         store: NamedDependency[ObjectStore],
     ) -> TrainingFileView:
         """Upload a training file (multipart field `file`); answers its stats and eligibility."""
-        return msgspec.convert(await register_upload(bus, store, data.filename, await data.read()),
+        upload = data.file
+        return msgspec.convert(await register_upload(bus, store, upload.filename, await upload.read()),
                                TrainingFileView)
 
     @get("/")
