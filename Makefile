@@ -55,6 +55,8 @@ bench: install
 	$(BIN)/python benchmarks/validation_suites.py
 	$(BIN)/python benchmarks/report_generation.py
 	$(BIN)/python benchmarks/artifact_build.py
+	$(BIN)/python benchmarks/pipeline_throughput.py
+	$(BIN)/python benchmarks/ready_estimate.py
 
 lint: install
 	$(BIN)/ruff check .
