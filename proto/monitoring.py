@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
@@ -22,6 +22,26 @@ class GetEventLog(msgspec.Struct, frozen=True, kw_only=True):
     newest_first: bool = False
     # Cursor: only the events after this one in the chosen order (the OpenAI API's `after`).
     after_event_id: uuid.UUID | None = None
+
+
+class EventEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the job's event log (UJ3.3.2); `payload` is the event as the trainer sent it."""
+
+    event_id: uuid.UUID
+    kind: str
+    category: str  # status, metrics, warning, error
+    occurred_at: datetime
+    message: str
+    payload: dict[str, Any]
+
+
+class EventLogPage(msgspec.Struct, frozen=True, kw_only=True):
+    """GetEventLog's answer: one page of the log and the total it pages through."""
+
+    total: int
+    offset: int
+    limit: int
+    events: list[EventEntry]
 
 
 class GetMetrics(msgspec.Struct, frozen=True, kw_only=True):

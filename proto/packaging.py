@@ -94,3 +94,16 @@ class GetDeploymentInstructions(msgspec.Struct, frozen=True, kw_only=True):
 
     subject: ClassVar[str] = "rpc.packaging.deployment_instructions"
     job_id: uuid.UUID
+
+
+class InstructionSection(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    title: str
+    markdown: str
+
+
+class DeploymentInstructions(msgspec.Struct, frozen=True, kw_only=True):
+    """GetDeploymentInstructions' answer: the package README's sections, one tab each."""
+
+    job_id: uuid.UUID
+    sections: list[InstructionSection]

@@ -24,6 +24,7 @@ from proto.monitoring import GetMetricsPage, MetricsPage, MetricsRow
 from proto.packaging import (
     ArtifactsView,
     ArtifactView,
+    DeploymentInstructions,
     DownloadLink,
     GetDeploymentInstructions,
     ListArtifacts,
@@ -97,9 +98,9 @@ class ArtifactsController(Controller):
 
     @get("/{job_id:uuid}/deployment-instructions")
     async def instructions(self, job_id: uuid.UUID,
-                           bus: NamedDependency[GatewayBus]) -> dict[str, Any]:
+                           bus: NamedDependency[GatewayBus]) -> DeploymentInstructions:
         """UJ6.2.2: the deployment README's sections, one per tab."""
-        return await bus.ask(GetDeploymentInstructions(job_id=job_id))
+        return await bus.ask(GetDeploymentInstructions(job_id=job_id), DeploymentInstructions)
 
     @get("/{job_id:uuid}/metrics.csv", media_type="text/csv")
     async def metrics_csv(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> Stream:

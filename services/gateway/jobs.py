@@ -6,7 +6,7 @@ import asyncio
 import io
 import uuid
 import zipfile
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -26,7 +26,14 @@ from proto.jobs import (
     ListJobs,
     Tag,
 )
-from proto.monitoring import GetEventLog, GetMetrics, GetProgress, MetricsView, ProgressView
+from proto.monitoring import (
+    EventLogPage,
+    GetEventLog,
+    GetMetrics,
+    GetProgress,
+    MetricsView,
+    ProgressView,
+)
 from proto.training import ModelRef
 from proto.validation import ValidationPlan
 from services.gateway.bus import GatewayBus
@@ -55,11 +62,11 @@ class CreateJobBody(msgspec.Struct, frozen=True, kw_only=True):
     validation: ValidationPlan | None = None
 
 
-async def create_job(bus: GatewayBus, data: CreateJobBody) -> dict[str, Any]:
+async def create_job(bus: GatewayBus, data: CreateJobBody) -> JobView:
     """Every way in to a new job (this API, /v1) goes here. The jobs service estimates it (cost
     service), reserves its budget and creates it in one step (services/jobs/creation.py)."""
     fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "template_id"}
-    return await bus.ask(CreateJob(**fields))
+    return await bus.ask(CreateJob(**fields), JobView)
 
 
 class CancelBody(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,7 +79,7 @@ class JobsController(Controller):
 
     @post("/", status_code=201)
     async def create(self, data: CreateJobBody, bus: NamedDependency[GatewayBus],
-                     request: Request) -> dict[str, Any]:
+                     request: Request) -> JobView:
         """Start a training job; the estimate shown to the user is stored with it."""
         if data.template_id is not None:
             data = await with_template(bus, data, request)
@@ -80,8 +87,8 @@ class JobsController(Controller):
 
     @get("/")
     async def list_jobs(self, bus: NamedDependency[GatewayBus], status: str | None = None,
-                        limit: int = 100) -> list[dict[str, Any]]:
-        return await bus.ask(ListJobs(status=status, limit=min(max(limit, 1), 500)))
+                        limit: int = 100) -> list[JobView]:
+        return await bus.ask(ListJobs(status=status, limit=min(max(limit, 1), 500)), list[JobView])
 
     @get("/{job_id:uuid}")
     async def get_job(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> JobDetail:
@@ -95,12 +102,13 @@ class JobsController(Controller):
         self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
         category: Annotated[list[str] | None, Parameter(query="type")] = None,
         q: str = "", page: int = 1, per_page: int = 50,
-    ) -> dict[str, Any]:
+    ) -> EventLogPage:
         """UJ3.3.2 event log: chronological, filter by type, keyword search, 50 a page."""
         await bus.ask(GetJob(job_id=job_id))
         per_page = min(max(per_page, 1), 500)
         return await bus.ask(GetEventLog(job_id=job_id, kinds=category or [], q=q,
-                                         offset=(max(page, 1) - 1) * per_page, limit=per_page))
+                                         offset=(max(page, 1) - 1) * per_page, limit=per_page),
+                             EventLogPage)
 
     @get("/{job_id:uuid}/metrics")
     async def metrics(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus]) -> MetricsView:
@@ -109,9 +117,9 @@ class JobsController(Controller):
 
     @post("/{job_id:uuid}/cancel", status_code=200)
     async def cancel(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus],
-                     data: CancelBody | None = None) -> dict[str, Any]:
+                     data: CancelBody | None = None) -> JobView:
         reason = (data or CancelBody()).reason
-        return await bus.ask(CancelJob(job_id=job_id, reason=reason))
+        return await bus.ask(CancelJob(job_id=job_id, reason=reason), JobView)
 
     @get("/{job_id:uuid}/artifacts/adapter", media_type="application/zip")
     async def adapter(self, job_id: uuid.UUID, bus: NamedDependency[GatewayBus], store: NamedDependency[ObjectStore]) -> Response:

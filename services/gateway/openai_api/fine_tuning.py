@@ -11,6 +11,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
+from proto.base import to_builtins
 from proto.jobs import CancelJob, GetJob, ListJobs
 from proto.monitoring import GetEventLog, GetProgress
 from services.gateway.bus import GatewayBus
@@ -52,7 +53,7 @@ class FineTuningJobsController(Controller):
                      ) -> FineTuningJob:
         """Start a job (Balanced preset with the given hyperparameters); the same estimate and
         budget check as POST /api/v1/jobs."""
-        return await job_object(bus, await create_job(bus, create_job_body(data)))
+        return await job_object(bus, to_builtins(await create_job(bus, create_job_body(data))))
 
     @get("/")
     async def list_jobs(
