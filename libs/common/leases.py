@@ -16,7 +16,6 @@ database anyway, the lock needs no renewal, and it cannot outlive its holder by 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -29,6 +28,9 @@ log = logging.getLogger(__name__)
 LEASE_CLASS = "brightrun-lease"
 RETRY_S = 2.0
 CHECK_S = 5.0
+# How long a cancelled loop may take to wind down before its lease goes anyway: one that ignores
+# cancellation must not hold the lease, and the supervisor restarting it, for ever.
+STOP_S = 5.0
 
 
 async def _try_lock(conn: AsyncConnection, name: str) -> bool:
@@ -39,7 +41,8 @@ async def _try_lock(conn: AsyncConnection, name: str) -> bool:
 
 
 async def run_leased(conninfo: str, name: str, loop: Callable[[], Awaitable[None]],
-                     retry_s: float = RETRY_S, check_s: float = CHECK_S) -> None:
+                     retry_s: float = RETRY_S, check_s: float = CHECK_S,
+                     stop_s: float = STOP_S) -> None:
     """Wait for the lease `name`, then run `loop` while holding it. Returns or raises as `loop`
     does, or raises when the lease's session is lost (the supervisor starts it all again)."""
     async with await AsyncConnection.connect(
@@ -57,10 +60,21 @@ async def run_leased(conninfo: str, name: str, loop: Callable[[], Awaitable[None
                 async with asyncio.timeout(check_s):  # a partitioned server never answers
                     await conn.execute("SELECT 1")
         finally:
-            work.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await work
+            await _stopped(work, name, stop_s)
             log.info("lease %s released", name)
+
+
+async def _stopped(work: asyncio.Task[None], name: str, stop_s: float) -> None:
+    """Cancel the loop and wait for it to end, at most `stop_s`; a loop still running then is
+    logged and left behind (its lease goes with the connection). Its error while winding down is
+    logged, never raised over the reason the lease is being given up."""
+    work.cancel()
+    done, _ = await asyncio.wait({work}, timeout=stop_s)
+    if not done:
+        log.error("lease %s: its loop ignored cancellation for %.1f s; releasing the lease "
+                  "with the loop still running", name, stop_s)
+    elif not work.cancelled() and work.exception() is not None:
+        log.warning("lease %s: its loop failed while stopping", name, exc_info=work.exception())
 
 
 def leased(conninfo: str, name: str,

@@ -76,6 +76,30 @@ async def test_a_holder_that_loses_its_session_stops_its_loop(database_url) -> N
     await second.stop()
 
 
+async def test_a_loop_that_ignores_cancellation_does_not_keep_its_lease(database_url) -> None:
+    running, let_go = asyncio.Event(), asyncio.Event()
+
+    async def stubborn() -> None:
+        running.set()
+        while not let_go.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await let_go.wait()
+
+    holder = asyncio.create_task(run_leased(database_url, "svc:stubborn", stubborn,
+                                            retry_s=0.1, check_s=0.2, stop_s=0.5))
+    await asyncio.wait_for(running.wait(), 10)
+    [loop] = [t for t in asyncio.all_tasks() if t.get_name() == "svc:stubborn"]
+    holder.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(holder, 10)  # before the bound, run_leased waited here for ever
+    assert not loop.done()  # it returned without the loop, which still ignores cancellation
+    standby = Replica(database_url, "svc:stubborn")  # and the lease went with its connection
+    await asyncio.wait_for(standby.running.wait(), 10)
+    await standby.stop()
+    let_go.set()
+    await loop
+
+
 async def test_an_existing_durable_consumer_is_made_serial_for_replicas(bus) -> None:
     """A consumer made before replicas (max_ack_pending 1000) gets one message in flight."""
     from nats.js.api import ConsumerConfig
