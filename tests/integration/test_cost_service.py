@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from psycopg.types.json import Jsonb
 from support import eventually, handled, training_file
 
-from libs.common.model_size import model_size, resolved
+from libs.common.model_size import resolved
 from libs.common.storage import open_store
 from proto.api import ServiceError
 from proto.base import decode, encode, to_builtins, utcnow
@@ -23,13 +23,11 @@ from proto.cost import (
     CostAlertRaised,
     CostCapReached,
     EstimateJob,
-    EstimateRequest,
     GetJobCost,
     GetMonthCosts,
     ReserveBudget,
     SetBudget,
 )
-from proto.gpu import GPU_TYPES
 from proto.jobs import (
     CreateJob,
     GetJob,
@@ -48,7 +46,6 @@ from proto.training import (
     StageChanged,
     TrainingEventReported,
 )
-from services.cost import domain
 from services.cost.app import build as build_cost
 from services.cost.handlers import job_row
 from services.gateway.app import create_app
@@ -318,14 +315,24 @@ async def test_an_estimate_is_assembled_from_the_files_stats_by_the_cost_service
     stats = (await bus.ask(GetTrainingFile(training_file_id=file_id)))["stats"]
     asked = await bus.ask(EstimateJob(training_file_id=file_id, gpu_type="L40S-48GB",
                                       pricing="on_demand"))
-    # The same figures as the cost model gives for the file's stats at the catalogue price
-    # (no provisioning service runs: RunPod's prices are not waited for).
-    expected = domain.estimate(EstimateRequest(
-        estimated_tokens=stats["estimated_tokens"], usable_pairs=stats["usable_pair_count"],
-        sequences=stats["sequence_count"], packed_host_tokens=stats["packed_host_tokens"],
-        gpu_type="L40S-48GB", pricing="on_demand", model_name=ModelRef().name),
-        size=model_size(ModelRef()))
-    assert asked == to_builtins(expected)
+    # Worked by hand from the file's stats, the Balanced preset and the catalogue (no
+    # provisioning service runs: RunPod's prices are not waited for):
+    assert (stats["usable_pair_count"], stats["sequence_count"], stats["estimated_tokens"],
+            stats["packed_host_tokens"]) == (55, 55, 1801, [])
+    # - 80% of 55 pairs train: ceil(44.0) = 44; Balanced steps 4 x 4 = 16 sequences a step,
+    #   ceil(44 / 16) = 3 steps an epoch, 3 epochs: 9 steps.
+    # - tokens: 44 pairs x 3 epochs x 1801 / 55 tokens a pair = 4322.4 -> 4322.
+    # - L40S seed pace for the 134,515,008-parameter tiny Llama: 140 tok/s x 70e9 / 134,515,008
+    #   = 72,855 tok/s, so 4322 tokens train in 0.06 s; plus its 1,200 s overhead: 1,200.06 s.
+    # - +-15%: 1,020.05 s (floored: 1020) to 1,380.07 s (ceiled: 1381).
+    # - at $1.14/h on demand: 114 x 1,020.05 / 3600 = 32.3 -> 33 cents; 114 x 1,380.07 / 3600
+    #   = 43.7 -> 44; spot's high at 79 c/h: 79 x 1,380.07 / 3600 = 30.3 -> 31.
+    assert {k: asked[k] for k in ("total_steps", "tokens_to_train", "duration_s_low",
+                                  "duration_s_high", "cost_cents_low", "cost_cents_high",
+                                  "spot_cost_cents_high", "on_demand_cost_cents_high")} == {
+        "total_steps": 9, "tokens_to_train": 4322, "duration_s_low": 1020,
+        "duration_s_high": 1381, "cost_cents_low": 33, "cost_cents_high": 44,
+        "spot_cost_cents_high": 31, "on_demand_cost_cents_high": 44}
     assert asked["price_source"] == "catalogue" and asked["hourly_rate_cents"] == 114
     error = await bus.ask_error(EstimateJob(training_file_id=uuid.uuid4()))
     assert error.error.code == "training_file_not_found" and error.error.status == 404
@@ -358,12 +365,10 @@ async def test_a_finished_job_refits_the_estimate_for_its_gpu_and_model_size(
     await eventually(lambda: _where(bus, job_id, lambda c: c["final"]))
     after = await bus.ask(request)
     # One clean 40-minute job ran 10 000 tokens: the 135 M H100 pace is re-fitted from it.
-    gpu = GPU_TYPES["H100-80GB"]
-    # the job and the estimate both count the model it loads (issue 15), not the declared size
-    real = model_size(ModelRef()).parameter_count
-    seed_s = domain.seed_seconds(gpu, after["tokens_to_train"], real)
-    pace = (2400 - gpu.overhead_s) / domain.seed_seconds(gpu, 10_000, real)
-    expected = gpu.overhead_s + pace * seed_s
+    # Past the H100's 900 s catalogue overhead it trained 2400 - 900 = 1500 s for 10 000 tokens,
+    # so the file's tokens now take 900 + 1500 x tokens / 10 000 s, whatever the seed pace was.
+    assert after["tokens_to_train"] == before["tokens_to_train"] > 0
+    expected = 900 + 1500 * after["tokens_to_train"] / 10_000
     assert after["duration_s_high"] != before["duration_s_high"]
     assert abs((after["duration_s_low"] + after["duration_s_high"]) / 2 - expected) <= 1
 
