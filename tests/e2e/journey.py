@@ -51,7 +51,9 @@ def wait_for_status(api: httpx.Client, job_id: str, statuses: set[str],
                     timeout_s: float = 240.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        job = api.get(f"/jobs/{job_id}").json()
+        answer = api.get(f"/jobs/{job_id}")
+        assert answer.status_code == 200, f"GET /jobs/{job_id}: {answer.status_code} {answer.text}"
+        job = answer.json()
         if job["status"] in statuses:
             return job
         time.sleep(0.25)
