@@ -209,13 +209,20 @@ async def call(broker: NatsBroker, request: Any, timeout_s: float = 10.0, *,
     NATS says at once when nobody serves the subject. That is a service starting or
     restarting more often than one that is gone, so the question is asked again, with backoff,
     until `timeout_s` has passed: a caller never sees a restart shorter than its timeout.
-    Callers with a fallback of their own pass `wait_for_service=False` and hear it at once."""
+    Callers with a fallback of their own pass `wait_for_service=False` and hear it at once.
+
+    A replica that dies holding a request never answers it. A read (`Get…`, `List…`: they change
+    nothing) is therefore asked in shorter tries, and a try that times out is asked again of
+    whichever replica is left; anything else waits out its whole timeout once."""
     deadline = time.monotonic() + timeout_s
+    read = type(request).__name__.startswith(("Get", "List"))
     pause = 0.02
     while True:
+        left = max(deadline - time.monotonic(), 0.001)
         try:
             response = await broker.request(encode(request), type(request).subject,
-                                            timeout=max(deadline - time.monotonic(), 0.001))
+                                            timeout=min(left, max(1.0, timeout_s / 4)) if read
+                                            else left)
             break
         except NoRespondersError as exc:
             if not wait_for_service or time.monotonic() + pause >= deadline:
@@ -223,7 +230,9 @@ async def call(broker: NatsBroker, request: Any, timeout_s: float = 10.0, *,
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
         except TimeoutError as exc:
-            raise _unavailable(request) from exc
+            if not read or time.monotonic() >= deadline:
+                raise _unavailable(request) from exc
+            log.warning("no answer to %s in time; asking again", type(request).__name__)
     reply = msgspec.json.decode(response.body, type=Reply)
     if not reply.ok:
         raise ServiceError(**msgspec.structs.asdict(reply.error))

@@ -10,7 +10,11 @@ import pytest
 
 from libs.common.bus import call, make_broker, rpc
 from proto.api import ServiceError
-from proto.notification import GetNotificationPreferences
+from proto.notification import (
+    GetNotificationPreferences,
+    NotificationPreferences,
+    SetNotificationPreferences,
+)
 
 
 async def serve_after(url: str, delay_s: float) -> object:
@@ -50,3 +54,43 @@ async def test_a_caller_with_its_own_fallback_hears_at_once_that_nobody_serves(b
         await call(bus.broker, GetNotificationPreferences(), timeout_s=30.0,
                    wait_for_service=False)
     assert raised.value.error.status == 503
+
+
+async def _replica_that_dies_holding_the_first_request(url: str, kind: type) -> asyncio.Event:
+    """A replica takes the first request and dies without answering; as it goes, another
+    replica (a service's second one) starts serving."""
+    held = asyncio.Event()
+    dying = make_broker(url, "dying-replica")
+
+    @rpc(dying, kind)
+    async def hold(_):
+        held.set()
+        survivor = make_broker(url, "surviving-replica")
+
+        @rpc(survivor, kind)
+        async def answer(_):
+            return {"answered_by": "survivor"}
+
+        await survivor.start()
+        asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(dying.stop()))
+        await asyncio.sleep(3600)  # never answers: it is gone
+
+    await dying.start()
+    return held
+
+
+async def test_a_read_held_by_a_replica_that_died_is_asked_again_of_the_survivor(
+        bus, settings) -> None:
+    held = await _replica_that_dies_holding_the_first_request(settings.nats_url,
+                                                               GetNotificationPreferences)
+    result = await call(bus.broker, GetNotificationPreferences(), timeout_s=4.0)
+    assert held.is_set() and result == {"answered_by": "survivor"}
+
+
+async def test_a_write_is_never_sent_twice_however_long_its_answer_takes(bus, settings) -> None:
+    held = await _replica_that_dies_holding_the_first_request(settings.nats_url,
+                                                               SetNotificationPreferences)
+    with pytest.raises(ServiceError) as raised:
+        await call(bus.broker, SetNotificationPreferences(
+            preferences=NotificationPreferences()), timeout_s=2.0)
+    assert held.is_set() and raised.value.error.status == 503
