@@ -22,7 +22,10 @@ def build(settings: Settings) -> ServiceRuntime:
     broker, uow = runtime.broker, runtime.uow
     provider = LocalProvider(settings.state_path, settings.python)
     injector = FaultInjector(provider, uow)  # JobQueued.fault_injection: local provider only
-    injector.subscribe(broker)
+    # Jobs refuses fault_injection unless an operator allowed it; without that, watching every
+    # trainer event (~0.8 ms each, in every replica) would find nothing to inject.
+    if settings.allow_fault_injection:
+        injector.subscribe(broker)
     runpod = wire_runpod(runtime, settings)  # None unless BRIGHTRUN_PROVIDER=runpod
 
     @durable(broker, JobQueued.subject, "provisioning-on-job-queued")

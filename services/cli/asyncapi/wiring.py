@@ -27,8 +27,9 @@ SERVICES_DIR = Path(services.__path__[0])
 # The settings that change what a service subscribes to; "" is the default configuration.
 # (An API on loopback, as the tests' fake RunPod: real RunPod refuses to start with this
 # machine's loopback gateway and files, which its pods cannot reach.)
-VARIANTS: dict[str, dict[str, str]] = {"": {}, "BRIGHTRUN_PROVIDER=runpod": {
-    "provider": "runpod", "runpod_api_url": "http://127.0.0.1:9"}}
+VARIANTS: dict[str, dict[str, object]] = {"": {}, "BRIGHTRUN_PROVIDER=runpod": {
+    "provider": "runpod", "runpod_api_url": "http://127.0.0.1:9"},
+    "BRIGHTRUN_ALLOW_FAULT_INJECTION=1": {"allow_fault_injection": True}}
 
 
 @dataclass(frozen=True, order=True)
