@@ -87,13 +87,16 @@ class Reporter:
         self.emit(StageChanged, stage=stage, detail=detail)
 
     def start_heartbeat(self, interval_s: float, device: str) -> None:
-        """Heartbeat + ResourceSample every `interval_s`, from model loading to the end; the
-        step is the last one reported in Progress."""
+        """Heartbeat + ResourceSample at once and then every `interval_s`, from model loading to
+        the end; the step is the last one reported in Progress. The first goes out at once so
+        that even a run shorter than one interval says which device it ran on."""
 
         def beat() -> None:
-            while not self._stop.wait(interval_s):
+            while True:
                 self.emit(Heartbeat, step=self.step)
                 self.emit(ResourceSample, **resource_sample(device))
+                if self._stop.wait(interval_s):
+                    return
 
         self._heartbeat = threading.Thread(target=beat, name="heartbeat", daemon=True)
         self._heartbeat.start()
