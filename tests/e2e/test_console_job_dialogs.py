@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from console_dialogs import confirm_cancel, open_cancel_dialog, open_resume_dialog
 from journey import TINY_MODEL, upload, wait_for_status
 from test_console import chromium_installed, console  # noqa: F401  (fixtures)
 
@@ -49,25 +50,13 @@ def test_cancel_shows_the_spend_resume_is_a_dialog_and_the_badge_opens_the_histo
 
     # UJ4.3.1: the cancel dialog says what the run has cost so far, then cancels it.
     page.goto(f"{stack.gateway_url.rstrip('/')}/#/jobs/{running['id']}")
-    page.get_by_test_id("cancel-button").click()
-    dialog = page.get_by_test_id("cancel-dialog")
-    expect(dialog.get_by_test_id("cancel-spent")).to_have_text(
-        re.compile(r"^\$\d+\.\d\d spent so far"))
-    expect(dialog.get_by_test_id("cancel-current")).to_contain_text("% complete")
+    dialog = open_cancel_dialog(page)
     page.screenshot(path=str(SCREENSHOTS / "cancel-dialog.png"))
-    dialog.get_by_test_id("cancel-reason").select_option("Testing")
-    dialog.get_by_test_id("cancel-confirm-check").check()
-    dialog.get_by_test_id("cancel-confirm").click()
-    expect(page.get_by_test_id("cancelled-panel")).to_be_visible(timeout=30_000)
+    confirm_cancel(page, dialog)
 
     # UJ4.3.2: a dialog, not a browser confirm: checkpoints, the fixed and editable settings,
     # a fresh estimate for the steps left, and a GPU switch that changes the plan.
-    page.on("dialog", lambda d: pytest.fail(f"a browser dialog opened: {d.message}"))
-    page.get_by_test_id("resume-button").click()
-    resume = page.get_by_test_id("resume-dialog")
-    expect(resume.get_by_test_id("resume-checkpoint").locator("option").first).to_have_text(
-        re.compile(r"^Step \d+ \(\d+% complete\) · newest$"))
-    newest = int(resume.get_by_test_id("resume-checkpoint").input_value())
+    resume, newest = open_resume_dialog(page)
     assert newest >= 2 and newest % 2 == 0
     expect(resume.get_by_test_id("resume-from")).to_have_text(
         re.compile(rf"^Resume from step {newest} \(\d+% complete\)$"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from console_dialogs import confirm_cancel, open_cancel_dialog, open_resume_dialog
 from journey import TINY_MODEL
 from test_console import chromium_installed, console  # noqa: F401  (fixtures)
 
@@ -127,25 +128,14 @@ def test_a_person_uploads_configures_reviews_starts_cancels_resumes_and_download
     shot(page, "3-job-training")
 
     # Cancel: the dialog says what the run has cost so far.
-    page.get_by_test_id("cancel-button").click()
-    dialog = page.get_by_test_id("cancel-dialog")
+    dialog = open_cancel_dialog(page)
     expect(dialog.get_by_test_id("cancel-spent")).to_have_text(
         re.compile(r"^\$\d+\.\d\d spent so far at \$[\d.,]+/hr"))
-    expect(dialog.get_by_test_id("cancel-current")).to_contain_text("% complete")
     shot(page, "4-cancel-dialog")
-    dialog.get_by_test_id("cancel-reason").select_option("Testing")
-    expect(dialog.get_by_test_id("cancel-confirm")).to_be_disabled()
-    dialog.get_by_test_id("cancel-confirm-check").check()
-    dialog.get_by_test_id("cancel-confirm").click()
-    expect(page.get_by_test_id("cancelled-panel")).to_be_visible(timeout=30_000)
+    confirm_cancel(page, dialog)
 
     # Resume: a dialog with the newest checkpoint and the steps it leaves.
-    page.on("dialog", lambda d: pytest.fail(f"a browser dialog opened: {d.message}"))
-    page.get_by_test_id("resume-button").click()
-    resume = page.get_by_test_id("resume-dialog")
-    expect(resume.get_by_test_id("resume-checkpoint").locator("option").first).to_have_text(
-        re.compile(r"^Step \d+ \(\d+% complete\) · newest$"))
-    newest = int(resume.get_by_test_id("resume-checkpoint").input_value())
+    resume, newest = open_resume_dialog(page)
     expect(resume.get_by_test_id("resume-steps-left")).to_have_text(
         f"{MAX_STEPS - newest} of {MAX_STEPS}")
     expect(resume.get_by_test_id("resume-cost")).to_contain_text("$")

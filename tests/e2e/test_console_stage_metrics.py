@@ -48,6 +48,15 @@ def post_gpu_sample(api: httpx.Client, settings, job_id: str) -> None:
     assert posted.status_code == 202, posted.text
 
 
+def shot_and_cancel(page, stack, job: dict, name: str) -> None:
+    """The page as the test leaves it, then the job cancelled so the next test has the CPU."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    with httpx.Client(base_url=stack.api, timeout=30) as api:
+        api.post(f"/jobs/{job['id']}/cancel", json={"reason": "test done"})
+        wait_for_status(api, job["id"], {"cancelled"})
+
+
 def test_progress_and_ready_to_train_while_a_cpu_job_trains(stack, console):  # noqa: F811
     page, errors = console
     with httpx.Client(base_url=stack.api, timeout=30) as api:
@@ -78,11 +87,7 @@ def test_progress_and_ready_to_train_while_a_cpu_job_trains(stack, console):  # 
     expect(page.get_by_test_id("metric-row-val-loss")).to_contain_text("Validation after epoch 1")
     expect(page.get_by_test_id("metric-gpu-util")).to_contain_text("n/a (CPU)", timeout=20_000)
     expect(page.get_by_test_id("metric-gpu-memory")).to_contain_text("n/a (CPU)")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "job-ready-to-train.png"), full_page=True)
-    with httpx.Client(base_url=stack.api, timeout=30) as api:
-        api.post(f"/jobs/{job['id']}/cancel", json={"reason": "test done"})
-        wait_for_status(api, job["id"], {"cancelled"})
+    shot_and_cancel(page, stack, job, "job-ready-to-train.png")
     assert errors == []
 
 
@@ -139,9 +144,5 @@ def test_the_preprocessing_card_shows_the_tokenizing_progress(stack, console):  
         "Tokenizing the conversations")
     percent = int(block.get_attribute("data-percent"))
     assert 0 <= percent <= 100
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "job-preprocessing.png"), full_page=True)
-    with httpx.Client(base_url=stack.api, timeout=30) as api:
-        api.post(f"/jobs/{job['id']}/cancel", json={"reason": "test done"})
-        wait_for_status(api, job["id"], {"cancelled"})
+    shot_and_cancel(page, stack, job, "job-preprocessing.png")
     assert errors == []
