@@ -64,7 +64,7 @@ class Reporter:
         self.sink = sink or open_sink(spec.webhook_url, spec.webhook_secret, Backoff(
             max_s=spec.webhook_retry_max_s, horizon_s=spec.webhook_retry_horizon_s))
         self._seq = generation * SEQ_STRIDE
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: a heartbeat holds it across its pair
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self.step = 0
@@ -93,8 +93,10 @@ class Reporter:
 
         def beat() -> None:
             while True:
-                self.emit(Heartbeat, step=self.step)
-                self.emit(ResourceSample, **resource_sample(device))
+                sample = resource_sample(device)
+                with self._lock:  # the pair is consecutive in seq: nothing else comes between
+                    self.emit(Heartbeat, step=self.step)
+                    self.emit(ResourceSample, **sample)
                 if self._stop.wait(interval_s):
                     return
 

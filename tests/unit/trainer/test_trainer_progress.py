@@ -135,3 +135,18 @@ def test_weights_say_whether_they_are_cached(tmp_path) -> None:
     start = progress.loading(0, 0, cached=False)
     assert (start.cache, start.remaining_s, start.percent) == ("downloading", None, 0.0)
     assert progress.loading_detail("m", 0, cached=False).startswith("downloading m")
+
+
+def test_a_heartbeat_and_its_resource_sample_are_consecutive_while_others_emit() -> None:
+    """The resilience test reads a gap in seq as a heartbeat (not logged) only when the next seq
+    is its resource sample; the training thread emitting between the two broke that."""
+    sink = Collected()
+    report = reporter(sink)
+    report.start_heartbeat(0.001, "cpu")
+    for _ in range(2000):
+        report.stage("preprocessing")
+    report.stop_heartbeat()
+    events = sink.events()
+    beats = [i for i, e in enumerate(events) if type(e).__name__ == "Heartbeat"]
+    assert len(beats) > 1
+    assert all(type(events[i + 1]).__name__ == "ResourceSample" for i in beats)
