@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from libs.common.memory import estimate_training_memory, shrink
-from libs.common.storage import ObjectNotFound
+from libs.common.storage import ObjectNotFound, StorageRefused
 from libs.common.training_format import TrainingFormatError
 from proto.training import FailureClass, TrainingJobSpec
 
@@ -85,7 +85,7 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 def _is_storage_or_network(e: BaseException) -> bool:
-    if isinstance(e, ObjectNotFound | ConnectionError | CheckpointError):
+    if isinstance(e, ObjectNotFound | StorageRefused | ConnectionError | CheckpointError):
         return True
     kind = type(e)
     names = {c.__module__.split(".")[0] for c in kind.__mro__}

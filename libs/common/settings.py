@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -17,6 +18,11 @@ class Settings(msgspec.Struct, kw_only=True):
     nats_stream_replicas: int = 1
     database_url: str = ""
     storage_url: str = ""  # empty: a local directory under the state dir
+    # What a trainer is given to reach storage: "scoped", the gateway's job-storage routes with a
+    # grant for its own files only (libs/common/storage_grants.py), or "direct", the store's URL
+    # with its keys. "auto": scoped on RunPod pods (machines we do not own), direct for a trainer
+    # run on this machine.
+    trainer_storage: Literal["auto", "scoped", "direct"] = "auto"
     gateway_url: str = "http://127.0.0.1:8400"  # what the trainer posts webhooks to
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8400

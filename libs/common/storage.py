@@ -1,6 +1,8 @@
 """Object storage: a local directory (`file:///…`) or any S3/MinIO endpoint (`s3://…`).
 
 `s3://ACCESS:SECRET@host:port/bucket?secure=false` goes through the `minio` SDK.
+`brightrun+https://grant:TOKEN@gateway/api/v1/job-storage/JOB` is one job's scoped view through
+the gateway (libs.common.job_storage), for pods that must not hold the keys.
 Keys are `/`-separated; writes are atomic on both (rename locally, single PUT on S3).
 """
 
@@ -23,6 +25,10 @@ class ObjectNotFound(KeyError):
     pass
 
 
+class StorageRefused(PermissionError):
+    """The store said no: a job-storage grant that does not cover the key, or has expired."""
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
     url: str
@@ -39,7 +45,7 @@ class ObjectStore(Protocol):
                    chunk: int = CHUNK_BYTES) -> Iterator[bytes]: ...
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     if not key or key.startswith("/") or ".." in key.split("/"):
         raise ValueError(f"invalid object key {key!r}")
     return key
@@ -52,7 +58,7 @@ class LocalDirStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        return self.root / _check_key(key)
+        return self.root / check_key(key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -143,16 +149,16 @@ class S3Store:
             self.client.make_bucket(self.bucket)
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        self.client.put_object(self.bucket, _check_key(key), io.BytesIO(data), len(data))
+        self.client.put_object(self.bucket, check_key(key), io.BytesIO(data), len(data))
 
     def put_file(self, key: str, path: Path) -> None:
-        self.client.fput_object(self.bucket, _check_key(key), str(path))
+        self.client.fput_object(self.bucket, check_key(key), str(path))
 
     def get_bytes(self, key: str) -> bytes:
         from minio.error import S3Error
 
         try:
-            response = self.client.get_object(self.bucket, _check_key(key))
+            response = self.client.get_object(self.bucket, check_key(key))
         except S3Error as exc:
             raise ObjectNotFound(key) from exc
         try:
@@ -166,7 +172,7 @@ class S3Store:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         try:  # streamed to disk: an adapter or package need not fit in memory
-            self.client.fget_object(self.bucket, _check_key(key), str(path))
+            self.client.fget_object(self.bucket, check_key(key), str(path))
         except S3Error as exc:
             raise ObjectNotFound(key) from exc
 
@@ -174,7 +180,7 @@ class S3Store:
         from minio.error import S3Error
 
         try:
-            self.client.stat_object(self.bucket, _check_key(key))
+            self.client.stat_object(self.bucket, check_key(key))
             return True
         except S3Error:
             return False
@@ -183,13 +189,13 @@ class S3Store:
         return sorted(o.object_name for o in self.client.list_objects(self.bucket, prefix, recursive=True))
 
     def delete(self, key: str) -> None:
-        self.client.remove_object(self.bucket, _check_key(key))
+        self.client.remove_object(self.bucket, check_key(key))
 
     def size(self, key: str) -> int:
         from minio.error import S3Error
 
         try:
-            return self.client.stat_object(self.bucket, _check_key(key)).size
+            return self.client.stat_object(self.bucket, check_key(key)).size
         except S3Error as exc:
             raise ObjectNotFound(key) from exc
 
@@ -200,7 +206,7 @@ class S3Store:
 
         length = 0 if end is None else end - start + 1  # minio: 0 means to the end
         try:
-            response = self.client.get_object(self.bucket, _check_key(key), offset=start,
+            response = self.client.get_object(self.bucket, check_key(key), offset=start,
                                               length=length)
         except S3Error as exc:
             raise ObjectNotFound(key) from exc
@@ -217,4 +223,9 @@ def open_store(url: str) -> ObjectStore:
         return LocalDirStore(Path(unquote(urlparse(url).path)))
     if scheme == "s3":
         return S3Store(url)
-    raise ValueError(f"unsupported storage URL {url!r}: use file:///dir or s3://key:secret@host/bucket")
+    if scheme in ("brightrun+http", "brightrun+https"):
+        from libs.common.job_storage import GatewayStore  # pods only: the job's own grant
+
+        return GatewayStore(url)
+    raise ValueError(f"unsupported storage URL {url!r}: use file:///dir, "
+                     "s3://key:secret@host/bucket or a job's brightrun+https://grant:… URL")

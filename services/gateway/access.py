@@ -27,12 +27,14 @@ from proto.access import Role, VerifiedApiKey, VerifyApiKey
 from proto.api import ServiceError
 from services.gateway.downloads import DownloadsController
 from services.gateway.errors import error_body
+from services.gateway.job_storage import JobStorageController
 from services.gateway.openai_api.errors import error_type, with_fix
 from services.gateway.webhooks import WebhooksController
 
-# Their own tokens guard these: a trainer's per-job HMAC, a signed link's token. Told apart by the
+# Their own tokens guard these: a trainer's per-job HMAC, a signed link's token, a job's storage
+# grant. Told apart by the
 # controller that serves the matched route, not by a path prefix a crafted URL could imitate.
-EXEMPT = (WebhooksController, DownloadsController)
+EXEMPT = (WebhooksController, DownloadsController, JobStorageController)
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 UPLOADS = frozenset({("POST", "/api/v1/training-files"), ("POST", "/v1/files")})

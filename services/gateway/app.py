@@ -36,6 +36,7 @@ from services.gateway.estimates import EstimatesController
 from services.gateway.gpu_choices import GpuChoicesController
 from services.gateway.gpu_types import GpuTypesController
 from services.gateway.job_recovery import JobRecoveryController
+from services.gateway.job_storage import JobStorageController
 from services.gateway.jobs import JobsController
 from services.gateway.live import firehose, job_live
 from services.gateway.notifications import NotificationsController, feed_in_app, notifications_live
@@ -107,8 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         NotificationsController, notifications_live,
                         TemplatesController, ComparisonsController,
                         ReportsController, ArtifactsController, DownloadsController,
-                        ValidationController, TrainingSetsController],
-        # require_api_key exempts webhooks and signed downloads itself (access.py)
+                        ValidationController, TrainingSetsController, JobStorageController],
+        # require_api_key exempts webhooks, signed downloads and job storage itself (access.py)
         guards=[require_api_key, refuse_nul_text],
     )
     # The console's page modules (console/*.js), beside the page that includes them.

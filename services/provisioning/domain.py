@@ -6,10 +6,11 @@ import datetime as dt
 import ipaddress
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from libs.common.settings import Settings
 from libs.common.signing import derive_job_secret
+from libs.common.storage_grants import StorageGrants, job_grant
 from proto.api import ServiceError
 from proto.jobs import JobQueued
 from proto.training import StorageSettings, TrainingJobSpec
@@ -19,7 +20,10 @@ def output_prefix(job_id: object) -> str:
     return f"jobs/{job_id}"
 
 
-def build_spec(event: JobQueued, settings: Settings) -> TrainingJobSpec:
+def build_spec(event: JobQueued, settings: Settings, *, on_pod: bool = False) -> TrainingJobSpec:
+    """`on_pod`: the trainer runs on a RunPod pod, which gets a storage grant, never the keys
+    (unless an operator chose BRIGHTRUN_TRAINER_STORAGE=direct)."""
+    scoped = settings.trainer_storage == "scoped" or (on_pod and settings.trainer_storage == "auto")
     return TrainingJobSpec(
         job_id=event.job_id,
         attempt=event.attempt,
@@ -28,12 +32,23 @@ def build_spec(event: JobQueued, settings: Settings) -> TrainingJobSpec:
         hyperparameters=event.hyperparameters,
         training_file_key=event.training_file_key,
         output_prefix=output_prefix(event.job_id),
-        storage=StorageSettings(url=settings.resolved_storage_url),
+        storage=StorageSettings(url=scoped_storage_url(event, settings) if scoped
+                                else settings.resolved_storage_url),
         webhook_url=f"{settings.gateway_url.rstrip('/')}/api/v1/webhooks/trainer/{event.job_id}",
         webhook_secret=derive_job_secret(settings.webhook_secret, event.job_id),
         resume_from=event.resume_from,
         validation=event.validation,
     )
+
+
+def scoped_storage_url(event: JobQueued, settings: Settings) -> str:
+    """The gateway's job-storage routes for this job, its grant in the URL's user part."""
+    grant = job_grant(event.job_id, event.training_file_key, output_prefix(event.job_id),
+                      event.resume_from, event.validation and event.validation.adapter_key)
+    token = StorageGrants(settings.webhook_secret).issue(grant)
+    gateway = urlsplit(settings.gateway_url)
+    return urlunsplit((f"brightrun+{gateway.scheme}", f"grant:{token}@{gateway.netloc}",
+                       f"{gateway.path.rstrip('/')}/api/v1/job-storage/{event.job_id}", "", ""))
 
 
 def parse_pod_name(name: str, prefix: str) -> tuple[uuid.UUID, int] | None:
@@ -82,10 +97,11 @@ def pod_reachability_error(settings: Settings) -> ServiceError | None:
     "pods" are this machine's too, and loopback is where they are."""
     if settings.provider != "runpod" or _loopback(settings.runpod_api_url):
         return None
-    storage = settings.resolved_storage_url
-    problems = {name: url for name, url in (("BRIGHTRUN_GATEWAY_URL", settings.gateway_url),
-                                            ("BRIGHTRUN_STORAGE_URL", storage))
-                if url.startswith("file:") or _loopback(url)}
+    # A scoped pod reaches storage through the gateway: a store on this machine's disk will do.
+    reached = [("BRIGHTRUN_GATEWAY_URL", settings.gateway_url)]
+    if settings.trainer_storage == "direct":
+        reached.append(("BRIGHTRUN_STORAGE_URL", settings.resolved_storage_url))
+    problems = {name: url for name, url in reached if url.startswith("file:") or _loopback(url)}
     if not problems:
         return None
     return ServiceError(
@@ -93,6 +109,7 @@ def pod_reachability_error(settings: Settings) -> ServiceError | None:
         f"BRIGHTRUN_PROVIDER=runpod, but a RunPod pod cannot reach "
         f"{' or '.join(f'{k}={v}' for k, v in problems.items())}: the trainer would never "
         f"report or read its training file.",
-        "Set BRIGHTRUN_GATEWAY_URL to the gateway's public https URL and BRIGHTRUN_STORAGE_URL "
-        "to object storage reachable from the internet (s3://...), or use "
-        "BRIGHTRUN_PROVIDER=local.", {"unreachable": problems}, 500)
+        "Set BRIGHTRUN_GATEWAY_URL to the gateway's public https URL (pods reach storage "
+        "through it) — with BRIGHTRUN_TRAINER_STORAGE=direct, BRIGHTRUN_STORAGE_URL to object "
+        "storage reachable from the internet (s3://...) too — or use BRIGHTRUN_PROVIDER=local.",
+        {"unreachable": problems}, 500)

@@ -70,7 +70,7 @@ async def on_job_queued(event: JobQueued, uow: UnitOfWork, provider: PodProvider
 
 async def _create_pod(event: JobQueued, uow: UnitOfWork, provider: PodProvider,
                       settings: Settings, bid: float | None) -> None:
-    spec = build_spec(event, settings)
+    spec = build_spec(event, settings, on_pod=True)
     async with uow() as work:
         instances = Instances(work.conn)
         row = await instances.get(event.job_id, event.attempt)  # FOR UPDATE: held to the end

@@ -30,12 +30,15 @@ class RunningStack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def stack(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """One stack per test module; a module's `STACK_ENV` adds settings of its own."""
     stack = Stack(tmp_path_factory.mktemp("stack"), durable=False)
     # The recovery tests simulate spot reclaims: an operator's switch, on for this test stack,
     # and GPU-typed jobs run on the local provider at the GPU's price (test-only switches).
     settings = stack.up({"BRIGHTRUN_ALLOW_FAULT_INJECTION": "1",
-                         "BRIGHTRUN_SIMULATE_GPUS_LOCALLY": "1"}, gateway_port=free_port())
+                         "BRIGHTRUN_SIMULATE_GPUS_LOCALLY": "1",
+                         **getattr(request.module, "STACK_ENV", {})}, gateway_port=free_port())
     try:
         yield RunningStack(stack, settings, SAMPLE_FILE)
     finally:

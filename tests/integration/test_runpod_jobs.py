@@ -3,18 +3,24 @@ and PostgreSQL, the fake RunPod API (tests/fakes) standing in for RunPod."""
 
 from __future__ import annotations
 
+import base64
 import uuid
+from urllib.parse import urlsplit
 
+import msgspec
 import pytest
 from fakes.runpod_api import CAPACITY_ERRORS
 from support import eventually, training_file
 
 from libs.common.storage import open_store
+from libs.common.storage_grants import StorageGrants
 from proto.base import decode
 from proto.jobs import ChooseGpuOption, CreateJob, GetJob, GpuUnavailable, RegisterTrainingFile
+from proto.training import TrainingJobSpec
 from services.cost.app import build as build_cost
 from services.jobs.app import build as build_jobs
 from services.provisioning.app import build as build_provisioning
+from services.provisioning.runpod_provider import SPEC_ENV
 
 H100 = "NVIDIA H100 PCIe"
 
@@ -51,6 +57,19 @@ async def test_gpu_job_shows_provisioning_with_gpu_and_tier(services, bus, setti
     assert "H100-80GB spot on RunPod" in job["status_message"]
     assert "~2-5 minutes" in job["status_message"]
     assert len(fake.created) == 1
+
+
+async def test_a_pod_is_given_a_grant_for_its_own_files_never_the_storage_keys(
+        services, bus, settings, fake):
+    job_id = await create_gpu_job(bus, settings)
+    await eventually(status_is(bus, job_id, "provisioning"))
+    env = fake.pod_env(fake.created[0]["id"])
+    assert not any(settings.resolved_storage_url in value for value in env.values())
+    spec = msgspec.json.decode(base64.b64decode(env[SPEC_ENV]), type=TrainingJobSpec)
+    url = urlsplit(spec.storage.url)
+    assert url.scheme == "brightrun+http" and url.path == f"/api/v1/job-storage/{job_id}"
+    grant = StorageGrants(settings.webhook_secret).open(url.password or "", job_id)
+    assert grant.read == (spec.training_file_key,) and grant.write == (f"jobs/{job_id}/",)
 
 
 async def test_preempted_pod_recovers_the_job_on_a_new_pod(services, bus, settings, fake):

@@ -348,7 +348,8 @@ def test_runpod_settings_a_pod_cannot_reach_are_refused_at_start_up(settings):
 
     real = msgspec.structs.replace(settings, provider="runpod", runpod_api_key="k",
                                    runpod_api_url="https://api.runpod.io",
-                                   gateway_url="http://127.0.0.1:8400", storage_url="")
+                                   gateway_url="http://127.0.0.1:8400", storage_url="",
+                                   trainer_storage="direct")
     with pytest.raises(ServiceError) as raised:
         build(real)
     assert raised.value.error.code == "settings_unreachable_from_pods"

@@ -1,14 +1,24 @@
-"""Provisioning's rules without I/O: which pods are orphans, which settings a pod cannot reach."""
+"""Provisioning's rules without I/O: which pods are orphans, which settings a pod cannot reach,
+what a trainer is given to reach storage."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
 from libs.common.settings import Settings
-from services.provisioning.domain import is_orphan, parse_pod_name, pod_reachability_error
+from libs.common.storage_grants import StorageGrants
+from proto.jobs import JobQueued
+from proto.training import Hyperparameters, LoraSettings, ModelRef
+from services.provisioning.domain import (
+    build_spec,
+    is_orphan,
+    parse_pod_name,
+    pod_reachability_error,
+)
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 JOB = uuid.uuid4()
@@ -49,8 +59,10 @@ def runpod(**changes) -> Settings:
     ({}, set()),
     ({"gateway_url": "http://127.0.0.1:8400"}, {"BRIGHTRUN_GATEWAY_URL"}),
     ({"gateway_url": "http://localhost:8400"}, {"BRIGHTRUN_GATEWAY_URL"}),
-    ({"storage_url": ""}, {"BRIGHTRUN_STORAGE_URL"}),  # a local directory: file://
-    ({"storage_url": "s3://k:s@[::1]:9000/b"}, {"BRIGHTRUN_STORAGE_URL"}),
+    ({"storage_url": ""}, set()),  # a local directory: pods reach it through the gateway
+    ({"storage_url": "", "trainer_storage": "direct"}, {"BRIGHTRUN_STORAGE_URL"}),  # file://
+    ({"storage_url": "s3://k:s@[::1]:9000/b", "trainer_storage": "direct"},
+     {"BRIGHTRUN_STORAGE_URL"}),
     ({"runpod_api_url": "http://127.0.0.1:9999", "gateway_url": "http://127.0.0.1:1"}, set()),
     ({"provider": "local", "gateway_url": "http://127.0.0.1:1"}, set()),
 ])
@@ -62,3 +74,28 @@ def test_settings_a_runpod_pod_cannot_reach_are_refused(changes, unreachable):
     assert error is not None and set(error.error.details["unreachable"]) == unreachable
     assert error.error.code == "settings_unreachable_from_pods"
     assert "public https URL" in error.error.how_to_fix
+
+
+def queued(**changes) -> JobQueued:
+    return JobQueued(job_id=JOB, training_file_key="training-files/f1/data.json", model=ModelRef(),
+                     lora=LoraSettings(), hyperparameters=Hyperparameters(), **changes)
+
+
+def test_a_pod_gets_a_grant_for_its_own_files_and_never_the_storage_keys():
+    spec = build_spec(queued(), runpod(), on_pod=True)
+    url = urlsplit(spec.storage.url)
+    assert (url.scheme, url.hostname, url.path) == (
+        "brightrun+https", "brightrun.example.com", f"/api/v1/job-storage/{JOB}")
+    assert "s3://" not in spec.storage.url and "k:s@" not in spec.storage.url
+    grant = StorageGrants(runpod().webhook_secret).open(url.password or "", JOB)
+    assert grant.read == ("training-files/f1/data.json",)
+    assert grant.write == (f"jobs/{JOB}/",)
+
+
+@pytest.mark.parametrize(("trainer_storage", "on_pod", "scoped"), [
+    ("auto", True, True), ("auto", False, False),  # a local trainer is this machine's own
+    ("scoped", False, True), ("direct", True, False),
+])
+def test_the_operator_chooses_how_trainers_reach_storage(trainer_storage, on_pod, scoped):
+    spec = build_spec(queued(), runpod(trainer_storage=trainer_storage), on_pod=on_pod)
+    assert spec.storage.url.startswith("brightrun+") is scoped

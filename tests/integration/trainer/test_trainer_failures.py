@@ -12,7 +12,7 @@ import pytest
 import torch
 from trainer_testkit import events, failure, load_spec, make_job, run, run_in_process, training_file
 
-from libs.common.storage import LocalDirStore
+from libs.common.storage import LocalDirStore, StorageRefused
 from proto.training import Completed, DataReport
 from trainer import errors, model
 
@@ -167,3 +167,9 @@ def test_an_unexpected_bug_is_internal_and_keeps_its_message(spec: Any) -> None:
     exc = raised(lambda: {}["adapter"])
     verdict = errors.classify(exc, spec)
     assert verdict.failure_class == "internal" and "KeyError" in verdict.message
+
+
+def test_a_refused_storage_grant_is_a_storage_failure_that_says_why(spec: Any) -> None:
+    exc = StorageRefused("job storage refused 'jobs/x/a.bin': the storage grant has expired.")
+    failed = errors.classify(exc, spec)
+    assert failed.failure_class == "network_storage" and "grant has expired" in failed.message
