@@ -85,6 +85,10 @@ class TrainingJobSpec(msgspec.Struct, frozen=True, kw_only=True):
     webhook_secret: str
     resume_from: str | None = None  # checkpoint key; None resumes from the newest valid one, if any
     heartbeat_s: float = 5.0
+    # How long the machine gives the trainer between SIGTERM and SIGKILL (the provider says:
+    # RunPod documents 5 s for a pod it stops). The trainer saves a checkpoint on SIGTERM only
+    # when its last save's time fits in what is left, and delivers its events inside it.
+    stop_grace_s: Annotated[float, msgspec.Meta(gt=0.0, le=3600.0)] = 30.0
     # While the gateway (or the bus behind it) is down, webhooks wait in order and are retried
     # with backoff capped at `webhook_retry_max_s`; an outage past the horizon drops them.
     webhook_retry_max_s: Annotated[float, msgspec.Meta(gt=0)] = WEBHOOK_RETRY_MAX_S

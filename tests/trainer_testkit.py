@@ -86,7 +86,7 @@ def training_file(conversations: int = 8, turns: int = 5, target_words: int = 16
 
 def make_job(root: Path, data: bytes | None = None, *, webhook_url: str | None = None,
              model: str = "tiny-random-llama", lora: dict[str, Any] | None = None,
-             **hyperparameters: Any) -> Path:
+             stop_grace_s: float = 30.0, **hyperparameters: Any) -> Path:
     """A store under `root/store` holding the training file, and `root/spec.json`."""
     store = root / "store"
     (store / "files").mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def make_job(root: Path, data: bytes | None = None, *, webhook_url: str | None =
             "hyperparameters": hp, "training_file_key": "files/train.json",
             "output_prefix": "jobs/test", "storage": {"url": store.as_uri()},
             "webhook_url": webhook_url or (root / "events.jsonl").as_uri(),
-            "webhook_secret": "test-secret", "heartbeat_s": 0.5}
+            "webhook_secret": "test-secret", "heartbeat_s": 0.5, "stop_grace_s": stop_grace_s}
     path = root / "spec.json"
     path.write_text(json.dumps(spec))
     return path

@@ -15,6 +15,7 @@ import logging
 import math
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,17 +37,31 @@ MAX_GRAD_NORM = 1.0
 
 
 class StopFlag:
-    """SIGTERM sets a flag; the loop checkpoints at the next step boundary and stops."""
+    """SIGTERM sets a flag; the loop stops at the next step boundary, checkpointing there if the
+    save fits in what is left of the machine's grace (`grace_s`, from the spec)."""
 
-    def __init__(self) -> None:
+    def __init__(self, grace_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.requested = False
+        self.grace_s, self.clock = grace_s, clock
+        self.requested_at: float | None = None
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: Any) -> None:
-        log.warning("SIGTERM: checkpointing at the end of this step")
+        log.warning("SIGTERM: stopping at the end of this step (%.0f s before SIGKILL)",
+                    self.grace_s)
+        self.request()
+
+    def request(self) -> None:
+        self.requested_at = self.clock() if self.requested_at is None else self.requested_at
         self.requested = True
+
+    def left_s(self) -> float:
+        """Seconds until SIGKILL, as far as the grace goes (all of it before any SIGTERM)."""
+        if self.requested_at is None:
+            return self.grace_s
+        return self.grace_s - (self.clock() - self.requested_at)
 
 
 class WarmupDecay:
@@ -96,6 +111,7 @@ class Run:
     total_steps: int
     capped: bool  # max_steps ends the run before the last epoch does
     last_checkpoint: tuple[int, str, int] | None = None  # step, key, size in bytes
+    last_save_s: float | None = None  # how long the last checkpoint took to write, measured
     _plans: dict[int, list[list[list[int]]]] = field(default_factory=dict)
 
     def groups(self, epoch: int) -> list[list[list[int]]]:
@@ -242,11 +258,33 @@ def save_checkpoint(run: Run, reason: str) -> str:
     if run.last_checkpoint and run.last_checkpoint[0] == s.step:
         _, key, size = run.last_checkpoint  # this step is saved already: say why it matters now
     else:
+        started = time.monotonic()
         key, size = checkpoint.save(run.store, run.spec.output_prefix, run.model, run.optimizer,
                                     run.scheduler, s, run.spec.hyperparameters.keep_checkpoints)
-        run.last_checkpoint = (s.step, key, size)
+        run.last_checkpoint, run.last_save_s = (s.step, key, size), time.monotonic() - started
     run.reporter.emit(CheckpointSaved, step=s.step, key=key, size_bytes=size, reason=reason)
     return key
+
+
+# Kept back from the grace for the events that say the run stopped (Interrupted → Failed).
+DELIVERY_RESERVE_S = 1.0
+
+
+def stopped(run: Run) -> Interrupted:
+    """SIGTERM at a step boundary: this step is checkpointed if the last save's measured time
+    fits in what is left before SIGKILL (RunPod gives 5 s); otherwise the run stops on the
+    checkpoint it has, rather than be killed half-way through a save and report nothing."""
+    s = run.state
+    if not s.step:
+        return Interrupted(s.step, None)
+    already = run.last_checkpoint is not None and run.last_checkpoint[0] == s.step
+    needed = (run.last_save_s or 0.0) + DELIVERY_RESERVE_S
+    if already or run.stop.left_s() >= needed:
+        return Interrupted(s.step, save_checkpoint(run, "sigterm"))
+    log.warning("SIGTERM: %.1f s left before SIGKILL, a checkpoint took %.1f s: stopping on "
+                "the one at step %s", run.stop.left_s(), run.last_save_s or 0.0,
+                run.last_checkpoint[0] if run.last_checkpoint else "none")
+    return Interrupted(s.step, run.last_checkpoint[1] if run.last_checkpoint else None)
 
 
 def _evaluate_and_report(run: Run, epoch: float) -> None:
@@ -266,7 +304,7 @@ def train(run: Run) -> TrainerState:
     window_tokens, window_s = 0, 0.0
     while s.step < run.total_steps and s.epoch < hp.epochs:
         if run.stop.requested:
-            raise Interrupted(s.step, save_checkpoint(run, "sigterm") if s.step else None)
+            raise stopped(run)
         groups = run.groups(s.epoch)
         started = time.perf_counter()
         loss, grad_norm, lr, tokens = train_step(run, groups[s.group])
@@ -291,7 +329,7 @@ def train(run: Run) -> TrainerState:
         if s.step % hp.checkpoint_every_steps == 0 and s.step < run.total_steps:
             save_checkpoint(run, "interval")
         if run.stop.requested:
-            raise Interrupted(s.step, save_checkpoint(run, "sigterm"))
+            raise stopped(run)
     if s.evaluated_at_step != s.step:
         _evaluate_and_report(run, s.epoch + s.group / len(run.groups(min(s.epoch, hp.epochs - 1))))
     save_checkpoint(run, "cap" if run.capped else "final")

@@ -34,7 +34,6 @@ from trainer.validation.context import Context
 
 log = logging.getLogger("trainer")
 
-SIGTERM_DELIVERY_S = 20.0  # inside any provider's grace period (ours: 60 s, RunPod's spot: ~30 s)
 MAX_SKIPPED_LISTED = 200  # keeps the DataReport body well under the webhook size limit
 
 
@@ -246,7 +245,7 @@ def run(spec: TrainingJobSpec, store: ObjectStore, reporter: Reporter, stop: loo
 def main(spec_path: Path) -> int:
     """Run a job spec; report Failed (classified) before exiting non-zero."""
     spec = load_spec(spec_path)
-    stop = loop.StopFlag()
+    stop = loop.StopFlag(spec.stop_grace_s)
     stop.install()
     try:
         store = open_store(spec.storage.url)
@@ -276,4 +275,4 @@ def main(spec_path: Path) -> int:
     finally:
         # After SIGTERM (a spot reclaim, `brightrun down`) the machine is going: deliver what
         # fits in its grace period rather than wait out an outage that may be the shutdown.
-        reporter.close(SIGTERM_DELIVERY_S if stop.requested else None)
+        reporter.close(max(stop.left_s() - 0.25, 0.25) if stop.requested else None)

@@ -4,7 +4,8 @@
 # exit it lives to see; `stop-pod` after it covers those it does not (killed for memory, a
 # segfault). Off RunPod (no RUNPOD_POD_ID) both are no-ops.
 # This shell is PID 1 and would swallow SIGTERM, so it passes it on: the trainer checkpoints on
-# SIGTERM within RunPod's stop grace (trainer/recipe.py), before the SIGKILL.
+# SIGTERM when the save fits in RunPod's 5 s stop grace (the spec's stop_grace_s; trainer/loop.py:
+# stopped), and reports in it, before the SIGKILL.
 python -m trainer run --spec /job/spec.json &
 trainer=$!
 trap 'kill -TERM "$trainer" 2>/dev/null' TERM INT

@@ -15,6 +15,11 @@ from proto.api import ServiceError
 from proto.jobs import JobQueued
 from proto.training import StorageSettings, TrainingJobSpec
 
+# Between SIGTERM and SIGKILL. RunPod's FAQ: a stopped pod "is given 5 seconds to stop with
+# SIGTERM and eventually SIGKILL after 5 seconds" (docs.runpod.io/faq, "OnDemand vs Spot Pod").
+RUNPOD_STOP_GRACE_S = 5.0
+LOCAL_STOP_GRACE_S = 30.0  # LocalProvider.terminate's
+
 
 def output_prefix(job_id: object) -> str:
     return f"jobs/{job_id}"
@@ -38,7 +43,17 @@ def build_spec(event: JobQueued, settings: Settings, *, on_pod: bool = False) ->
         webhook_secret=derive_job_secret(settings.webhook_secret, event.job_id),
         resume_from=event.resume_from,
         validation=event.validation,
+        stop_grace_s=stop_grace_s(event, on_pod),
     )
+
+
+def stop_grace_s(event: JobQueued, on_pod: bool) -> float:
+    """What the trainer can count on after SIGTERM: RunPod's, or ours (a fault-injected spot
+    reclaim may give less)."""
+    if on_pod:
+        return RUNPOD_STOP_GRACE_S
+    injected = event.fault_injection.grace_s if event.fault_injection else LOCAL_STOP_GRACE_S
+    return max(min(LOCAL_STOP_GRACE_S, injected), 0.1)
 
 
 def scoped_storage_url(event: JobQueued, settings: Settings) -> str:

@@ -16,6 +16,7 @@ import psutil
 
 from proto.base import encode
 from proto.training import TrainingJobSpec
+from services.provisioning.domain import LOCAL_STOP_GRACE_S
 
 # The shell records the trainer's exit code, so a provisioning service restarted after a crash
 # (no longer the parent) still learns how its adopted trainer ended. The TERM trap keeps the
@@ -104,7 +105,7 @@ class LocalProvider:
     def adopt(self, pid: int, spec_path: str) -> None:
         self._spec_paths[pid] = spec_path
 
-    def terminate(self, pid: int, grace_s: float = 30.0) -> None:
+    def terminate(self, pid: int, grace_s: float = LOCAL_STOP_GRACE_S) -> None:
         """SIGTERM (the trainer checkpoints), then SIGKILL after the grace period.
 
         The SIGTERM is repeated each second: the wrapper shell ignores it, and a trainer it

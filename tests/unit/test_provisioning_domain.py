@@ -11,7 +11,7 @@ import pytest
 
 from libs.common.settings import Settings
 from libs.common.storage_grants import StorageGrants
-from proto.jobs import JobQueued
+from proto.jobs import FaultInjection, JobQueued
 from proto.training import Hyperparameters, LoraSettings, ModelRef
 from services.provisioning.domain import (
     build_spec,
@@ -99,3 +99,10 @@ def test_a_pod_gets_a_grant_for_its_own_files_and_never_the_storage_keys():
 def test_the_operator_chooses_how_trainers_reach_storage(trainer_storage, on_pod, scoped):
     spec = build_spec(queued(), runpod(trainer_storage=trainer_storage), on_pod=on_pod)
     assert spec.storage.url.startswith("brightrun+") is scoped
+
+
+def test_the_trainer_is_told_the_grace_its_machine_gives_after_sigterm():
+    assert build_spec(queued(), runpod(), on_pod=True).stop_grace_s == 5.0  # RunPod's FAQ
+    assert build_spec(queued(), runpod(), on_pod=False).stop_grace_s == 30.0
+    reclaimed = queued(fault_injection=FaultInjection(at_steps=[3], grace_s=2.0))
+    assert build_spec(reclaimed, runpod(), on_pod=False).stop_grace_s == 2.0

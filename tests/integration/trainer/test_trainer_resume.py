@@ -88,6 +88,26 @@ def test_sigterm_checkpoints_reports_interrupted_and_resume_continues_exactly(
     assert_same_training(tmp_path, uninterrupted, f"stopped at step {saved.step}")
 
 
+def test_a_grace_too_short_for_a_save_stops_on_the_last_checkpoint_and_resumes_exactly(
+        uninterrupted: Path, tmp_path: Path) -> None:
+    """RunPod gives 5 s between SIGTERM and SIGKILL: a save that would not fit is not begun."""
+    stop_at = random.randint(RUN["checkpoint_every_steps"] + 1, max(losses_by_step(uninterrupted)) - 2)
+    spec = make_job(tmp_path, stop_grace_s=0.01, **RUN)
+
+    stopped = run_until(spec, reached(stop_at), signal.SIGTERM)
+
+    assert stopped.returncode == 143, stopped.stdout
+    saved = [e for e in events(tmp_path) if isinstance(e, CheckpointSaved)]
+    written = {e.key for e in saved if e.reason == "interval"}
+    assert all(e.key in written for e in saved)  # no checkpoint written after the SIGTERM
+    failed = failure(tmp_path)
+    assert failed.failure_class == "interrupted"
+    assert failed.last_checkpoint_key == saved[-1].key and saved[-1].step < stop_at + 2
+    resumed = run(spec)
+    assert resumed.returncode == 0, resumed.stdout
+    assert_same_training(tmp_path, uninterrupted, f"stopped after step {failed.step}")
+
+
 def test_dropout_is_on_from_step_1_even_for_a_model_loaded_in_eval_mode(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # from_pretrained returns models in eval mode; the tiny model is built in train mode.

@@ -150,3 +150,16 @@ def test_a_heartbeat_and_its_resource_sample_are_consecutive_while_others_emit()
     beats = [i for i, e in enumerate(events) if type(e).__name__ == "Heartbeat"]
     assert len(beats) > 1
     assert all(type(events[i + 1]).__name__ == "ResourceSample" for i in beats)
+
+
+def test_the_grace_left_counts_from_the_first_sigterm() -> None:
+    from trainer.loop import StopFlag
+
+    clock = Clock()
+    stop = StopFlag(grace_s=5.0, clock=clock)
+    clock.now = 100.0
+    assert stop.left_s() == 5.0 and not stop.requested
+    stop.request()
+    clock.now = 103.0
+    stop.request()  # a second SIGTERM does not restart the count
+    assert stop.requested and stop.left_s() == 2.0
