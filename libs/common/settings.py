@@ -44,6 +44,7 @@ class Settings(msgspec.Struct, kw_only=True):
     cost_alert_thresholds_pct: str = "80,100,120"
     budget_alert_thresholds_pct: str = "80,95"
     cost_tick_s: float = 15.0  # how often running jobs' spend is re-checked between events
+    time_model_poll_s: float = 5.0  # how soon a cost replica sees another's refit of the model
     # Issue 15: a budget reservation no job was created for (the creation failed after reserving)
     # is released after this long; a job's own reservation is released when it is settled.
     budget_reservation_ttl_s: float = 300.0

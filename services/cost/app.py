@@ -51,10 +51,24 @@ def build(settings: Settings) -> ServiceRuntime:
         budget_thresholds=thresholds(settings.budget_alert_thresholds_pct))
     runtime.cost_context = ctx  # the benchmark and tests look at its in-memory time model
 
-    @runtime.on_start
     async def load_time_model() -> None:
         async with runtime.uow() as work:
-            ctx.corrections.update(await Costs(work.conn).corrections())
+            costs = Costs(work.conn)
+            ctx.time_model_fitted_at = await costs.time_model_fitted_at()
+            ctx.corrections.update(await costs.corrections())
+
+    runtime.on_start(load_time_model)
+
+    @runtime.background
+    async def follow_time_model() -> None:
+        """Estimates come from memory, and one replica applies each completion's refit: every
+        replica looks for a newer fit each `time_model_poll_s` and loads it."""
+        while True:
+            await asyncio.sleep(settings.time_model_poll_s)
+            async with runtime.uow() as work:
+                newest = await Costs(work.conn).time_model_fitted_at()
+            if newest != ctx.time_model_fitted_at:
+                await load_time_model()
 
     files, prices = estimates.TrainingFiles(broker), estimates.LivePrices(broker)
 

@@ -41,6 +41,7 @@ class CostContext:
     job_thresholds: list[int] = field(default_factory=lambda: [80, 100, 120])
     budget_thresholds: list[int] = field(default_factory=lambda: [80, 95])
     corrections: dict[tuple[str, int], Correction] = field(default_factory=dict)
+    time_model_fitted_at: datetime | None = None  # the newest fit `corrections` holds
     # When each job's last progress report was applied (event time): see wants_progress.
     progress_applied: dict[uuid.UUID, datetime] = field(default_factory=dict)
 

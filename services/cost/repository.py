@@ -263,6 +263,11 @@ class Costs:
             "EXCLUDED.backtest_jobs, backtest_within = EXCLUDED.backtest_within, fitted_at = now()",
             (gpu_type, size, c.slope, c.intercept_s, c.jobs, c.backtest_jobs, c.backtest_within))
 
+    async def time_model_fitted_at(self) -> datetime | None:
+        """When the newest fit was saved: a replica that loaded an older one reloads."""
+        row = await self._one("SELECT max(fitted_at) AS newest FROM time_model")
+        return row["newest"] if row else None
+
     async def corrections(self) -> dict[tuple[str, int], Correction]:
         rows = await self._all("SELECT * FROM time_model")
         return {(r["gpu_type"], r["size_class"]): Correction(
