@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import msgspec
@@ -143,12 +144,14 @@ def test_a_heartbeat_and_its_resource_sample_are_consecutive_while_others_emit()
     sink = Collected()
     report = reporter(sink)
     report.start_heartbeat(0.001, "cpu")
-    for _ in range(2000):
-        report.stage("preprocessing")
+    deadline = time.monotonic() + 30  # a loaded machine beats less often: count beats, not time
+    while sum(b'"heartbeat"' in body for body in sink.bodies) < 20 and time.monotonic() < deadline:
+        for _ in range(100):
+            report.stage("preprocessing")
     report.stop_heartbeat()
     events = sink.events()
     beats = [i for i, e in enumerate(events) if type(e).__name__ == "Heartbeat"]
-    assert len(beats) > 1
+    assert len(beats) >= 20
     assert all(type(events[i + 1]).__name__ == "ResourceSample" for i in beats)
 
 
