@@ -173,7 +173,12 @@ async def test_the_openapi_document_declares_the_door_and_each_scheme_it_names_o
     keyless = sorted(f"{method} {path}" for path, item in document["paths"].items()
                      for method, operation in item.items()
                      if isinstance(operation, dict) and operation.get("security") == [{}])
-    assert keyless == ["get /api/v1/downloads/{token}", "post /api/v1/webhooks/trainer/{job_id}"]
+    storage = "/api/v1/job-storage/{job_id}"  # a job's storage grant (issue 16)
+    assert keyless == sorted([
+        "get /api/v1/downloads/{token}", "post /api/v1/webhooks/trainer/{job_id}",
+        f"get {storage}/objects", f"get {storage}/objects/{{key}}",
+        f"put {storage}/objects/{{key}}", f"delete {storage}/objects/{{key}}",
+        f"get {storage}/sizes/{{key}}"])
     assert all("security" not in operation or operation["security"] == [{}]
                for item in document["paths"].values() for operation in item.values()
                if isinstance(operation, dict))
