@@ -41,9 +41,8 @@ class StopFlag:
     save fits in what is left of the machine's grace (`grace_s`, from the spec)."""
 
     def __init__(self, grace_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.requested = False
         self.grace_s, self.clock = grace_s, clock
-        self.requested_at: float | None = None
+        self.requested_at: float | None = None  # the first SIGTERM's time
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self._handle)
@@ -53,9 +52,13 @@ class StopFlag:
                     self.grace_s)
         self.request()
 
+    @property
+    def requested(self) -> bool:
+        return self.requested_at is not None
+
     def request(self) -> None:
-        self.requested_at = self.clock() if self.requested_at is None else self.requested_at
-        self.requested = True
+        if self.requested_at is None:
+            self.requested_at = self.clock()
 
     def left_s(self) -> float:
         """Seconds until SIGKILL, as far as the grace goes (all of it before any SIGTERM)."""
