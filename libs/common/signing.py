@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 TIMESTAMP_HEADER = "X-Brightrun-Timestamp"
 SIGNATURE_HEADER = "X-Brightrun-Signature"
@@ -46,3 +49,15 @@ def verify(secret: str, body: bytes, timestamp: str | None, signature: str | Non
     expected = sign(secret, body, ts)[SIGNATURE_HEADER]
     if not hmac.compare_digest(expected, signature):
         raise SignatureError("signature does not match")
+
+
+def timed_serializer(secret: str, salt: str,
+                     clock: Callable[[], float] = time.time) -> URLSafeTimedSerializer:
+    """Signed, expiring tokens (download links, job storage grants), timed by `clock` so tests
+    can expire them."""
+
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock())
+
+    return URLSafeTimedSerializer(secret, salt=salt, signer=ClockedSigner)

@@ -15,7 +15,9 @@ import uuid
 from collections.abc import Callable
 
 import msgspec
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
+
+from libs.common.signing import timed_serializer
 
 # Longer than any job runs (a job's time cap is days, not weeks); a re-run gets a fresh grant.
 GRANT_TTL_S = 14 * 24 * 3600
@@ -56,12 +58,8 @@ def job_grant(job_id: uuid.UUID, training_file_key: str, output_prefix: str,
 class StorageGrants:
     def __init__(self, secret: str, ttl_s: float = GRANT_TTL_S,
                  clock: Callable[[], float] = time.time) -> None:
-        class ClockedSigner(TimestampSigner):
-            def get_timestamp(self) -> int:  # the injected clock, for expiry tests
-                return int(clock())
-
         self.ttl_s = ttl_s
-        self.serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=ClockedSigner)
+        self.serializer = timed_serializer(secret, SALT, clock)
 
     def issue(self, grant: StorageGrant) -> str:
         return self.serializer.dumps(msgspec.to_builtins(grant))

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import msgspec
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
 from libs.common.bus import publish_event
 from libs.common.settings import Settings
+from libs.common.signing import timed_serializer
 from libs.common.storage import ObjectNotFound, ObjectStore
 from proto.api import ServiceError
 from proto.packaging import ArtifactDownloaded
@@ -42,12 +43,8 @@ class Grant(msgspec.Struct, frozen=True, kw_only=True):
 
 class DownloadLinks:
     def __init__(self, secret: str, clock: Clock = time.time, ttl_s: int = LINK_TTL_S) -> None:
-        class ClockedSigner(TimestampSigner):
-            def get_timestamp(self) -> int:  # the injected clock, for expiry tests
-                return int(clock())
-
         self.clock, self.ttl_s = clock, ttl_s
-        self.serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=ClockedSigner)
+        self.serializer = timed_serializer(secret, SALT, clock)
 
     def issue(self, grant: Grant) -> tuple[str, datetime]:
         token = self.serializer.dumps(msgspec.to_builtins(grant))
@@ -89,20 +86,25 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def stream_object(store: ObjectStore, key: str, filename: str, range_header: str | None,
-                  media_type: str = "application/zip") -> Stream:
+def artifact_missing() -> ServiceError:
+    return ServiceError("artifact_missing", "The file is no longer in storage.",
+                        "Ask for a new link: the artifact may have been rebuilt.", status=404)
+
+
+def stream_object(store: ObjectStore, key: str, filename: str | None, range_header: str | None,
+                  media_type: str = "application/zip",
+                  missing: Callable[[], ServiceError] = artifact_missing) -> Stream:
     """The object, or the asked-for part of it, streamed with the headers a browser needs to
-    show progress and resume."""
+    show progress and resume (`filename` None: no attachment name)."""
     try:
         size = store.size(key)
     except ObjectNotFound as exc:
-        raise ServiceError("artifact_missing", "The file is no longer in storage.",
-                           "Ask for a new link: the artifact may have been rebuilt.",
-                           status=404) from exc
+        raise missing() from exc
     part = byte_range(range_header, size)
     start, end = part or (0, size - 1)
-    headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1),
-               "Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    if filename is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     if part:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     chunks: Iterator[bytes] = store.iter_range(key, start, end) if size else iter(())

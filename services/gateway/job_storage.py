@@ -11,7 +11,6 @@ import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -25,7 +24,7 @@ from libs.common.settings import Settings
 from libs.common.storage import ObjectNotFound, ObjectStore, check_key
 from libs.common.storage_grants import GrantRefused, StorageGrant, StorageGrants
 from proto.api import ServiceError
-from services.gateway.downloads import byte_range
+from services.gateway.downloads import stream_object
 
 # A checkpoint of a large model's adapter and optimizer state: far above any upload a user sends.
 MAX_OBJECT_BYTES = 64 * 1024**3
@@ -108,17 +107,8 @@ class JobStorageController(Controller):
                           settings: NamedDependency[Settings]) -> Stream:
         """An object's bytes, streamed (a single `Range` is honoured)."""
         key = _allowed(_grant(request, job_id, settings), key.lstrip("/"))
-        try:
-            size = await asyncio.to_thread(store.size, key)
-        except ObjectNotFound as exc:
-            raise _missing(key) from exc
-        part = byte_range(request.headers.get("range"), size)
-        start, end = part or (0, size - 1)
-        chunks: Iterator[bytes] = store.iter_range(key, start, end) if size else iter(())
-        headers = {"Content-Length": str(end - start + 1)}
-        if part:
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        return Stream(chunks, status_code=206 if part else 200, headers=headers)
+        return await asyncio.to_thread(stream_object, store, key, None, request.headers.get("range"),
+                                       "application/octet-stream", lambda: _missing(key))
 
     @put("/objects/{key:path}", status_code=204, request_max_body_size=MAX_OBJECT_BYTES)
     async def write_object(self, job_id: uuid.UUID, key: str, request: Request,
